@@ -1,0 +1,47 @@
+# Aviary — top-level entry points. `make test` works on a fresh Debian 12 machine.
+#   make test      install deps, configure, build (release), run every CTest test
+#   make build     configure + build only (build/)
+#   make asan      ASan+UBSan build in build-asan/ and run the tests there
+#   make fuzz      clang libFuzzer targets in build-fuzz/ (run them with FUZZ_SECONDS=N make fuzz-run)
+#   make bench     build the benchmark binaries (scripts live in bench/)
+JOBS ?= $(shell nproc)
+BUILD ?= build
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure
+LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+.PHONY: deps build test asan fuzz fuzz-run bench clean format
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest -j $(JOBS) $(CTEST_FLAGS)
+
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAVIARY_SANITIZE=ON $(LAUNCHER) $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
+
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVIARY_FUZZ=ON $(LAUNCHER)
+	cmake --build build-fuzz -j $(JOBS) --target aviary_fuzzers
+
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	./scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+format:
+	find src tests bench fuzz -name '*.h' -o -name '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan build-fuzz

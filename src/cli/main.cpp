@@ -1,0 +1,26 @@
+// aviary: one binary, one subcommand per job. Only this folder wires implementations together.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"aviary: progressive delivery (canary, A/B, blue/green) for Kubernetes and single machines"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "aviary 0.1.0");
+  aviary::cli::Runner run;
+  aviary::cli::addValidateCommand(app, run);
+  aviary::cli::addSimulateCommand(app, run);
+  aviary::cli::addQueryCommand(app, run);
+  aviary::cli::addLoadtesterCommand(app, run);
+  aviary::cli::addHeyCommand(app, run);
+  aviary::cli::addProxyCommand(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // CLI11 returns 0 for --help/--version; every usage error is exit status 2.
+    return rc == 0 ? 0 : 2;
+  }
+  return run ? run() : 0;
+}

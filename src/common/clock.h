@@ -1,0 +1,63 @@
+#pragma once
+// Injected time and randomness: everything that reads the time or draws a random number takes
+// one of these, so tests and `aviary simulate` are deterministic.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+
+namespace aviary {
+
+class Clock {
+ public:
+  using TimePoint = std::chrono::system_clock::time_point;
+  virtual ~Clock() = default;
+  // Wall-clock time (used for status timestamps and event times).
+  virtual TimePoint now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint now() const override { return std::chrono::system_clock::now(); }
+};
+
+// A clock that only moves when told to. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimePoint start = TimePoint{}) : now_(start) {}
+  TimePoint now() const override {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  void advance(std::chrono::milliseconds d) {
+    std::lock_guard lock(mu_);
+    now_ += d;
+  }
+  void set(TimePoint t) {
+    std::lock_guard lock(mu_);
+    now_ = t;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  TimePoint now_;
+};
+
+class Random {
+ public:
+  virtual ~Random() = default;
+  // Uniform integer in [0, bound). bound > 0.
+  virtual uint64_t next(uint64_t bound) = 0;
+};
+
+// Seeded PRNG (std::mt19937_64). Not thread-safe: one per thread/owner.
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(uint64_t seed) : gen_(seed) {}
+  uint64_t next(uint64_t bound) override { return std::uniform_int_distribution<uint64_t>(0, bound - 1)(gen_); }
+
+ private:
+  std::mt19937_64 gen_;
+};
+
+}  // namespace aviary
