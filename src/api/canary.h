@@ -23,6 +23,15 @@ namespace aviary::api {
 
 using Json = nlohmann::json;
 
+// A 1-based line/column in the file named by the resource's `pos`.
+struct LineCol {
+  int line = 0;
+  int column = 0;
+};
+// Where each decoded field's value was written, keyed by field path ("spec.analysis.stepWeight",
+// "spec.analysis.metrics[0]"). Filled by the decoder, used for messages; never encoded.
+using FieldPositions = std::map<std::string, LineCol, std::less<>>;
+
 inline constexpr const char* kApiVersion = "flagger.app/v1beta1";
 
 struct ObjectMeta {
@@ -256,6 +265,7 @@ struct Canary {
   CanarySpec spec;
   CanaryStatus status;
   SourcePos pos;  // where the document started (for messages); not encoded
+  FieldPositions positions;  // see FieldPositions; not encoded
 
   // The apex service name: spec.service.name, else spec.targetRef.name.
   std::string serviceName() const { return spec.service.name.empty() ? spec.targetRef.name : spec.service.name; }
@@ -280,6 +290,7 @@ struct MetricTemplate {
   MetricTemplateProvider provider;
   std::string query;
   SourcePos pos;
+  FieldPositions positions;
 };
 
 struct AlertProvider {
@@ -293,6 +304,7 @@ struct AlertProvider {
   std::string proxy;
   std::string secretRefName;
   SourcePos pos;
+  FieldPositions positions;
 };
 
 }  // namespace aviary::api

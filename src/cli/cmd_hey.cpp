@@ -1,14 +1,16 @@
-// PLACEHOLDER: replaced by the issue that builds `aviary hey`.
+// `aviary hey`: hey's command line (Go flag syntax), so CLI11 only routes the arguments.
 #include "cli/commands.h"
+#include "loadtester/hey_command.h"
 
 namespace aviary::cli {
 void addHeyCommand(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("hey", "(not built yet)");
-  cmd->callback([&run] {
-    run = [] {
-      std::fprintf(stderr, "aviary hey: not built yet\n");
-      return 2;
-    };
+  auto* cmd = app.add_subcommand("hey", "HTTP load generator with hey's command line (docs/hey.md)");
+  // Everything after `hey` is hey's own syntax (-n 10 -disable-keepalive URL): pass it through.
+  cmd->prefix_command();
+  cmd->set_help_flag();
+  cmd->callback([cmd, &run] {
+    auto args = cmd->remaining();
+    run = [args] { return loadtester::runHeyCommand(args); };
   });
 }
 }  // namespace aviary::cli

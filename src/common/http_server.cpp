@@ -150,7 +150,7 @@ class ServerImpl final : public HttpServer {
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) break;
       if (ec) {
         if (ec == bhttp::error::body_limit) {
-          writeSimple(sock, 413, "request body larger than " + std::to_string(options_.maxBodyBytes) + " bytes\n");
+          writeSimple(sock, options_.bodyLimitStatus, "request body larger than " + std::to_string(options_.maxBodyBytes) + " bytes\n");
         } else if (ec != asio::error::would_block && ec != asio::error::try_again && ec != asio::error::timed_out &&
                    ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor) {
           writeSimple(sock, 400, "malformed request: " + ec.message() + "\n");

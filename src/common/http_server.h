@@ -47,6 +47,7 @@ class HttpServer {
     size_t maxBodyBytes = 1 << 20;
     int readTimeoutSeconds = 60;  // idle keep-alive connections are closed after this
     size_t maxConnections = 256;  // further connections are accepted and closed at once
+    int bodyLimitStatus = 413;    // status sent when a body exceeds maxBodyBytes (the load tester uses 400)
   };
 
   // Binds address:port (port 0 = ephemeral) and starts accepting on a background thread.

@@ -34,6 +34,7 @@ struct MetricAnswer {
   double value = 0;
   // NoValues: the detail Flagger prints after "...: " (may be empty).
   // Error: the error text (e.g. Prometheus's own message, or "Metric template x.y error: ...").
+  // The exact per-kind wording of the Prometheus checker: metrics/prometheus_checker.h.
   std::string message;
   // The rendered query, when one was rendered (for `aviary query` and debugging output).
   std::string query;

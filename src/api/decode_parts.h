@@ -1,0 +1,24 @@
+#pragma once
+// Internal to aviary_api: per-resource decoders used by decode.cpp. Each reads one object with an
+// ObjectReader, applies Flagger's defaults and reports structural problems to the reader's sink.
+#include "api/canary.h"
+#include "api/reader.h"
+
+namespace aviary::api::detail {
+
+void decodeMeta(ObjectReader& meta, ObjectMeta& out);
+void decodeCanarySpec(ObjectReader& spec, CanarySpec& out);
+void decodeCanaryStatus(ObjectReader& status, CanaryStatus& out);
+void decodeService(ObjectReader& svc, CanaryService& out);
+void decodeAnalysis(ObjectReader& analysis, CanaryAnalysis& out);
+void decodeMatches(ObjectReader& parent, std::string_view name, std::vector<HttpMatch>& out);
+void decodeMetricTemplateSpec(ObjectReader& spec, MetricTemplate& out);
+void decodeAlertProviderSpec(ObjectReader& spec, AlertProvider& out);
+
+// The enums of Flagger's CRDs (also used by the docs and tests).
+inline constexpr std::initializer_list<const char*> kMeshProviders = {
+    "apisix", "appmesh", "appmesh:v1beta2", "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "istio",
+    "knative", "kubernetes", "kuma", "linkerd", "nginx", "osm", "skipper", "smi:v1alpha1", "smi:v1alpha2",
+    "smi:v1alpha3", "traefik"};
+
+}  // namespace aviary::api::detail

@@ -1,0 +1,140 @@
+#pragma once
+// Internal to aviary_api: typed, position-aware reading of yaml-cpp nodes. Every problem is
+// appended to the document's error list with file:line:col and a field path; nothing throws.
+//
+// An ObjectReader remembers which field names were asked for; finish() reports every key that
+// was not asked for as an unknown field and lists the valid names at that path. So a decoder
+// must ask for every field it knows, unconditionally.
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "api/canary.h"
+#include "common/duration.h"
+#include "common/result.h"
+
+namespace aviary::api::detail {
+
+// The resolved YAML 1.2 core-schema type of a node (plain scalars are typed by their text,
+// quoted scalars are strings).
+enum class ScalarKind { Null, Bool, Int, Float, String, List, Object };
+ScalarKind kindOf(const YAML::Node& node);
+// "string \"abc\"", "integer 150", "a list", "an object", "true", "null".
+std::string describe(const YAML::Node& node);
+
+// Where problems go. `lineOffset` is added to yaml-cpp's 0-based marks (documents of a
+// multi-document file are parsed one at a time).
+class Sink {
+ public:
+  Sink(std::string file, int lineOffset, ErrorList& errors, ErrorList& warnings)
+      : file_(std::move(file)), lineOffset_(lineOffset), errors_(errors), warnings_(warnings) {}
+  SourcePos pos(const YAML::Node& node) const;
+  SourcePos pos(const YAML::Mark& mark) const;
+  void error(const SourcePos& at, std::string path, std::string message);
+  void warn(const SourcePos& at, std::string path, std::string message);
+  const std::string& file() const { return file_; }
+  size_t errorCount() const { return errors_.size(); }
+  // When set, every field read through an ObjectReader records its value's position here.
+  void recordPositions(FieldPositions* positions) { positions_ = positions; }
+  void record(const std::string& path, const YAML::Node& value);
+
+ private:
+  std::string file_;
+  int lineOffset_;
+  ErrorList& errors_;
+  ErrorList& warnings_;
+  FieldPositions* positions_ = nullptr;
+};
+
+std::string joinPath(const std::string& base, std::string_view name);
+std::string indexPath(const std::string& base, size_t i);
+
+class ObjectReader {
+ public:
+  // `node` may be undefined or null (an absent object: every field reads as absent). `anchor` is
+  // where "missing field" errors point (the key of this object in its parent).
+  ObjectReader(Sink& sink, const YAML::Node& node, std::string path, SourcePos anchor);
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+
+  bool isObject() const { return isObject_; }
+  bool present() const { return present_; }
+  const std::string& path() const { return path_; }
+  Sink& sink() { return sink_; }
+  std::string fieldPath(std::string_view name) const { return joinPath(path_, name); }
+
+  // The value of `name` (undefined when absent or null); marks the name as valid.
+  YAML::Node field(std::string_view name);
+  // Position of the key `name` (or of this object when absent).
+  SourcePos keyPos(std::string_view name) const;
+  // Error "required field is missing" at this object's anchor when `name` is absent.
+  bool require(std::string_view name);
+  // A nested object reader for `name`.
+  ObjectReader child(std::string_view name);
+
+  // Typed fields. Each returns true when the field was present and well-typed.
+  bool str(std::string_view name, std::string& out, bool required = false);
+  bool oneOf(std::string_view name, std::string& out, std::initializer_list<const char*> allowed,
+             bool required = false);
+  bool boolean(std::string_view name, bool& out);
+  bool int32(std::string_view name, std::optional<int32_t>& out, int64_t min, int64_t max, bool required = false);
+  bool int32(std::string_view name, int32_t& out, int64_t min, int64_t max, bool required = false);
+  bool number(std::string_view name, std::optional<double>& out);
+  // Go duration: keeps the text and the parsed value.
+  bool duration(std::string_view name, std::string& text, std::optional<Duration>* parsed = nullptr);
+  bool stringMap(std::string_view name, std::map<std::string, std::string>& out);
+  bool stringList(std::string_view name, std::vector<std::string>& out);
+  bool intList(std::string_view name, std::vector<int32_t>& out, int64_t min, int64_t max);
+  bool json(std::string_view name, Json& out);
+  // The sequence at `name` (empty when absent; an error when it is not a list).
+  std::vector<YAML::Node> list(std::string_view name);
+
+  // Reports unknown keys. Called by the destructor if not called explicitly.
+  void finish();
+  ~ObjectReader();
+
+ private:
+  struct Entry {
+    std::string key;
+    YAML::Node keyNode;
+    YAML::Node value;
+    bool used = false;
+  };
+  Entry* find(std::string_view name);
+
+  Sink& sink_;
+  std::string path_;
+  SourcePos anchor_;
+  bool present_ = false;
+  bool isObject_ = false;
+  bool finished_ = false;
+  std::vector<Entry> entries_;
+  std::vector<std::string> known_;
+};
+
+// `"value"` for messages: escaped, cut after 60 characters (at a UTF-8 boundary).
+std::string quoteValue(const std::string& s);
+// A YAML int or float scalar's value (.inf/.nan included).
+double parseFloat(const std::string& s);
+// Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
+bool isValidUtf8(std::string_view s);
+// `s` with every byte that is not part of a valid UTF-8 sequence written as \xNN.
+std::string escapeInvalidUtf8(std::string_view s);
+// Finds the first key or scalar that is not valid UTF-8 (null node when all are valid). yaml-cpp
+// passes raw bytes through, and every string we keep must be valid UTF-8 to be encoded as JSON.
+YAML::Node findInvalidUtf8(const YAML::Node& node, int depth = 0);
+
+// Scalar conversions with messages ("expected an integer, found string \"x\"").
+bool readString(Sink& sink, const YAML::Node& node, const std::string& path, std::string& out);
+bool readInt(Sink& sink, const YAML::Node& node, const std::string& path, int64_t min, int64_t max, int64_t& out);
+// Any YAML value as JSON (maps with string keys, typed scalars). Depth-limited.
+bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& out, int depth = 0);
+
+}  // namespace aviary::api::detail

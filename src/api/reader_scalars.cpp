@@ -1,0 +1,278 @@
+// Scalar typing (YAML 1.2 core schema), UTF-8 checks and the typed scalar/JSON conversions of
+// reader.h.
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/reader.h"
+
+namespace aviary::api::detail {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+bool isDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+bool looksInt(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return isDigits(s);
+}
+
+// YAML 1.2 core schema float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? or .inf/.nan.
+bool looksFloat(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == ".nan" || s == ".NaN" || s == ".NAN") return true;
+  size_t i = 0;
+  size_t intDigits = 0, fracDigits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++intDigits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++fracDigits;
+  }
+  if (intDigits == 0 && fracDigits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (!isDigits(s.substr(i))) return false;
+    return true;
+  }
+  return i == s.size();
+}
+
+
+}  // namespace
+
+double parseFloat(const std::string& s) {
+  std::string_view v = s;
+  bool neg = !v.empty() && v[0] == '-';
+  if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
+  if (v.size() == 4 && v[0] == '.' && (v[1] == 'i' || v[1] == 'I')) return neg ? -INFINITY : INFINITY;
+  if (v.size() == 4 && v[0] == '.' && (v[1] == 'n' || v[1] == 'N')) return NAN;
+  return std::strtod(s.c_str(), nullptr);
+}
+
+std::string quoteValue(const std::string& s) {
+  std::string out = "\"";
+  size_t n = 0;
+  for (char c : s) {
+    // Cut long values, but never inside a UTF-8 sequence (messages must stay valid UTF-8).
+    if (++n > 60 && (static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      out += "...";
+      break;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool isValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;  // continuation bytes
+    if (n == 0 || c > 0xF4 || i + n >= s.size()) return false;
+    uint32_t cp = c & (0x3F >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string escapeInvalidUtf8(std::string_view s) {
+  if (isValidUtf8(s)) return std::string(s);
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    // Take the longest valid sequence starting at i (1 to 4 bytes), else escape one byte.
+    size_t n = 1;
+    for (size_t len = 1; len <= 4 && i + len <= s.size(); ++len) {
+      if (isValidUtf8(s.substr(i, len))) {
+        n = len;
+        break;
+      }
+    }
+    if (isValidUtf8(s.substr(i, n))) {
+      out.append(s.substr(i, n));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(s[i]));
+      out += buf;
+    }
+    i += n;
+  }
+  return out;
+}
+
+YAML::Node findInvalidUtf8(const YAML::Node& node, int depth) {
+  if (depth > 1000) return YAML::Node(YAML::NodeType::Undefined);
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return isValidUtf8(node.Scalar()) ? YAML::Node(YAML::NodeType::Undefined) : node;
+    case YAML::NodeType::Sequence:
+      for (const auto& item : node)
+        if (auto bad = findInvalidUtf8(item, depth + 1); bad.IsDefined()) return bad;
+      break;
+    case YAML::NodeType::Map:
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        if (auto bad = findInvalidUtf8(it->first, depth + 1); bad.IsDefined()) return bad;
+        if (auto bad = findInvalidUtf8(it->second, depth + 1); bad.IsDefined()) return bad;
+      }
+      break;
+    default: break;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+ScalarKind kindOf(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null: return ScalarKind::Null;
+    case YAML::NodeType::Sequence: return ScalarKind::List;
+    case YAML::NodeType::Map: return ScalarKind::Object;
+    case YAML::NodeType::Scalar: break;
+  }
+  const std::string& tag = node.Tag();
+  const std::string& s = node.Scalar();
+  if (tag == "!" || tag == "tag:yaml.org,2002:str") return ScalarKind::String;
+  if (tag == "tag:yaml.org,2002:int") return looksInt(s) ? ScalarKind::Int : ScalarKind::String;
+  if (tag == "tag:yaml.org,2002:float") return looksFloat(s) ? ScalarKind::Float : ScalarKind::String;
+  if (tag != "?" && !tag.empty()) return ScalarKind::String;
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::Null;
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") return ScalarKind::Bool;
+  if (looksInt(s)) return ScalarKind::Int;
+  if (looksFloat(s)) return ScalarKind::Float;
+  return ScalarKind::String;
+}
+
+std::string describe(const YAML::Node& node) {
+  switch (kindOf(node)) {
+    case ScalarKind::Null: return "null";
+    case ScalarKind::Bool: return node.Scalar();
+    case ScalarKind::Int: return "integer " + node.Scalar();
+    case ScalarKind::Float: return "number " + node.Scalar();
+    case ScalarKind::String: return "string " + quoteValue(node.Scalar());
+    case ScalarKind::List: return "a list";
+    case ScalarKind::Object: return "an object";
+  }
+  return "?";
+}
+
+bool readString(Sink& sink, const YAML::Node& node, const std::string& path, std::string& out) {
+  auto k = kindOf(node);
+  if (k == ScalarKind::String) {
+    out = node.Scalar();
+    return true;
+  }
+  sink.error(sink.pos(node), path, "expected a string, found " + describe(node) +
+                                       (k == ScalarKind::Int || k == ScalarKind::Float || k == ScalarKind::Bool
+                                            ? " (quote it to make it a string)"
+                                            : ""));
+  return false;
+}
+
+bool readInt(Sink& sink, const YAML::Node& node, const std::string& path, int64_t min, int64_t max, int64_t& out) {
+  if (kindOf(node) != ScalarKind::Int) {
+    sink.error(sink.pos(node), path, "expected an integer, found " + describe(node));
+    return false;
+  }
+  errno = 0;
+  const std::string& s = node.Scalar();
+  long long v = std::strtoll(s.c_str(), nullptr, 10);
+  if (errno == ERANGE || v < min || v > max) {
+    std::string expect;
+    if (min <= INT32_MIN && max >= INT32_MAX) {
+      expect = "must be a 32-bit integer";
+    } else if (max >= INT32_MAX) {
+      expect = "must be at least " + std::to_string(min);
+    } else {
+      expect = "must be between " + std::to_string(min) + " and " + std::to_string(max);
+    }
+    sink.error(sink.pos(node), path, expect + ", found " + s);
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& out, int depth) {
+  if (depth > kMaxDepth) {
+    sink.error(sink.pos(node), path, "nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+    return false;
+  }
+  switch (kindOf(node)) {
+    case ScalarKind::Null: out = nullptr; return true;
+    case ScalarKind::Bool: out = node.Scalar()[0] == 't' || node.Scalar()[0] == 'T'; return true;
+    case ScalarKind::Int: {
+      errno = 0;
+      long long v = std::strtoll(node.Scalar().c_str(), nullptr, 10);
+      if (errno == ERANGE) {
+        out = parseFloat(node.Scalar());
+      } else {
+        out = static_cast<int64_t>(v);
+      }
+      return true;
+    }
+    case ScalarKind::Float: {
+      double d = parseFloat(node.Scalar());
+      if (!std::isfinite(d)) {
+        sink.error(sink.pos(node), path, "expected a finite number, found " + node.Scalar());
+        return false;
+      }
+      out = d;
+      return true;
+    }
+    case ScalarKind::String: out = node.Scalar(); return true;
+    case ScalarKind::List: {
+      out = Json::array();
+      bool ok = true;
+      size_t i = 0;
+      for (const auto& item : node) {
+        Json j;
+        ok = toJson(sink, item, indexPath(path, i++), j, depth + 1) && ok;
+        out.push_back(std::move(j));
+      }
+      return ok;
+    }
+    case ScalarKind::Object: {
+      out = Json::object();
+      bool ok = true;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        std::string key;
+        if (!it->first.IsScalar()) {
+          sink.error(sink.pos(it->first), path, "expected a string key, found " + describe(it->first));
+          ok = false;
+          continue;
+        }
+        key = it->first.Scalar();
+        Json j;
+        ok = toJson(sink, it->second, joinPath(path, key), j, depth + 1) && ok;
+        out[key] = std::move(j);
+      }
+      return ok;
+    }
+  }
+  return false;
+}
+
+}  // namespace aviary::api::detail

@@ -1,0 +1,21 @@
+#pragma once
+// flagger-loadtester's in-memory gates ("in-memory" backend): lost on restart, not shared.
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace aviary::loadtester {
+
+class GateStore {
+ public:
+  // True when the key is open. An unknown key is registered as closed (as Flagger does).
+  bool check(const std::string& key);
+  void open(const std::string& key);
+  void close(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, bool> gates_;
+};
+
+}  // namespace aviary::loadtester

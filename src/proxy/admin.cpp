@@ -1,0 +1,83 @@
+// The admin API (control plane): served by common/http_server on its own listener, 127.0.0.1 by
+// default, optionally behind a bearer token. See docs/proxy.md "Admin API".
+#include <nlohmann/json.hpp>
+
+#include "proxy/server.h"
+
+namespace aviary::proxy {
+
+namespace {
+
+http::ServerResponse errorResponse(int status, const Error& e) {
+  nlohmann::json j = {{"error", e.format()}};
+  return http::ServerResponse::json(status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+// Compares without an early exit, so response time does not reveal the matching prefix.
+bool tokenMatches(const std::string& given, const std::string& expected) {
+  unsigned diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned>(given[i] ^ expected[i % expected.size()]);
+  return diff == 0;
+}
+
+}  // namespace
+
+Status ProxyServer::startAdmin(const AdminConfig& admin) {
+  token_ = admin.token;
+  auto server = http::HttpServer::start(admin.address, admin.port,
+                                        [this](const http::ServerRequest& req) { return handleAdmin(req); });
+  if (!server.ok()) return server.error();
+  admin_ = std::move(server.value());
+  return okStatus();
+}
+
+http::ServerResponse ProxyServer::handleAdmin(const http::ServerRequest& req) {
+  if (!token_.empty() && !tokenMatches(req.header("authorization"), "Bearer " + token_)) {
+    auto r = http::ServerResponse::text(401, "missing or wrong bearer token\n");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (req.path == "/ready" && req.method == "GET") return http::ServerResponse::text(200, "LIVE\n");
+  if (req.path == "/stats/prometheus" && req.method == "GET") {
+    auto r = http::ServerResponse::text(200, renderStats());
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+  if (req.path == "/config") {
+    if (req.method == "GET") return http::ServerResponse::json(200, toJson(currentConfig()) + "\n");
+    if (req.method == "PUT" || req.method == "POST") {
+      auto cfg = decodeProxyConfig(req.body, "PUT /config");
+      if (!cfg.ok()) return errorResponse(400, cfg.error());
+      if (Status s = applyConfig(std::move(cfg.value())); !s.ok()) return errorResponse(400, s.error());
+      return http::ServerResponse::json(200, "{\"status\":\"applied\"}\n");
+    }
+    return http::ServerResponse::text(405, "use GET or PUT\n");
+  }
+  // PUT /routes/<listener>/<route>/weights  {"<cluster>": <weight>, ...}
+  const std::string prefix = "/routes/";
+  const std::string suffix = "/weights";
+  if (req.path.rfind(prefix, 0) == 0 && req.path.size() > prefix.size() + suffix.size() &&
+      req.path.compare(req.path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (req.method != "PUT" && req.method != "POST") return http::ServerResponse::text(405, "use PUT\n");
+    std::string middle = req.path.substr(prefix.size(), req.path.size() - prefix.size() - suffix.size());
+    size_t slash = middle.find('/');
+    if (slash == std::string::npos) return http::ServerResponse::text(404, "expected /routes/<listener>/<route>/weights\n");
+    std::map<std::string, uint32_t> weights;
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.empty()) {
+      return errorResponse(400, makeError(ErrorCode::Invalid, "expected a JSON object {\"<cluster>\": <weight>}", "body"));
+    }
+    for (const auto& [k, v] : body.items()) {
+      if (!v.is_number_unsigned() || v.get<uint64_t>() > 100) {
+        return errorResponse(400, makeError(ErrorCode::Invalid, "expected an integer in [0, 100], found " + v.dump(), k));
+      }
+      weights[k] = v.get<uint32_t>();
+    }
+    Status s = setRouteWeights(middle.substr(0, slash), middle.substr(slash + 1), weights);
+    if (!s.ok()) return errorResponse(s.error().code == ErrorCode::NotFound ? 404 : 400, s.error());
+    return http::ServerResponse::json(200, "{\"status\":\"applied\"}\n");
+  }
+  return http::ServerResponse::text(404, "unknown admin path " + req.path + "\n");
+}
+
+}  // namespace aviary::proxy

@@ -1,0 +1,323 @@
+// YAML/JSON → ProxyConfig. Structural checks (types, unknown keys, ranges) happen here with the
+// node's position; cross-field checks run in validateProxyConfig and get their positions from the
+// path → position table recorded while decoding. Exceptions from yaml-cpp stay inside this file
+// (control plane only).
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "proxy/config.h"
+#include "proxy/yaml_decoder.h"
+
+namespace aviary::proxy {
+namespace {
+
+using detail::Decoder;
+using detail::PosMap;
+
+void decodeStringMatch(Decoder& d, const YAML::Node& n, const std::string& path, StringMatch& out) {
+  if (!d.map(n, path, {"exact", "prefix", "regex"})) return;
+  int count = 0;
+  if (d.str(n, "exact", path, out.value)) out.kind = StringMatch::Kind::Exact, ++count;
+  if (d.str(n, "prefix", path, out.value)) out.kind = StringMatch::Kind::Prefix, ++count;
+  if (d.str(n, "regex", path, out.value)) out.kind = StringMatch::Kind::Regex, ++count;
+  if (count != 1) d.fail(n, path, "expected exactly one of exact, prefix, regex; found " + std::to_string(count));
+}
+
+void decodeNamedMatches(Decoder& d, const YAML::Node& parent, const char* key, const std::string& path,
+                        std::vector<NamedMatch>& out) {
+  YAML::Node n = parent[key];
+  if (!n.IsDefined()) return;
+  std::string p = Decoder::join(path, key);
+  if (!d.anyMap(n, p)) return;
+  out.clear();
+  for (const auto& kv : n) {
+    NamedMatch m;
+    m.name = kv.first.Scalar();
+    decodeStringMatch(d, kv.second, Decoder::join(p, m.name), m.match);
+    out.push_back(std::move(m));
+  }
+}
+
+void decodeHeaderOps(Decoder& d, const YAML::Node& n, const std::string& path, HeaderOperations& out) {
+  if (!d.map(n, path, {"set", "add", "remove"})) return;
+  for (const char* key : {"set", "add"}) {
+    YAML::Node m = n[key];
+    if (!m.IsDefined()) continue;
+    std::string p = Decoder::join(path, key);
+    if (!d.anyMap(m, p)) continue;
+    for (const auto& kv : m) {
+      std::string name = kv.first.Scalar();
+      std::string value;
+      d.str(m, name.c_str(), p, value);
+      (std::string(key) == "set" ? out.set : out.add).emplace_back(name, value);
+    }
+  }
+  YAML::Node r = n["remove"];
+  if (r.IsDefined() && d.list(r, Decoder::join(path, "remove"))) {
+    for (size_t i = 0; i < r.size(); ++i) out.remove.push_back(r[i].Scalar());
+  }
+}
+
+void decodeHeaderPolicy(Decoder& d, const YAML::Node& parent, const std::string& path, HeaderPolicy& out) {
+  YAML::Node n = parent["headers"];
+  if (!n.IsDefined()) return;
+  std::string p = Decoder::join(path, "headers");
+  if (!d.map(n, p, {"request", "response"})) return;
+  if (n["request"].IsDefined()) decodeHeaderOps(d, n["request"], Decoder::join(p, "request"), out.request);
+  if (n["response"].IsDefined()) decodeHeaderOps(d, n["response"], Decoder::join(p, "response"), out.response);
+}
+
+uint32_t parseRetryOn(Decoder& d, const YAML::Node& n, const std::string& path, const std::string& text) {
+  uint32_t bits = 0;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item == "5xx") bits |= kRetry5xx;
+    else if (item == "gateway-error") bits |= kRetryGatewayError;
+    else if (item == "connect-failure") bits |= kRetryConnectFailure;
+    else if (item == "refused-stream") bits |= kRetryRefusedStream;
+    else if (item == "reset") bits |= kRetryReset;
+    else if (item == "retriable-4xx") bits |= kRetryRetriable4xx;
+    else d.fail(n, path, "unknown retryOn condition \"" + item + "\" (expected 5xx, gateway-error, connect-failure, "
+                         "refused-stream, reset, retriable-4xx)");
+  }
+  return bits;
+}
+
+void decodeRoute(Decoder& d, const YAML::Node& n, const std::string& path, RouteConfig& r) {
+  if (!d.map(n, path, {"name", "match", "route", "mirror", "retries", "timeout", "headers"})) return;
+  d.str(n, "name", path, r.name);
+  if (YAML::Node m = n["match"]; m.IsDefined() && d.list(m, Decoder::join(path, "match"))) {
+    for (size_t i = 0; i < m.size(); ++i) {
+      std::string p = Decoder::index(Decoder::join(path, "match"), i);
+      RouteMatch rm;
+      if (!d.map(m[i], p, {"uri", "headers", "cookies"})) continue;
+      if (m[i]["uri"].IsDefined()) {
+        rm.uri.emplace();
+        decodeStringMatch(d, m[i]["uri"], Decoder::join(p, "uri"), *rm.uri);
+      }
+      decodeNamedMatches(d, m[i], "headers", p, rm.headers);
+      decodeNamedMatches(d, m[i], "cookies", p, rm.cookies);
+      r.match.push_back(std::move(rm));
+    }
+  }
+  d.required(n, "route", path);
+  if (YAML::Node rt = n["route"]; rt.IsDefined() && d.list(rt, Decoder::join(path, "route"))) {
+    for (size_t i = 0; i < rt.size(); ++i) {
+      std::string p = Decoder::index(Decoder::join(path, "route"), i);
+      WeightedCluster wc;
+      if (!d.map(rt[i], p, {"cluster", "weight", "headers"})) continue;
+      d.required(rt[i], "cluster", p);
+      d.str(rt[i], "cluster", p, wc.cluster);
+      wc.weight = rt.size() == 1 ? 100 : 0;
+      d.uint(rt[i], "weight", p, wc.weight, 100);
+      decodeHeaderPolicy(d, rt[i], p, wc.headers);
+      r.route.push_back(std::move(wc));
+    }
+  }
+  if (YAML::Node m = n["mirror"]; m.IsDefined()) {
+    std::string p = Decoder::join(path, "mirror");
+    if (d.map(m, p, {"cluster", "percentage"})) {
+      MirrorPolicy mp;
+      d.required(m, "cluster", p);
+      d.str(m, "cluster", p, mp.cluster);
+      d.number(m, "percentage", p, mp.percentage, 0, 100);
+      r.mirror = mp;
+    }
+  }
+  if (YAML::Node rt = n["retries"]; rt.IsDefined()) {
+    std::string p = Decoder::join(path, "retries");
+    if (d.map(rt, p, {"attempts", "perTryTimeout", "retryOn"})) {
+      d.uint(rt, "attempts", p, r.retries.attempts, 10);
+      d.duration(rt, "perTryTimeout", p, r.retries.perTryTimeout);
+      if (d.str(rt, "retryOn", p, r.retries.retryOnText)) {
+        r.retries.retryOn = parseRetryOn(d, rt["retryOn"], Decoder::join(p, "retryOn"), r.retries.retryOnText);
+      } else if (r.retries.attempts > 0) {
+        r.retries.retryOnText = "connect-failure,refused-stream,gateway-error";  // Istio's default
+        r.retries.retryOn = kRetryConnectFailure | kRetryRefusedStream | kRetryGatewayError;
+      }
+    }
+  }
+  d.duration(n, "timeout", path, r.timeout);
+  decodeHeaderPolicy(d, n, path, r.headers);
+}
+
+void decodeListener(Decoder& d, const YAML::Node& n, const std::string& path, ListenerConfig& l) {
+  if (!d.map(n, path, {"name", "address", "port", "reporter", "source", "routes"})) return;
+  d.required(n, "name", path);
+  d.str(n, "name", path, l.name);
+  d.str(n, "address", path, l.address);
+  d.uint(n, "port", path, l.port, 65535);
+  d.str(n, "reporter", path, l.reporter);
+  if (YAML::Node s = n["source"]; s.IsDefined()) {
+    std::string p = Decoder::join(path, "source");
+    if (d.map(s, p, {"workload", "namespace", "app", "version"})) {
+      d.str(s, "workload", p, l.source.workload);
+      d.str(s, "namespace", p, l.source.namespace_);
+      d.str(s, "app", p, l.source.app);
+      d.str(s, "version", p, l.source.version);
+    }
+  }
+  d.required(n, "routes", path);
+  if (YAML::Node rs = n["routes"]; rs.IsDefined() && d.list(rs, Decoder::join(path, "routes"))) {
+    for (size_t i = 0; i < rs.size(); ++i) {
+      RouteConfig r;
+      decodeRoute(d, rs[i], Decoder::index(Decoder::join(path, "routes"), i), r);
+      l.routes.push_back(std::move(r));
+    }
+  }
+}
+
+void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, ClusterConfig& c) {
+  if (!d.map(n, path, {"name", "endpoints", "loadBalancer", "connectTimeout", "maxIdleConnections",
+                       "outlierDetection", "workload"})) {
+    return;
+  }
+  d.required(n, "name", path);
+  d.str(n, "name", path, c.name);
+  d.required(n, "endpoints", path);
+  if (YAML::Node es = n["endpoints"]; es.IsDefined() && d.list(es, Decoder::join(path, "endpoints"))) {
+    for (size_t i = 0; i < es.size(); ++i) {
+      std::string p = Decoder::index(Decoder::join(path, "endpoints"), i);
+      std::string s = es[i].IsScalar() ? es[i].Scalar() : "";
+      size_t colon = s.rfind(':');
+      uint64_t port = 0;
+      auto [ptr, ec] = colon == std::string::npos
+                           ? std::from_chars_result{nullptr, std::errc::invalid_argument}
+                           : std::from_chars(s.data() + colon + 1, s.data() + s.size(), port);
+      if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != s.data() + s.size() || port == 0 ||
+          port > 65535) {
+        d.fail(es[i], p, "expected \"host:port\" with a port in [1, 65535], found \"" + s + "\"");
+        continue;
+      }
+      std::string host = s.substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      c.endpoints.push_back(Endpoint{host, static_cast<uint16_t>(port)});
+    }
+  }
+  std::string lb;
+  if (d.str(n, "loadBalancer", path, lb)) {
+    if (lb == "ROUND_ROBIN") c.loadBalancer = ClusterConfig::LbPolicy::RoundRobin;
+    else if (lb == "LEAST_REQUEST") c.loadBalancer = ClusterConfig::LbPolicy::LeastRequest;
+    else d.fail(n["loadBalancer"], Decoder::join(path, "loadBalancer"),
+                "expected ROUND_ROBIN or LEAST_REQUEST, found \"" + lb + "\"");
+  }
+  d.duration(n, "connectTimeout", path, c.connectTimeout);
+  d.uint(n, "maxIdleConnections", path, c.maxIdleConnections, 100000);
+  if (YAML::Node o = n["outlierDetection"]; o.IsDefined()) {
+    std::string p = Decoder::join(path, "outlierDetection");
+    if (d.map(o, p, {"consecutive5xxErrors", "consecutiveGatewayErrors", "baseEjectionTime", "maxEjectionPercent"})) {
+      d.uint(o, "consecutive5xxErrors", p, c.outlierDetection.consecutive5xxErrors, 1000000);
+      d.uint(o, "consecutiveGatewayErrors", p, c.outlierDetection.consecutiveGatewayErrors, 1000000);
+      d.duration(o, "baseEjectionTime", p, c.outlierDetection.baseEjectionTime);
+      d.uint(o, "maxEjectionPercent", p, c.outlierDetection.maxEjectionPercent, 100);
+    }
+  }
+  if (YAML::Node w = n["workload"]; w.IsDefined()) {
+    std::string p = Decoder::join(path, "workload");
+    if (d.map(w, p, {"name", "namespace", "app", "version", "service", "serviceNamespace"})) {
+      d.str(w, "name", p, c.workload.workload);
+      d.str(w, "namespace", p, c.workload.namespace_);
+      d.str(w, "app", p, c.workload.app);
+      d.str(w, "version", p, c.workload.version);
+      d.str(w, "service", p, c.workload.service);
+      d.str(w, "serviceNamespace", p, c.workload.serviceNamespace);
+    }
+  }
+  if (c.workload.workload.empty()) c.workload.workload = c.name;
+  if (c.workload.app.empty()) c.workload.app = c.workload.workload;
+  if (c.workload.service.empty()) c.workload.service = c.name;
+  if (c.workload.serviceNamespace.empty()) c.workload.serviceNamespace = c.workload.namespace_;
+}
+
+void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
+  if (!d.map(root, "", {"workers", "admin", "limits", "listeners", "clusters"})) return;
+  d.uint(root, "workers", "", cfg.workers, 64);
+  if (YAML::Node a = root["admin"]; a.IsDefined() && d.map(a, "admin", {"address", "port", "enabled", "token"})) {
+    d.str(a, "address", "admin", cfg.admin.address);
+    d.uint(a, "port", "admin", cfg.admin.port, 65535);
+    d.boolean(a, "enabled", "admin", cfg.admin.enabled);
+    d.str(a, "token", "admin", cfg.admin.token);
+  }
+  if (YAML::Node l = root["limits"];
+      l.IsDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",
+                                           "idleTimeout"})) {
+    d.uint(l, "maxRequestHeadersBytes", "limits", cfg.limits.maxRequestHeadersBytes, 1u << 20);
+    d.uint(l, "maxRequestBodyBytes", "limits", cfg.limits.maxRequestBodyBytes, 1ull << 32);
+    d.uint(l, "maxResponseBytes", "limits", cfg.limits.maxResponseBytes, 1ull << 32);
+    d.duration(l, "idleTimeout", "limits", cfg.limits.idleTimeout);
+  }
+  d.required(root, "listeners", "");
+  if (YAML::Node ls = root["listeners"]; ls.IsDefined() && d.list(ls, "listeners")) {
+    for (size_t i = 0; i < ls.size(); ++i) {
+      ListenerConfig l;
+      decodeListener(d, ls[i], Decoder::index("listeners", i), l);
+      cfg.listeners.push_back(std::move(l));
+    }
+  }
+  if (YAML::Node cs = root["clusters"]; cs.IsDefined() && d.list(cs, "clusters")) {
+    for (size_t i = 0; i < cs.size(); ++i) {
+      ClusterConfig c;
+      decodeCluster(d, cs[i], Decoder::index("clusters", i), c);
+      cfg.clusters.push_back(std::move(c));
+    }
+  }
+}
+
+}  // namespace
+
+Error joinErrors(const ErrorList& errors) {
+  std::string msg;
+  for (const Error& e : errors) msg += (msg.empty() ? "" : "\n") + e.format();
+  return makeError(ErrorCode::Invalid, msg);
+}
+
+Result<ProxyConfig> decodeProxyConfig(const std::string& text, const std::string& file) {
+  ErrorList errors;
+  PosMap positions;
+  ProxyConfig cfg;
+  try {
+    YAML::Node root = YAML::Load(text);
+    Decoder d(file, errors, positions);
+    decodeRoot(d, root, cfg);
+  } catch (const YAML::Exception& e) {
+    errors.push_back(Error{ErrorCode::Invalid, e.msg, "",
+                           SourcePos{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0}});
+  }
+  if (errors.empty()) {
+    ErrorList semantic;
+    validateProxyConfig(cfg, semantic);
+    for (Error& e : semantic) {
+      // The longest recorded path that prefixes the error's path gives its position.
+      std::string p = e.path;
+      while (!p.empty()) {
+        if (auto it = positions.find(p); it != positions.end()) {
+          e.pos = it->second;
+          break;
+        }
+        size_t cut = p.find_last_of(".[");
+        p = cut == std::string::npos ? std::string() : p.substr(0, cut);
+      }
+      if (e.pos.file.empty()) e.pos.file = file;
+      errors.push_back(std::move(e));
+    }
+  }
+  if (!errors.empty()) return joinErrors(errors);
+  return cfg;
+}
+
+Result<ProxyConfig> loadProxyConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return makeError(ErrorCode::Io, "cannot read proxy config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return decodeProxyConfig(ss.str(), path);
+}
+
+}  // namespace aviary::proxy

@@ -1,0 +1,331 @@
+// The client-connection state machine. Every step is an Asio completion handler on the worker
+// thread; a Session is kept alive by the shared_ptr each pending handler holds. Buffers (request
+// bytes, upstream request head, response head) are members reused across requests, so a
+// keep-alive connection does no heap allocation per request once warmed up.
+#include "proxy/session.h"
+
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+#include "proxy/mirror.h"
+#include "proxy/retry_policy.h"
+#include "proxy/session_util.h"
+
+namespace aviary::proxy {
+
+namespace asio = boost::asio;
+using std::chrono::steady_clock;
+using namespace detail;
+
+
+Session::Session(Worker& worker, asio::ip::tcp::socket socket, size_t listenerIndex)
+    : worker_(worker), socket_(std::move(socket)), listenerIndex_(listenerIndex), exchange_(*this) {
+  in_.resize(kInitialBuffer);
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  clientIp_ = ec ? "unknown" : remote.address().to_string();
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  worker_.link(this);
+  worker_.registry().activeDownstream.fetch_add(1, std::memory_order_relaxed);
+}
+
+Session::~Session() {
+  worker_.unlink(this);
+  worker_.registry().activeDownstream.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::start() {
+  deadline = steady_clock::now() + worker_.snapshot()->config().limits.idleTimeout;
+  readRequest();
+}
+
+void Session::close() {
+  if (phase_ == Phase::Closed) return;
+  phase_ = Phase::Closed;
+  deadline = SteadyTime::max();
+  boost::system::error_code ec;
+  socket_.close(ec);
+  exchange_.abort();
+}
+
+void Session::readRequest() {
+  const Limits& limits = worker_.snapshot()->config().limits;
+  if (inLen_ == in_.size()) {
+    size_t limit = headDone_ ? req_.headLength + limits.maxRequestBodyBytes + 64 * 1024 : limits.maxRequestHeadersBytes + 1;
+    if (in_.size() >= limit) {
+      sendLocal(headDone_ ? 413 : 431, headDone_ ? "payload too large" : "request headers too large", kFlagDPE, true);
+      return;
+    }
+    in_.resize(std::min(limit, in_.size() * 2));
+  }
+  socket_.async_read_some(asio::buffer(in_.data() + inLen_, in_.size() - inLen_),
+                          [this, self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                            if (ec || phase_ == Phase::Closed) {
+                              close();
+                              return;
+                            }
+                            inLen_ += n;
+                            processInput();
+                          });
+}
+
+void Session::processInput() {
+  const Limits& limits = worker_.snapshot()->config().limits;
+  if (!headDone_) {
+    if (inLen_ == 0) {
+      readRequest();
+      return;
+    }
+    ParseError err;
+    ParseStatus st = parseRequestHead(in_.data(), inLen_, limits.maxRequestHeadersBytes, scanFrom_, req_, err);
+    if (st == ParseStatus::NeedMore) {
+      readRequest();
+      return;
+    }
+    startTime_ = steady_clock::now();
+    if (st == ParseStatus::Error) {
+      int status = err == ParseError::HeadTooLarge ? 431 : err == ParseError::VersionNotSupported ? 505 : 400;
+      sendLocal(status, reasonPhrase(status), kFlagDPE, true);
+      return;
+    }
+    headDone_ = true;
+    closeAfter_ = req_.connectionClose;
+    reqFramer_.reset(req_.body, req_.contentLength);
+    bodyRaw_ = 0;
+    if (req_.body == BodyKind::Length && req_.contentLength > limits.maxRequestBodyBytes) {
+      sendLocal(413, "payload too large", kFlagDPE, true);
+      return;
+    }
+  }
+  if (!reqFramer_.done()) {
+    size_t avail = inLen_ - req_.headLength - bodyRaw_;
+    if (avail > 0) bodyRaw_ += reqFramer_.consume(in_.data() + req_.headLength + bodyRaw_, avail);
+    if (reqFramer_.failed()) {
+      sendLocal(400, "bad request body", kFlagDPE, true);
+      return;
+    }
+    if (reqFramer_.payloadBytes() > limits.maxRequestBodyBytes) {
+      sendLocal(413, "payload too large", kFlagDPE, true);
+      return;
+    }
+    if (!reqFramer_.done()) {
+      if (req_.expectContinue && !sentContinue_) {
+        sentContinue_ = true;
+        static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        asio::async_write(socket_, asio::buffer(kContinue, sizeof(kContinue) - 1),
+                          [this, self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                            if (ec) {
+                              close();
+                              return;
+                            }
+                            readRequest();
+                          });
+        return;
+      }
+      readRequest();
+      return;
+    }
+  }
+  dispatch();
+}
+
+void Session::dispatch() {
+  deadline = SteadyTime::max();
+  snap_ = worker_.snapshot();
+  listener_ = &snap_->listeners()[listenerIndex_];
+  RequestView view{in_.data(), &req_};
+  route_ = Snapshot::match(*listener_, view);
+  flags_ = 0;
+  if (route_ == nullptr) {
+    sendLocal(404, "", kFlagNR, closeAfter_);
+    return;
+  }
+  dest_ = &Snapshot::pick(*route_, worker_.random());
+  buildUpstreamRequest(*dest_);
+  attempts_ = 0;
+  staleRetried_ = false;
+  lastEndpoint_ = nullptr;
+  const Duration timeout = route_->config->timeout;
+  requestDeadline_ = timeout.count() > 0 ? steady_clock::now() + timeout : SteadyTime::max();
+  if (route_->mirrorCluster >= 0 && worker_.random() % 1000000 < route_->mirrorPerMillion) startMirror();
+  phase_ = Phase::Upstream;
+  startAttempt();
+}
+
+void Session::buildUpstreamRequest(const CompiledDestination& dest) {
+  const char* base = in_.data();
+  const HeaderOperations& routeOps = route_->config->headers.request;
+  const HeaderOperations* destOps = dest.headers ? &dest.headers->request : nullptr;
+  upHead_.clear();
+  upHead_.append(req_.view(base, req_.method)).append(" ").append(req_.view(base, req_.target)).append(" HTTP/1.1\r\n");
+  std::string_view xff;
+  bool haveProto = false;
+  for (size_t i = 0; i < req_.headerCount; ++i) {
+    std::string_view name = req_.view(base, req_.headers[i].name);
+    std::string_view value = req_.view(base, req_.headers[i].value);
+    if (isHopByHop(name) || connectionListed(base, req_, name) || dropped(name, routeOps, destOps)) continue;
+    if (equalsIgnoreCase(name, "x-forwarded-for")) {
+      xff = value;
+      continue;
+    }
+    haveProto = haveProto || equalsIgnoreCase(name, "x-forwarded-proto");
+    upHead_.append(name).append(": ").append(value).append("\r\n");
+  }
+  appendOps(upHead_, routeOps);
+  if (destOps) appendOps(upHead_, *destOps);
+  upHead_.append("x-forwarded-for: ");
+  if (!xff.empty()) upHead_.append(xff).append(", ");
+  upHead_.append(clientIp_).append("\r\n");
+  if (!haveProto) upHead_.append("x-forwarded-proto: http\r\n");
+  upHead_.append("\r\n");
+}
+
+void Session::startAttempt() {
+  const SteadyTime now = steady_clock::now();
+  if (now >= requestDeadline_) {
+    sendLocal(504, "upstream request timeout", kFlagUT, closeAfter_);
+    return;
+  }
+  endpoint_ = worker_.upstreams().choose(*snap_, dest_->cluster, worker_.random(), now, lastEndpoint_);
+  if (endpoint_ == nullptr) {
+    sendLocal(503, "no healthy upstream", kFlagUH, closeAfter_);
+    return;
+  }
+  ++attempts_;
+  ++endpoint_->active;
+  timeout_ = TimeoutKind::None;
+  UpstreamConnectionPtr conn = worker_.upstreams().acquire(*endpoint_);
+  const bool reused = conn->reused;
+  const bool isHead = req_.view(in_.data(), req_.method) == "HEAD";
+  exchange_.start(std::move(conn), asio::buffer(upHead_), asio::buffer(in_.data() + req_.headLength, bodyRaw_), isHead,
+                  snap_->config().limits.maxResponseBytes);
+  // Deadline = the earliest of request timeout, per-try timeout and (new connections) connect timeout.
+  SteadyTime d = requestDeadline_;
+  const Duration perTry = route_->config->retries.perTryTimeout;
+  if (perTry.count() > 0) d = std::min(d, now + perTry);
+  if (!reused) d = std::min(d, now + snap_->clusters()[dest_->cluster].config->connectTimeout);
+  deadline = d;
+  tryDeadline_ = perTry.count() > 0 ? now + perTry : SteadyTime::max();
+  connectDeadline_ = reused ? SteadyTime::max() : now + snap_->clusters()[dest_->cluster].config->connectTimeout;
+}
+
+void Session::onDeadline() {
+  const SteadyTime now = steady_clock::now();
+  if (phase_ != Phase::Upstream) {
+    close();  // idle keep-alive connection, slow request or stuck client
+    return;
+  }
+  if (exchange_.connecting() && now >= connectDeadline_) {
+    timeout_ = TimeoutKind::Connect;
+  } else if (now >= requestDeadline_) {
+    timeout_ = TimeoutKind::Request;
+  } else if (now >= tryDeadline_) {
+    timeout_ = TimeoutKind::PerTry;
+  } else {
+    deadline = std::min(requestDeadline_, tryDeadline_);  // the connect deadline passed after connecting
+    return;
+  }
+  exchange_.abort();
+}
+
+bool Session::shouldRetry(int status, ExchangeFailure failure) const {
+  const RetryPolicy& p = route_->config->retries;
+  if (p.attempts == 0) return false;
+  RetryCause cause = RetryCause::Other;
+  switch (failure) {
+    case ExchangeFailure::None: cause = RetryCause::Response; break;
+    case ExchangeFailure::ConnectRefused: cause = RetryCause::Refused; break;
+    case ExchangeFailure::ConnectFailed: cause = RetryCause::ConnectFailure; break;
+    case ExchangeFailure::Reset: cause = RetryCause::Reset; break;
+    case ExchangeFailure::Aborted:
+      cause = timeout_ == TimeoutKind::Connect  ? RetryCause::ConnectFailure
+              : timeout_ == TimeoutKind::PerTry ? RetryCause::PerTryTimeout
+                                                : RetryCause::Other;
+      break;
+    default: break;
+  }
+  return isRetriable(p, cause, status);
+}
+
+void Session::onExchangeDone(ExchangeFailure failure) {
+  if (endpoint_ != nullptr) --endpoint_->active;
+  UpstreamManager& ups = worker_.upstreams();
+  if (phase_ == Phase::Closed) {
+    exchange_.connection().reset();
+    return;
+  }
+  const SteadyTime now = steady_clock::now();
+  const ClusterConfig& cluster = *snap_->clusters()[dest_->cluster].config;
+  const bool canRetry = attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
+  if (failure == ExchangeFailure::None) {
+    const int status = exchange_.response().status;
+    const AttemptOutcome outcome = status < 500                                   ? AttemptOutcome::Success
+                                   : (status == 502 || status == 503 || status == 504) ? AttemptOutcome::GatewayError
+                                                                                     : AttemptOutcome::ServerError;
+    if (ups.report(*snap_, dest_->cluster, *endpoint_, outcome, now)) worker_.registry().ejections.fetch_add(1);
+    if (shouldRetry(status, failure)) {
+      if (canRetry) {
+        ups.release(std::move(exchange_.connection()), exchange_.reusable(), cluster.maxIdleConnections);
+        lastEndpoint_ = endpoint_;
+        startAttempt();
+        return;
+      }
+      if (attempts_ > 1) flags_ |= kFlagURX;
+    }
+    respondFromUpstream();
+    return;
+  }
+  const bool reused = exchange_.connection() && exchange_.connection()->reused;
+  exchange_.connection().reset();  // closes the socket
+  if (failure == ExchangeFailure::Aborted && timeout_ == TimeoutKind::None) {
+    close();  // shutdown
+    return;
+  }
+  // A pooled keep-alive connection the peer closed while idle: not the endpoint's fault, and
+  // nothing reached it, so try once more on a fresh connection without using up a retry.
+  if (failure == ExchangeFailure::Reset && reused && !exchange_.receivedAnything() && !staleRetried_) {
+    staleRetried_ = true;
+    --attempts_;
+    startAttempt();
+    return;
+  }
+  if (timeout_ == TimeoutKind::Request) {
+    ups.report(*snap_, dest_->cluster, *endpoint_, AttemptOutcome::LocalFailure, now);
+    sendLocal(504, "upstream request timeout", kFlagUT, closeAfter_);
+    return;
+  }
+  if (failure != ExchangeFailure::Protocol &&
+      ups.report(*snap_, dest_->cluster, *endpoint_, AttemptOutcome::LocalFailure, now)) {
+    worker_.registry().ejections.fetch_add(1);
+  }
+  if (shouldRetry(0, failure)) {
+    if (canRetry) {
+      lastEndpoint_ = endpoint_;
+      startAttempt();
+      return;
+    }
+    if (attempts_ > 1) flags_ |= kFlagURX;
+  }
+  const bool connectFailure = failure == ExchangeFailure::ConnectFailed || failure == ExchangeFailure::ConnectRefused ||
+                              timeout_ == TimeoutKind::Connect;
+  if (connectFailure) {
+    sendLocal(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure", kFlagUF,
+              closeAfter_);
+  } else if (timeout_ == TimeoutKind::PerTry) {
+    sendLocal(504, "upstream request timeout", kFlagUT, closeAfter_);
+  } else if (failure == ExchangeFailure::Protocol) {
+    sendLocal(502, "upstream protocol error", kFlagUPE, closeAfter_);
+  } else {
+    sendLocal(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+              kFlagUC, closeAfter_);
+  }
+}
+
+void Session::startMirror() {
+  const std::string_view body(in_.data() + req_.headLength, bodyRaw_);
+  const bool isHead = req_.view(in_.data(), req_.method) == "HEAD";
+  Mirror::launch(worker_, snap_, *listener_, static_cast<uint32_t>(route_->mirrorCluster), upHead_, body, isHead,
+                 route_->config->timeout);
+}
+
+}  // namespace aviary::proxy

@@ -1,0 +1,91 @@
+#pragma once
+// Session: one client (downstream) connection. Reads requests one at a time (pipelined requests
+// wait in the buffer and are answered in order), routes each, forwards it with retries and
+// timeouts, writes the response and records Istio telemetry. Runs entirely on its worker thread.
+#include <boost/asio/ip/tcp.hpp>
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/exchange.h"
+#include "proxy/worker.h"
+
+namespace aviary::proxy {
+
+class Session final : public Timed, public ExchangeOwner, public std::enable_shared_from_this<Session> {
+ public:
+  Session(Worker& worker, boost::asio::ip::tcp::socket socket, size_t listenerIndex);
+  ~Session() override;
+  void start();
+
+  // Timed
+  void onDeadline() override;
+  void close() override;
+  std::shared_ptr<void> self() override { return shared_from_this(); }
+  // ExchangeOwner
+  void onExchangeDone(ExchangeFailure failure) override;
+  std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
+
+ private:
+  enum class Phase { ReadingRequest, Upstream, WritingResponse, Closed };
+  enum class TimeoutKind { None, Connect, PerTry, Request };
+
+  void readRequest();
+  void processInput();
+  void dispatch();
+  void buildUpstreamRequest(const CompiledDestination& dest);
+  void startAttempt();
+  bool shouldRetry(int status, ExchangeFailure failure) const;
+  void finishAttemptFailure(ExchangeFailure failure);
+  void respondFromUpstream();
+  void sendLocal(int status, std::string_view body, uint16_t flags, bool close);
+  void writeResponse(boost::asio::const_buffer body);
+  void onResponseWritten();
+  void record(int status, uint64_t responseBytes);
+  void startMirror();
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  size_t listenerIndex_;
+  std::string clientIp_;
+  Phase phase_ = Phase::ReadingRequest;
+
+  // Request side.
+  std::vector<char> in_;
+  size_t inLen_ = 0;
+  size_t scanFrom_ = 0;
+  bool headDone_ = false;
+  MessageHead req_;
+  BodyFramer reqFramer_;
+  size_t bodyRaw_ = 0;
+  bool sentContinue_ = false;
+  bool closeAfter_ = false;
+  SteadyTime startTime_;
+
+  // Routing and upstream side.
+  SnapshotPtr snap_;
+  const CompiledListener* listener_ = nullptr;
+  const CompiledRoute* route_ = nullptr;
+  const CompiledDestination* dest_ = nullptr;
+  std::string upHead_;
+  Exchange exchange_;
+  EndpointState* endpoint_ = nullptr;
+  EndpointState* lastEndpoint_ = nullptr;
+  uint32_t attempts_ = 0;
+  bool staleRetried_ = false;
+  SteadyTime requestDeadline_ = SteadyTime::max();
+  SteadyTime tryDeadline_ = SteadyTime::max();
+  SteadyTime connectDeadline_ = SteadyTime::max();
+  TimeoutKind timeout_ = TimeoutKind::None;
+  uint16_t flags_ = 0;
+
+  // Response side.
+  std::string downHead_;
+  std::array<boost::asio::const_buffer, 2> out_;
+  int status_ = 0;
+  uint64_t responseBytes_ = 0;
+  bool upstreamResponse_ = false;
+};
+
+}  // namespace aviary::proxy

@@ -1,0 +1,111 @@
+#pragma once
+// Snapshot: an immutable, compiled ProxyConfig (regexes compiled, cluster names resolved to
+// indexes, endpoint addresses resolved, telemetry label sets rendered). Workers read the current
+// snapshot through a shared_ptr; a config swap publishes a new one and requests already running
+// keep theirs until they finish (RCU style).
+#include <re2/re2.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "proxy/config.h"
+#include "proxy/http_parser.h"
+#include "proxy/stats.h"
+
+namespace aviary::proxy {
+
+struct CompiledStringMatch {
+  StringMatch::Kind kind = StringMatch::Kind::Exact;
+  std::string value;
+  std::shared_ptr<const RE2> re;  // Regex only
+  bool matches(std::string_view s) const;
+};
+
+struct CompiledNamedMatch {
+  std::string name;
+  CompiledStringMatch match;
+};
+
+struct CompiledMatch {
+  std::optional<CompiledStringMatch> uri;
+  std::vector<CompiledNamedMatch> headers;
+  std::vector<CompiledNamedMatch> cookies;
+};
+
+struct CompiledDestination {
+  uint32_t cluster = 0;     // index into Snapshot::clusters
+  uint32_t cumulative = 0;  // running sum of weights up to and including this one
+  const HeaderPolicy* headers = nullptr;
+};
+
+struct CompiledRoute {
+  const RouteConfig* config = nullptr;
+  std::vector<CompiledMatch> matches;
+  std::vector<CompiledDestination> destinations;
+  uint32_t totalWeight = 0;
+  int mirrorCluster = -1;
+  uint32_t mirrorPerMillion = 0;  // mirror percentage * 10^4
+};
+
+struct CompiledListener {
+  const ListenerConfig* config = nullptr;
+  std::vector<CompiledRoute> routes;
+  std::vector<LabelSetPtr> labels;  // per cluster index: the Istio label values
+  LabelSetPtr unknownDestination;   // for requests that matched no route
+};
+
+struct CompiledCluster {
+  const ClusterConfig* config = nullptr;
+  std::vector<boost::asio::ip::tcp::endpoint> addresses;  // parallel to config->endpoints
+};
+
+// Per-worker, lazily filled view of a snapshot's clusters (see upstream.h). Only the owning
+// worker touches its slot, so no locking.
+struct EndpointState;
+struct ClusterBinding {
+  std::vector<EndpointState*> endpoints;
+  uint32_t next = 0;  // round-robin cursor
+};
+struct WorkerBinding {
+  bool bound = false;
+  std::vector<ClusterBinding> clusters;
+};
+
+// What route matching needs to see of a request.
+struct RequestView {
+  const char* base;
+  const MessageHead* head;
+  std::string_view path() const;  // target without the query string
+  // First value of a header (case-insensitive name), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const;
+  // Value of a cookie from the Cookie header(s), or nullopt.
+  std::optional<std::string_view> cookie(std::string_view name) const;
+};
+
+class Snapshot {
+ public:
+  // Compiles a validated config. Resolves endpoint host names (blocking; control plane only).
+  static Result<std::shared_ptr<const Snapshot>> build(ProxyConfig config, size_t workers);
+
+  const ProxyConfig& config() const { return config_; }
+  const std::vector<CompiledListener>& listeners() const { return listeners_; }
+  const std::vector<CompiledCluster>& clusters() const { return clusters_; }
+  WorkerBinding& bindingForWorker(size_t worker) const { return *bindings_[worker]; }
+
+  // First route of the listener whose match holds, or nullptr (404 NR).
+  static const CompiledRoute* match(const CompiledListener& listener, const RequestView& req);
+  // Weighted choice; `random` is any uniformly distributed 64-bit value.
+  static const CompiledDestination& pick(const CompiledRoute& route, uint64_t random);
+
+ private:
+  ProxyConfig config_;
+  std::vector<CompiledListener> listeners_;
+  std::vector<CompiledCluster> clusters_;
+  std::vector<std::unique_ptr<WorkerBinding>> bindings_;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+}  // namespace aviary::proxy

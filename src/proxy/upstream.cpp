@@ -1,0 +1,132 @@
+#include "proxy/upstream.h"
+
+#include <algorithm>
+
+namespace aviary::proxy {
+
+UpstreamManager::UpstreamManager(boost::asio::io_context& io, size_t workerIndex) : io_(io), worker_(workerIndex) {}
+
+ClusterBinding& UpstreamManager::bind(const Snapshot& snap, uint32_t cluster) {
+  WorkerBinding& wb = snap.bindingForWorker(worker_);
+  if (!wb.bound) {
+    // First use of this snapshot on this worker: map its endpoints to our (persistent) states.
+    wb.clusters.resize(snap.clusters().size());
+    for (size_t c = 0; c < snap.clusters().size(); ++c) {
+      for (const auto& addr : snap.clusters()[c].addresses) {
+        auto& slot = endpoints_[addr];
+        if (!slot) {
+          slot = std::make_unique<EndpointState>();
+          slot->address = addr;
+        }
+        wb.clusters[c].endpoints.push_back(slot.get());
+      }
+    }
+    wb.bound = true;
+  }
+  return wb.clusters[cluster];
+}
+
+EndpointState* UpstreamManager::choose(const Snapshot& snap, uint32_t cluster, uint64_t random, SteadyTime now,
+                                       const EndpointState* avoid) {
+  ClusterBinding& b = bind(snap, cluster);
+  const size_t n = b.endpoints.size();
+  if (n == 0) return nullptr;
+  const bool leastRequest = snap.clusters()[cluster].config->loadBalancer == ClusterConfig::LbPolicy::LeastRequest;
+  EndpointState* best = nullptr;
+  EndpointState* fallback = nullptr;  // `avoid`, when it is the only healthy one
+  if (leastRequest) {
+    // Scan from a random start so ties spread evenly.
+    size_t start = static_cast<size_t>(random % n);
+    for (size_t i = 0; i < n; ++i) {
+      EndpointState* ep = b.endpoints[(start + i) % n];
+      if (ep->ejected(now)) continue;
+      if (ep == avoid) {
+        fallback = ep;
+        continue;
+      }
+      if (best == nullptr || ep->active < best->active) best = ep;
+    }
+  } else {
+    for (size_t i = 0; i < n && best == nullptr; ++i) {
+      EndpointState* ep = b.endpoints[b.next++ % n];
+      if (ep->ejected(now)) continue;
+      if (ep == avoid) {
+        fallback = ep;
+        continue;
+      }
+      best = ep;
+    }
+  }
+  return best != nullptr ? best : fallback;
+}
+
+UpstreamConnectionPtr UpstreamManager::acquire(EndpointState& ep) {
+  if (!ep.idle.empty()) {
+    UpstreamConnectionPtr c = std::move(ep.idle.back());
+    ep.idle.pop_back();
+    c->reused = true;
+    c->len = 0;
+    return c;
+  }
+  auto c = std::make_unique<UpstreamConnection>(io_);
+  c->endpoint = &ep;
+  c->buf.resize(16 * 1024);
+  return c;
+}
+
+void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, uint32_t maxIdle) {
+  EndpointState& ep = *conn->endpoint;
+  if (reusable && ep.idle.size() < maxIdle && conn->socket.is_open()) {
+    if (conn->buf.size() > 64 * 1024) {  // don't keep a large response buffer around
+      conn->buf.resize(16 * 1024);
+      conn->buf.shrink_to_fit();
+    }
+    conn->len = 0;
+    ep.idle.push_back(std::move(conn));
+    return;
+  }
+  boost::system::error_code ec;
+  conn->socket.close(ec);
+}
+
+bool UpstreamManager::report(const Snapshot& snap, uint32_t cluster, EndpointState& ep, AttemptOutcome outcome,
+                             SteadyTime now) {
+  const OutlierDetection& od = snap.clusters()[cluster].config->outlierDetection;
+  if (outcome == AttemptOutcome::Success) {
+    ep.consecutive5xx = 0;
+    ep.consecutiveGateway = 0;
+    return false;
+  }
+  ++ep.consecutive5xx;
+  if (outcome != AttemptOutcome::ServerError) ++ep.consecutiveGateway;
+  bool trip = (od.consecutive5xxErrors > 0 && ep.consecutive5xx >= od.consecutive5xxErrors) ||
+              (od.consecutiveGatewayErrors > 0 && ep.consecutiveGateway >= od.consecutiveGatewayErrors);
+  if (!trip || ep.ejected(now)) return false;
+  ClusterBinding& b = bind(snap, cluster);
+  size_t ejected = 0;
+  for (EndpointState* e : b.endpoints) ejected += e->ejected(now) ? 1 : 0;
+  // maxEjectionPercent bounds how much of the cluster may be out at once (at least one may go).
+  size_t allowed = std::max<size_t>(1, b.endpoints.size() * od.maxEjectionPercent / 100);
+  if (od.maxEjectionPercent == 0 || ejected >= allowed) return false;
+  ++ep.ejections;
+  // Like Envoy: the ejection time grows with the number of times the host was ejected (max 300s).
+  auto duration = std::min<Duration>(od.baseEjectionTime * ep.ejections, std::max<Duration>(od.baseEjectionTime, Duration(300000)));
+  ep.ejectedUntil = now + duration;
+  ep.consecutive5xx = 0;
+  ep.consecutiveGateway = 0;
+  // Idle connections to an ejected host are dropped; it is re-admitted after the ejection time.
+  for (auto& c : ep.idle) {
+    boost::system::error_code ec;
+    c->socket.close(ec);
+  }
+  ep.idle.clear();
+  return true;
+}
+
+size_t UpstreamManager::idleConnectionsForTest() const {
+  size_t n = 0;
+  for (const auto& [addr, ep] : endpoints_) n += ep->idle.size();
+  return n;
+}
+
+}  // namespace aviary::proxy

@@ -1,0 +1,112 @@
+#pragma once
+// A worker: one thread, one io_context, its own SO_REUSEPORT acceptors, upstream pools and
+// statistics. Sessions never leave their worker, so the data path needs no locks; the only shared
+// state is the published config snapshot (one atomic version check per request).
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "proxy/snapshot.h"
+#include "proxy/stats.h"
+#include "proxy/upstream.h"
+
+namespace aviary::proxy {
+
+// The published configuration. set() is called by the control plane; workers poll version().
+class ConfigStore {
+ public:
+  SnapshotPtr get() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  void set(SnapshotPtr s) {
+    std::lock_guard lock(mu_);
+    current_ = std::move(s);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex mu_;
+  SnapshotPtr current_;
+  std::atomic<uint64_t> version_{0};
+};
+
+// Something with a deadline, checked by the worker's 10 ms tick (cheaper than arming an Asio
+// timer per request). Intrusively linked into its worker's list while alive.
+class Timed {
+ public:
+  virtual ~Timed() = default;
+  // Called on the worker thread once `deadline` has passed; the object stays alive meanwhile.
+  virtual void onDeadline() {}
+  // Closes every socket (worker shutdown); pending handlers then finish with an error.
+  virtual void close() {}
+  virtual std::shared_ptr<void> self() { return nullptr; }
+
+  SteadyTime deadline = SteadyTime::max();
+  Timed* prev = nullptr;
+  Timed* next = nullptr;
+};
+
+class Worker {
+ public:
+  Worker(size_t index, const ConfigStore& config, StatsRegistry& registry);
+  ~Worker();
+
+  // Before start(): adopt a bound, listening acceptor for listener `listenerIndex`.
+  void addAcceptor(boost::asio::ip::tcp::acceptor acceptor, size_t listenerIndex);
+  void start();
+  // Closes acceptors and every connection, stops the thread and joins it. Idempotent.
+  void stop();
+
+  // Worker-thread only.
+  boost::asio::io_context& io() { return io_; }
+  const SnapshotPtr& snapshot() {
+    if (config_.version() != version_) refresh();
+    return snapshot_;
+  }
+  UpstreamManager& upstreams() { return upstreams_; }
+  ThreadStats& stats() { return *stats_; }
+  StatsRegistry& registry() { return registry_; }
+  size_t index() const { return index_; }
+  uint64_t random() {  // xorshift64*: cheap and good enough for traffic splitting
+    rng_ ^= rng_ >> 12;
+    rng_ ^= rng_ << 25;
+    rng_ ^= rng_ >> 27;
+    return rng_ * 2685821657736338717ull;
+  }
+  void link(Timed* t);
+  void unlink(Timed* t);
+  int mirrorsInFlight = 0;
+
+ private:
+  void refresh();
+  void accept(size_t slot);
+  void tick();
+  void shutdown();
+
+  size_t index_;
+  const ConfigStore& config_;
+  StatsRegistry& registry_;
+  std::shared_ptr<ThreadStats> stats_;
+  Timed head_;  // sentinel of the Timed list; declared before io_ so it outlives pending handlers
+  boost::asio::io_context io_;
+  UpstreamManager upstreams_;
+  SnapshotPtr snapshot_;
+  uint64_t version_ = ~0ull;
+  uint64_t rng_;
+  std::vector<std::pair<boost::asio::ip::tcp::acceptor, size_t>> acceptors_;
+  boost::asio::steady_timer tickTimer_;
+  std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> exited_{false};
+};
+
+}  // namespace aviary::proxy

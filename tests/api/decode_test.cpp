@@ -1,0 +1,131 @@
+// Decoding of the seed files and Flagger's defaults.
+#include <gtest/gtest.h>
+
+#include "api/decode.h"
+#include "api/reader.h"
+
+#ifndef AVIARY_SOURCE_DIR
+#error "AVIARY_SOURCE_DIR must be defined"
+#endif
+
+namespace aviary::api {
+namespace {
+
+const std::string kSeed = std::string(AVIARY_SOURCE_DIR) + "/examples/seed/";
+
+std::string dump(const ErrorList& errors) {
+  std::string out;
+  for (const auto& e : errors) out += e.format() + "\n";
+  return out;
+}
+
+TEST(DecodeSeed, PodinfoCanary) {
+  auto r = loadFile(kSeed + "podinfo-canary.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  ASSERT_TRUE(r->ok()) << dump(r->errors);
+  EXPECT_TRUE(r->warnings.empty()) << dump(r->warnings);
+  ASSERT_EQ(r->canaries.size(), 1u);
+  const Canary& c = r->canaries[0];
+  EXPECT_EQ(c.metadata.name, "podinfo");
+  EXPECT_EQ(c.metadata.namespace_, "test");
+  EXPECT_EQ(c.spec.targetRef.kind, "Deployment");
+  EXPECT_EQ(c.spec.targetRef.name, "podinfo");
+  EXPECT_EQ(c.spec.progressDeadlineSeconds, 60);
+  ASSERT_TRUE(c.spec.autoscalerRef);
+  EXPECT_EQ(c.spec.autoscalerRef->apiVersion, "autoscaling/v2beta2");
+  EXPECT_EQ(c.spec.service.port, 9898);
+  EXPECT_EQ(c.spec.service.targetPort, Json(9898));
+  EXPECT_EQ(c.spec.service.gateways, std::vector<std::string>{"public-gateway.istio-system.svc.cluster.local"});
+  EXPECT_EQ(c.spec.service.hosts, std::vector<std::string>{"*"});
+  EXPECT_EQ(c.spec.service.trafficPolicy["tls"]["mode"], "DISABLE");
+  ASSERT_TRUE(c.spec.service.retries);
+  EXPECT_EQ(c.spec.service.retries->attempts, 3);
+  EXPECT_EQ(c.spec.service.retries->perTryTimeout, "1s");
+  ASSERT_TRUE(c.spec.analysis);
+  const auto& a = *c.spec.analysis;
+  EXPECT_EQ(a.interval, std::chrono::minutes(1));
+  EXPECT_EQ(a.intervalText, "1m");
+  EXPECT_EQ(a.threshold, 5);
+  EXPECT_EQ(a.maxWeight, 50);
+  EXPECT_EQ(a.stepWeight, 10);
+  ASSERT_EQ(a.metrics.size(), 2u);
+  EXPECT_EQ(a.metrics[0].name, "request-success-rate");
+  EXPECT_EQ(a.metrics[0].thresholdRange->min, 99.0);
+  EXPECT_FALSE(a.metrics[0].thresholdRange->max);
+  EXPECT_EQ(a.metrics[1].interval, std::chrono::seconds(30));
+  ASSERT_EQ(a.webhooks.size(), 2u);
+  EXPECT_EQ(a.webhooks[0].type, HookType::PreRollout);
+  EXPECT_EQ(a.webhooks[0].timeout, "30s");
+  EXPECT_EQ(a.webhooks[0].metadata.at("type"), "bash");
+  EXPECT_EQ(a.webhooks[1].type, HookType::Rollout);
+  EXPECT_EQ(a.webhooks[1].typeText, "");
+  EXPECT_EQ(c.pos.line, 1);
+  EXPECT_EQ(c.positions.at("spec.analysis.stepWeight").line, 51);
+  EXPECT_EQ(c.positions.at("spec.analysis.stepWeight").column, 17);
+  EXPECT_EQ(c.serviceName(), "podinfo");
+  EXPECT_FALSE(c.skipAnalysis());
+}
+
+TEST(DecodeSeed, Canary404AndTemplate) {
+  auto c = loadFile(kSeed + "podinfo-canary-404.yaml");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c->ok()) << dump(c->errors);
+  ASSERT_EQ(c->canaries.size(), 1u);
+  const auto& m = c->canaries[0].spec.analysis->metrics[0];
+  EXPECT_EQ(m.name, "404s percentage");
+  ASSERT_TRUE(m.templateRef);
+  EXPECT_EQ(m.templateRef->name, "not-found-percentage");
+  EXPECT_EQ(m.templateRef->namespace_, "istio-system");
+  EXPECT_EQ(m.thresholdRange->max, 5.0);
+  EXPECT_EQ(c->canaries[0].spec.autoscalerRef->name, "podinfo-total");
+
+  auto t = loadFile(kSeed + "metrics-404.yaml");
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(t->ok()) << dump(t->errors);
+  ASSERT_EQ(t->templates.size(), 1u);
+  EXPECT_EQ(t->templates[0].metadata.name, "not-found-percentage");
+  EXPECT_EQ(t->templates[0].provider.type, "prometheus");
+  EXPECT_EQ(t->templates[0].provider.address, "http://prometheus.istio-system:9090");
+  EXPECT_NE(t->templates[0].query.find("response_code!=\"404\""), std::string::npos);
+}
+
+TEST(DecodeSeed, NonFlaggerKindsAreOthers) {
+  for (const char* f : {"podinfo-hpa.yaml", "public-gateway.yaml"}) {
+    auto r = loadFile(kSeed + f);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->ok()) << dump(r->errors);
+    ASSERT_EQ(r->others.size(), 1u) << f;
+    ASSERT_EQ(r->documents.size(), 1u);
+    EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::Other);
+  }
+  auto hpa = loadFile(kSeed + "podinfo-hpa.yaml");
+  EXPECT_EQ(hpa->others[0].kind, "HorizontalPodAutoscaler");
+  EXPECT_EQ(hpa->others[0].apiVersion, "autoscaling/v2beta2");
+  EXPECT_EQ(hpa->others[0].name, "podinfo");
+}
+
+TEST(Utf8, StrictValidationAndEscaping) {
+  using detail::escapeInvalidUtf8;
+  using detail::isValidUtf8;
+  EXPECT_TRUE(isValidUtf8("caf\xC3\xA9 \xF0\x9F\x90\xA6"));
+  EXPECT_FALSE(isValidUtf8("\xC3"));              // truncated
+  EXPECT_FALSE(isValidUtf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_EQ(escapeInvalidUtf8("a\xA9" "b\xC3\xA9"), "a\\xA9" "b\xC3\xA9");
+}
+
+TEST(DecodeTypes, PlainScalarsAreTypedQuotedOnesAreStrings) {
+  auto r = loadString("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: x\nspec:\n"
+                      "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: x}\n"
+                      "  service: {port: 80, targetPort: \"8080\", gateways: [\"1\"]}\n"
+                      "  analysis: {interval: 1m, threshold: 1, stepWeight: 10, mirror: True}\n",
+                      "t.yaml");
+  ASSERT_TRUE(r.ok()) << dump(r.errors);
+  EXPECT_EQ(r.canaries[0].spec.service.targetPort, Json("8080"));
+  EXPECT_EQ(r.canaries[0].spec.service.gateways[0], "1");
+  EXPECT_TRUE(r.canaries[0].spec.analysis->mirror);
+}
+
+}  // namespace
+}  // namespace aviary::api

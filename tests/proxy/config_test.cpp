@@ -1,0 +1,215 @@
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "proxy/config.h"
+#include "proxy/retry_policy.h"
+#include "proxy/snapshot.h"
+
+namespace aviary::proxy {
+namespace {
+
+const char* kValid = R"(workers: 2
+listeners:
+  - name: main
+    port: 0
+    routes:
+      - name: sticky
+        match:
+          - headers:
+              cookie: {regex: ".*canary=yes.*"}
+          - cookies:
+              flavour: {exact: canary}
+        route:
+          - cluster: canary
+      - name: ab
+        match:
+          - headers: {x-user: {prefix: "insider-"}}
+            uri: {prefix: /api}
+        route: [{cluster: canary}]
+      - name: split
+        route:
+          - {cluster: primary, weight: 90}
+          - cluster: canary
+            weight: 10
+            headers: {response: {add: {Set-Cookie: "canary=yes; Max-Age=60"}}}
+        mirror: {cluster: canary, percentage: 50}
+        retries: {attempts: 2, perTryTimeout: 500ms, retryOn: "5xx,connect-failure"}
+        timeout: 3s
+clusters:
+  - name: primary
+    endpoints: ["127.0.0.1:1", "127.0.0.1:2"]
+    loadBalancer: LEAST_REQUEST
+    outlierDetection: {consecutive5xxErrors: 3, baseEjectionTime: 10s}
+  - name: canary
+    endpoints: ["127.0.0.1:3"]
+    workload: {name: podinfo, namespace: test, version: v2}
+)";
+
+TEST(ProxyConfigTest, DecodesEveryField) {
+  auto cfg = decodeProxyConfig(kValid, "proxy.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().format();
+  EXPECT_EQ(cfg->workers, 2u);
+  const RouteConfig& split = cfg->listeners[0].routes[2];
+  EXPECT_EQ(split.route[1].weight, 10u);
+  EXPECT_EQ(split.route[1].headers.response.add[0].first, "Set-Cookie");
+  EXPECT_EQ(split.mirror->percentage, 50.0);
+  EXPECT_EQ(split.retries.attempts, 2u);
+  EXPECT_EQ(split.retries.perTryTimeout, Duration(500));
+  EXPECT_EQ(split.retries.retryOn, kRetry5xx | kRetryConnectFailure);
+  EXPECT_EQ(split.timeout, Duration(3000));
+  EXPECT_EQ(cfg->clusters[0].loadBalancer, ClusterConfig::LbPolicy::LeastRequest);
+  EXPECT_EQ(cfg->clusters[0].workload.workload, "primary");  // defaults to the cluster name
+  EXPECT_EQ(cfg->clusters[1].workload.version, "v2");
+  // GET /config's JSON decodes back to the same config.
+  auto again = decodeProxyConfig(toJson(cfg.value()), "roundtrip.json");
+  ASSERT_TRUE(again.ok()) << again.error().format();
+  EXPECT_EQ(toJson(again.value()), toJson(cfg.value()));
+}
+
+TEST(ProxyConfigTest, ReportsEveryProblemWithPositionAndPath) {
+  std::string bad = R"(listeners:
+  - name: main
+    routes:
+      - route:
+          - {cluster: primary, weight: 80}
+          - {cluster: nope, weight: 10}
+        retries: {attempts: 1, retryOn: "5xx,bogus"}
+        timeout: soon
+clusters:
+  - name: primary
+    endpoints: ["127.0.0.1"]
+    colour: blue
+)";
+  auto cfg = decodeProxyConfig(bad, "bad.yaml");
+  ASSERT_FALSE(cfg.ok());
+  const std::string msg = cfg.error().message;
+  EXPECT_NE(msg.find("bad.yaml:7:41: listeners[0].routes[0].retries.retryOn: unknown retryOn condition \"bogus\""),
+            std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:8:18: listeners[0].routes[0].timeout: expected a non-negative duration"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:11:17: clusters[0].endpoints[0]: expected \"host:port\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:12:5: clusters[0].colour: unknown field"), std::string::npos) << msg;
+}
+
+TEST(ProxyConfigTest, SemanticErrorsCarryPositions) {
+  std::string bad = R"(listeners:
+  - name: main
+    routes:
+      - route:
+          - {cluster: primary, weight: 80}
+          - {cluster: nope, weight: 10}
+clusters:
+  - name: primary
+    endpoints: ["127.0.0.1:80"]
+)";
+  auto cfg = decodeProxyConfig(bad, "bad.yaml");
+  ASSERT_FALSE(cfg.ok());
+  const std::string msg = cfg.error().message;
+  EXPECT_NE(msg.find("bad.yaml:6:23: listeners[0].routes[0].route[1].cluster: unknown cluster \"nope\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("listeners[0].routes[0].route: weights must add up to 100, got 90"), std::string::npos) << msg;
+}
+
+TEST(ProxyConfigTest, SyntaxErrorHasPosition) {
+  auto cfg = decodeProxyConfig("listeners: [\n", "x.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.error().message.rfind("x.yaml:", 0), 0u) << cfg.error().message;
+}
+
+TEST(ProxyConfigTest, InvalidRegexIsRejected) {
+  std::string bad = std::string(kValid);
+  bad.replace(bad.find(".*canary=yes.*"), 14, "(unclosed");
+  auto cfg = decodeProxyConfig(bad, "r.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.error().message.find("invalid RE2 regex \"(unclosed\""), std::string::npos);
+}
+
+class SnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cfg = decodeProxyConfig(kValid, "proxy.yaml");
+    ASSERT_TRUE(cfg.ok());
+    auto snap = Snapshot::build(cfg.value(), 1);
+    ASSERT_TRUE(snap.ok()) << snap.error().format();
+    snap_ = snap.value();
+  }
+  const CompiledRoute* route(const std::string& request) {
+    text_ = request;
+    size_t scan = 0;
+    ParseError err;
+    EXPECT_EQ(parseRequestHead(text_.data(), text_.size(), 8192, scan, head_, err), ParseStatus::Done);
+    return Snapshot::match(snap_->listeners()[0], RequestView{text_.data(), &head_});
+  }
+  SnapshotPtr snap_;
+  std::string text_;
+  MessageHead head_;
+};
+
+TEST_F(SnapshotTest, MatchesHeadersCookiesAndUriInOrder) {
+  EXPECT_EQ(route("GET / HTTP/1.1\r\nCookie: a=b; canary=yes\r\n\r\n")->config->name, "sticky");
+  EXPECT_EQ(route("GET / HTTP/1.1\r\nCookie: a=b; flavour=canary\r\n\r\n")->config->name, "sticky");
+  EXPECT_EQ(route("GET / HTTP/1.1\r\nCookie: flavour=canaryX\r\n\r\n")->config->name, "split");
+  EXPECT_EQ(route("GET /api/v1 HTTP/1.1\r\nX-User: insider-7\r\n\r\n")->config->name, "ab");
+  EXPECT_EQ(route("GET /web HTTP/1.1\r\nX-User: insider-7\r\n\r\n")->config->name, "split");  // uri must match too
+  EXPECT_EQ(route("GET /api HTTP/1.1\r\nX-User: outsider\r\n\r\n")->config->name, "split");
+}
+
+TEST_F(SnapshotTest, WeightedSplitIsAccurate) {
+  const CompiledRoute& split = snap_->listeners()[0].routes[2];
+  SeededRandom rng(42);
+  int canary = 0;
+  const int picks = 100000;
+  for (int i = 0; i < picks; ++i) {
+    canary += Snapshot::pick(split, rng.next(~0ull)).cluster == 1 ? 1 : 0;
+  }
+  EXPECT_NEAR(canary / static_cast<double>(picks), 0.10, 0.005);
+}
+
+TEST(RetryPolicyTest, RetryOnConditions) {
+  RetryPolicy p;
+  p.attempts = 1;
+  p.retryOn = kRetryGatewayError | kRetryConnectFailure | kRetryRefusedStream;  // the seed's policy
+  EXPECT_TRUE(isRetriable(p, RetryCause::Response, 503));
+  EXPECT_FALSE(isRetriable(p, RetryCause::Response, 500));
+  EXPECT_FALSE(isRetriable(p, RetryCause::Response, 409));
+  EXPECT_TRUE(isRetriable(p, RetryCause::ConnectFailure, 0));
+  EXPECT_TRUE(isRetriable(p, RetryCause::Refused, 0));
+  EXPECT_TRUE(isRetriable(p, RetryCause::PerTryTimeout, 0));
+  EXPECT_FALSE(isRetriable(p, RetryCause::Other, 0));
+  p.retryOn = kRetryRetriable4xx;
+  EXPECT_TRUE(isRetriable(p, RetryCause::Response, 409));
+  EXPECT_FALSE(isRetriable(p, RetryCause::Reset, 0));
+  p.retryOn = kRetryReset;
+  EXPECT_TRUE(isRetriable(p, RetryCause::Reset, 0));
+  EXPECT_FALSE(isRetriable(p, RetryCause::Response, 503));
+  p.retryOn = kRetry5xx;
+  EXPECT_TRUE(isRetriable(p, RetryCause::Response, 500));
+  EXPECT_TRUE(isRetriable(p, RetryCause::ConnectFailure, 0));
+}
+
+TEST(StatsTest, FlagsAndMergedExposition) {
+  EXPECT_EQ(formatResponseFlags(0), "-");
+  EXPECT_EQ(formatResponseFlags(kFlagUF | kFlagURX), "UF,URX");
+  StatsRegistry reg;
+  auto t1 = reg.addThread();
+  auto t2 = reg.addThread();
+  auto labels = std::make_shared<LabelSet>(LabelSet{"reporter=\"destination\""});
+  auto same = std::make_shared<LabelSet>(LabelSet{"reporter=\"destination\""});  // equal text, other object
+  t1->record(labels, 200, 0, 3.0, 10, 20);
+  t2->record(same, 200, 0, 700.0, 0, 5);
+  t2->record(same, 503, kFlagUH, 0.2, 0, 19);
+  std::string out = reg.renderPrometheus();
+  EXPECT_NE(out.find("istio_requests_total{reporter=\"destination\",response_code=\"200\",response_flags=\"-\"} 2\n"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("istio_requests_total{reporter=\"destination\",response_code=\"503\",response_flags=\"UH\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("istio_request_duration_milliseconds_bucket{reporter=\"destination\",response_code=\"200\","
+                     "response_flags=\"-\",le=\"5\"} 1\n"), std::string::npos);
+  EXPECT_NE(out.find("istio_request_duration_milliseconds_bucket{reporter=\"destination\",response_code=\"200\","
+                     "response_flags=\"-\",le=\"1000\"} 2\n"), std::string::npos);
+  EXPECT_NE(out.find("istio_request_duration_milliseconds_sum{reporter=\"destination\",response_code=\"200\","
+                     "response_flags=\"-\"} 703\n"), std::string::npos);
+  EXPECT_NE(out.find("istio_response_bytes_count{reporter=\"destination\",response_code=\"200\",response_flags=\"-\"} 2\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace aviary::proxy

@@ -1,0 +1,132 @@
+#include "proxy/http_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace aviary::proxy {
+namespace {
+
+struct Parsed {
+  ParseStatus status;
+  ParseError error;
+  MessageHead head;
+};
+
+Parsed parseRequest(const std::string& s, size_t maxHead = 8192) {
+  Parsed p{};
+  size_t scan = 0;
+  p.status = parseRequestHead(s.data(), s.size(), maxHead, scan, p.head, p.error);
+  return p;
+}
+
+TEST(HttpParserTest, ParsesRequestLineAndHeadersWithoutCopying) {
+  std::string s = "GET /a/b?x=1 HTTP/1.1\r\nHost: example\r\nX-Test:  padded value \r\n\r\n";
+  Parsed p = parseRequest(s);
+  ASSERT_EQ(p.status, ParseStatus::Done);
+  EXPECT_EQ(p.head.view(s.data(), p.head.method), "GET");
+  EXPECT_EQ(p.head.view(s.data(), p.head.target), "/a/b?x=1");
+  ASSERT_EQ(p.head.headerCount, 2u);
+  EXPECT_EQ(p.head.view(s.data(), p.head.headers[1].value), "padded value");
+  EXPECT_EQ(p.head.headLength, s.size());
+  EXPECT_EQ(p.head.body, BodyKind::None);
+  EXPECT_FALSE(p.head.connectionClose);
+}
+
+TEST(HttpParserTest, IncrementalInputNeedsMoreUntilTheEmptyLine) {
+  std::string s = "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+  MessageHead head;
+  ParseError err;
+  size_t scan = 0;
+  for (size_t n = 1; n < 38; ++n) {
+    ASSERT_EQ(parseRequestHead(s.data(), n, 8192, scan, head, err), ParseStatus::NeedMore) << n;
+  }
+  ASSERT_EQ(parseRequestHead(s.data(), s.size(), 8192, scan, head, err), ParseStatus::Done);
+  EXPECT_EQ(head.body, BodyKind::Length);
+  EXPECT_EQ(head.contentLength, 3u);
+}
+
+TEST(HttpParserTest, RejectsMalformedAndSmuggling) {
+  EXPECT_EQ(parseRequest("GET  / HTTP/1.1\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\n folded\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/2.0\r\n\r\n").error, ParseError::VersionNotSupported);
+  EXPECT_EQ(parseRequest("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n").error,
+            ParseError::BadFraming);
+  EXPECT_EQ(parseRequest("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").error,
+            ParseError::BadFraming);
+  EXPECT_EQ(parseRequest("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").error, ParseError::BadFraming);
+}
+
+TEST(HttpParserTest, HeadTooLargeAndTooManyHeaders) {
+  std::string big = "GET / HTTP/1.1\r\nX: " + std::string(9000, 'a');
+  EXPECT_EQ(parseRequest(big).error, ParseError::HeadTooLarge);
+  std::string many = "GET / HTTP/1.1\r\n";
+  for (size_t i = 0; i <= kMaxHeaders; ++i) many += "X-" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(parseRequest(many + "\r\n", 1 << 20).error, ParseError::HeadTooLarge);
+}
+
+TEST(HttpParserTest, ConnectionSemantics) {
+  EXPECT_TRUE(parseRequest("GET / HTTP/1.0\r\n\r\n").head.connectionClose);
+  EXPECT_FALSE(parseRequest("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").head.connectionClose);
+  EXPECT_TRUE(parseRequest("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n").head.connectionClose);
+  EXPECT_TRUE(parseRequest("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").head.expectContinue);
+}
+
+TEST(HttpParserTest, ResponseFraming) {
+  MessageHead h;
+  ParseError err;
+  size_t scan = 0;
+  std::string r = "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n";
+  ASSERT_EQ(parseResponseHead(r.data(), r.size(), 8192, scan, false, h, err), ParseStatus::Done);
+  EXPECT_EQ(h.status, 204);
+  EXPECT_EQ(h.body, BodyKind::None);
+  r = "HTTP/1.1 200 OK\r\n\r\n";
+  scan = 0;
+  ASSERT_EQ(parseResponseHead(r.data(), r.size(), 8192, scan, false, h, err), ParseStatus::Done);
+  EXPECT_EQ(h.body, BodyKind::UntilClose);
+  r = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+  scan = 0;
+  ASSERT_EQ(parseResponseHead(r.data(), r.size(), 8192, scan, true, h, err), ParseStatus::Done);
+  EXPECT_EQ(h.body, BodyKind::None);  // HEAD
+  r = "HTTP/1.1 2x0 OK\r\n\r\n";
+  scan = 0;
+  EXPECT_EQ(parseResponseHead(r.data(), r.size(), 8192, scan, false, h, err), ParseStatus::Error);
+}
+
+TEST(BodyFramerTest, ChunkedBodyWithExtensionsAndTrailers) {
+  std::string body = "4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\nNEXT";
+  BodyFramer f;
+  f.reset(BodyKind::Chunked, 0);
+  size_t used = 0;
+  for (char c : body.substr(0, body.size() - 4)) used += f.consume(&c, 1);  // byte by byte
+  EXPECT_TRUE(f.done());
+  EXPECT_FALSE(f.failed());
+  EXPECT_EQ(used, body.size() - 4);
+  EXPECT_EQ(f.payloadBytes(), 9u);
+  f.reset(BodyKind::Chunked, 0);
+  EXPECT_EQ(f.consume(body.data(), body.size()), body.size() - 4);  // stops at the body's end
+  EXPECT_TRUE(f.done());
+}
+
+TEST(BodyFramerTest, RejectsBadChunks) {
+  for (std::string bad : {"x\r\n", "4\r\nabcdX", "\r\n", "ffffffffffffffffff\r\n"}) {
+    BodyFramer f;
+    f.reset(BodyKind::Chunked, 0);
+    f.consume(bad.data(), bad.size());
+    EXPECT_TRUE(f.failed()) << bad;
+  }
+}
+
+TEST(BodyFramerTest, ContentLength) {
+  BodyFramer f;
+  f.reset(BodyKind::Length, 5);
+  EXPECT_EQ(f.consume("abc", 3), 3u);
+  EXPECT_FALSE(f.done());
+  EXPECT_EQ(f.consume("defgh", 5), 2u);
+  EXPECT_TRUE(f.done());
+  EXPECT_EQ(f.payloadBytes(), 5u);
+}
+
+}  // namespace
+}  // namespace aviary::proxy

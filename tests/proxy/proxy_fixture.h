@@ -1,0 +1,190 @@
+#pragma once
+// Helpers for the proxy's integration tests: real loopback backends (common/http_server), a raw
+// blocking HTTP/1.1 client for byte-exact cases, and a proxy started from YAML with placeholders.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/http_client.h"
+#include "common/http_server.h"
+#include "proxy/server.h"
+
+namespace aviary::proxy::testing {
+
+// A backend answering by path: /status/<code>, /delay/<ms>, /echo (request headers and body as
+// text), anything else → 200 "<name>". Counts requests per Host header and in total.
+class Backend {
+ public:
+  explicit Backend(std::string name, int defaultStatus = 200, int defaultDelayMs = 0)
+      : name_(std::move(name)), status_(defaultStatus), delay_(defaultDelayMs) {
+    http::HttpServer::Options opts;
+    opts.maxConnections = 1024;
+    auto s = http::HttpServer::start(
+        "127.0.0.1", 0, [this](const http::ServerRequest& r) { return handle(r); }, opts);
+    EXPECT_TRUE(s.ok()) << s.error().format();
+    server_ = std::move(s.value());
+  }
+  uint16_t port() const { return server_->port(); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
+  int count() const { return count_.load(); }
+  int countForHost(const std::string& host) const {
+    std::lock_guard lock(mu_);
+    auto it = hosts_.find(host);
+    return it == hosts_.end() ? 0 : it->second;
+  }
+  void setStatus(int status) { status_ = status; }
+  void setDelay(int ms) { delay_ = ms; }
+
+ private:
+  http::ServerResponse handle(const http::ServerRequest& r) {
+    ++count_;
+    {
+      std::lock_guard lock(mu_);
+      ++hosts_[r.header("host")];
+    }
+    int delay = delay_;
+    int status = status_;
+    if (r.path.rfind("/delay/", 0) == 0) delay = std::stoi(r.path.substr(7));
+    if (r.path.rfind("/status/", 0) == 0) status = std::stoi(r.path.substr(8));
+    if (!r.queryParam("status").empty()) status = std::stoi(r.queryParam("status"));
+    if (!r.queryParam("delay").empty()) delay = std::stoi(r.queryParam("delay"));
+    if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    if (r.path == "/echo") {
+      std::string body;
+      for (const auto& [k, v] : r.headers) body += k + ": " + v + "\n";
+      body += "body=" + r.body;
+      return http::ServerResponse::text(200, body);
+    }
+    return http::ServerResponse::text(status, name_);
+  }
+  std::string name_;
+  std::atomic<int> status_;
+  std::atomic<int> delay_;
+  std::atomic<int> count_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, int> hosts_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+// Blocking client on one connection; every read is bounded by a 5 s socket timeout.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) : socket_(io_) {
+    boost::system::error_code ec;
+    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    timeval tv{5, 0};
+    setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  void send(const std::string& bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
+  }
+  // Reads one response (Content-Length framed, or until close). Returns "" on timeout/close.
+  std::string readResponse() {
+    while (true) {
+      size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t len = 0;
+        std::string head = buf_.substr(0, end);
+        std::string lower = head;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        size_t cl = lower.find("content-length: ");
+        if (cl != std::string::npos) len = std::stoul(head.substr(cl + 16));
+        if (buf_.size() >= end + 4 + len) {
+          std::string r = buf_.substr(0, end + 4 + len);
+          buf_.erase(0, end + 4 + len);
+          return r;
+        }
+      }
+      char tmp[16384];
+      boost::system::error_code ec;
+      size_t n = socket_.read_some(boost::asio::buffer(tmp), ec);
+      if (ec) {
+        std::string r = buf_;
+        buf_.clear();
+        return r;
+      }
+      buf_.append(tmp, n);
+    }
+  }
+  bool closedByPeer() {
+    char c;
+    boost::system::error_code ec;
+    socket_.read_some(boost::asio::buffer(&c, 1), ec);
+    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string buf_;
+};
+
+inline int statusOf(const std::string& response) {
+  return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
+}
+
+inline std::string bodyOf(const std::string& response) {
+  size_t p = response.find("\r\n\r\n");
+  return p == std::string::npos ? "" : response.substr(p + 4);
+}
+
+// Replaces every "{key}" in text.
+inline std::string fill(std::string text, const std::map<std::string, std::string>& values) {
+  for (const auto& [k, v] : values) {
+    for (size_t p; (p = text.find("{" + k + "}")) != std::string::npos;) text.replace(p, k.size() + 2, v);
+  }
+  return text;
+}
+
+inline std::unique_ptr<ProxyServer> startProxy(const std::string& yaml) {
+  auto cfg = decodeProxyConfig(yaml, "test.yaml");
+  EXPECT_TRUE(cfg.ok()) << cfg.error().format();
+  if (!cfg.ok()) return nullptr;
+  auto server = ProxyServer::start(std::move(cfg.value()));
+  EXPECT_TRUE(server.ok()) << server.error().format();
+  return server.ok() ? std::move(server.value()) : nullptr;
+}
+
+// Value of the istio_requests_total series whose label text contains every fragment (summed).
+inline double requestsTotal(ProxyServer& proxy, const std::vector<std::string>& fragments) {
+  std::string text = proxy.renderStats();
+  double sum = 0;
+  size_t pos = 0;
+  while ((pos = text.find("\nistio_requests_total{", pos)) != std::string::npos) {
+    size_t eol = text.find('\n', pos + 1);
+    std::string line = text.substr(pos + 1, eol - pos - 1);
+    pos = eol;
+    bool all = true;
+    for (const auto& f : fragments) all = all && line.find(f) != std::string::npos;
+    if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+// Telemetry is recorded once the response is written, so a client may see its answer a moment
+// before the counter moves: poll (bounded) until the expected value shows up.
+inline double waitRequestsTotal(ProxyServer& proxy, const std::vector<std::string>& fragments, double expected) {
+  double v = 0;
+  for (int i = 0; i < 200; ++i) {
+    v = requestsTotal(proxy, fragments);
+    if (v == expected) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return v;
+}
+
+}  // namespace aviary::proxy::testing
