@@ -91,7 +91,8 @@ Produced by \`bench/loadgen.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC').
   engineers' compile jobs; load average $LOAD_BEFORE before and $LOAD_AFTER after the run. Client, nginx and
   any other work share the same cores, so absolute numbers are noisy (5-25 % run to run); compare the ratios,
   which come from the same run.
-- p99: hey's and aviary's "99% in" line; wrk's \`--latency\` 99% line.
+- Command: \`DURATION=$DURATION bench/loadgen.sh $AVIARY\`.
+- p99: hey's and aviary's "99% in" line (hey's format: 0.1 ms resolution); wrk's \`--latency\` 99% line.
 
 $TABLE
 

@@ -17,6 +17,7 @@ echo "generated $N Canaries: $(wc -c < "$FILE") bytes, $(wc -l < "$FILE") lines"
 if [ -x "$BUILD/src/cli/aviary" ]; then
   /usr/bin/time -v "$BUILD/src/cli/aviary" validate -f "$FILE" > "$TMP/out.txt" 2> "$TMP/time.txt" || true
   echo "aviary validate -f FILE: $(grep -c '^ok  ' "$TMP/out.txt") ok lines," \
-    "wall $(grep 'Elapsed (wall clock)' "$TMP/time.txt" | awk '{print $NF}')," \
+    "wall $(grep 'Elapsed (wall clock)' "$TMP/time.txt" | awk '{print $NF}'),"  \
+    "user $(grep 'User time' "$TMP/time.txt" | awk '{print $NF}') s, sys $(grep 'System time' "$TMP/time.txt" | awk '{print $NF}') s," \
     "max RSS $(grep 'Maximum resident' "$TMP/time.txt" | awk '{print $NF}') KB"
 fi

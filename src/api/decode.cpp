@@ -87,7 +87,8 @@ void ignoreStatus(ObjectReader& st, auto&) {
   st.json("conditions", discard);
 }
 
-void decodeDocument(const YAML::Node& node, const std::string& file, int lineOffset, LoadResult& out) {
+void decodeDocument(const YAML::Node& node, const std::string& file, int lineOffset, LoadResult& out,
+                    int listDepth = 0) {
   DocumentInfo info;
   info.errorsBegin = out.errors.size();
   info.warningsBegin = out.warnings.size();
@@ -131,6 +132,12 @@ void decodeDocument(const YAML::Node& node, const std::string& file, int lineOff
     info.namespace_ = scalarOr(meta, "namespace");
   }
 
+  // `kubectl get ... -o yaml` wraps several objects in a v1 List: each item is a document of its own
+  // (positions stay exact; field paths start at the item).
+  if (info.kind == "List" && info.apiVersion == "v1" && get(node, "items").IsSequence() && listDepth < 4) {
+    for (const auto& item : get(node, "items")) decodeDocument(item, file, lineOffset, out, listDepth + 1);
+    return;
+  }
   bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0;
   if (!ours && !info.apiVersion.empty() && !info.kind.empty()) {
     out.others.push_back(OtherObject{info.apiVersion, info.kind, info.name, info.namespace_, info.pos});

@@ -123,7 +123,8 @@ class ObjectReader {
 std::string quoteValue(const std::string& s);
 // A YAML int or float scalar's value (.inf/.nan included).
 double parseFloat(const std::string& s);
-// Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
+// Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF). Hand-written: nlohmann::json
+// only rejects invalid UTF-8 when dumping (by throwing), and no allowed package exposes a check.
 bool isValidUtf8(std::string_view s);
 // `s` with every byte that is not part of a valid UTF-8 sequence written as \xNN.
 std::string escapeInvalidUtf8(std::string_view s);

@@ -9,96 +9,82 @@ using api::HookType;
 using api::Phase;
 using notifier::Severity;
 
-bool Tick::confirmRolloutHooks() {
+// Calls the hooks of `type` in list order until one fails. Each success emits `passed` (a format
+// taking the hook name; none when empty) with `eventPhase`. Returns the failing hook (its error in
+// `error`), or nullptr when all passed.
+const api::CanaryWebhook* Tick::firstFailingHook(HookType type, Phase payloadPhase, std::string_view passed,
+                                                 std::optional<Phase> eventPhase, Status& error) {
   for (const auto& hook : analysis.webhooks) {
-    if (hook.type != HookType::ConfirmRollout) continue;
-    auto st = callHook(hook, read.phase);
-    if (!st) {
-      if (read.phase != Phase::Waiting) {
-        writer().setPhase(Phase::Waiting);
-        warning(fmt::format("Halt {}.{} advancement waiting for approval {}", name(), ns(), hook.name));
-        if (!hook.muteAlert) alert("Canary is waiting for approval.", false, Severity::Warn);
-      }
-      return false;
-    }
-    normal(fmt::format("Confirm-rollout check {} passed", hook.name));
+    if (hook.type != type) continue;
+    error = callHook(hook, payloadPhase);
+    if (!error) return &hook;
+    if (!passed.empty()) normal(fmt::format(fmt::runtime(passed), hook.name), eventPhase);
   }
-  return true;
+  return nullptr;
+}
+
+bool Tick::confirmRolloutHooks() {
+  Status err;
+  const auto* hook = firstFailingHook(HookType::ConfirmRollout, read.phase, "Confirm-rollout check {} passed", {}, err);
+  if (!hook) return true;
+  if (read.phase != Phase::Waiting) {
+    writer().setPhase(Phase::Waiting);
+    warning(fmt::format("Halt {}.{} advancement waiting for approval {}", name(), ns(), hook->name));
+    if (!hook->muteAlert) alert("Canary is waiting for approval.", false, Severity::Warn);
+  }
+  return false;
 }
 
 bool Tick::preRolloutHooks() {
-  for (const auto& hook : analysis.webhooks) {
-    if (hook.type != HookType::PreRollout) continue;
-    auto st = callHook(hook, Phase::Progressing);
-    if (!st) {
-      warning(fmt::format("Halt {}.{} advancement pre-rollout check {} failed {}", name(), ns(), hook.name,
-                          st.error().message));
-      return false;
-    }
-    normal(fmt::format("Pre-rollout check {} passed", hook.name));
-  }
-  return true;
+  Status err;
+  const auto* hook = firstFailingHook(HookType::PreRollout, Phase::Progressing, "Pre-rollout check {} passed", {}, err);
+  if (!hook) return true;
+  warning(fmt::format("Halt {}.{} advancement pre-rollout check {} failed {}", name(), ns(), hook->name,
+                      err.error().message));
+  return false;
 }
 
 bool Tick::rolloutHooks() {
-  for (const auto& hook : analysis.webhooks) {
-    if (hook.type != HookType::Rollout) continue;
-    auto st = callHook(hook, Phase::Progressing);
-    if (!st) {
-      warning(fmt::format("Halt {}.{} advancement external check {} failed {}", name(), ns(), hook.name,
-                          st.error().message));
-      return false;
-    }
-  }
-  return true;
+  Status err;
+  const auto* hook = firstFailingHook(HookType::Rollout, Phase::Progressing, {}, {}, err);
+  if (!hook) return true;
+  warning(fmt::format("Halt {}.{} advancement external check {} failed {}", name(), ns(), hook->name,
+                      err.error().message));
+  return false;
 }
 
 bool Tick::confirmTrafficIncreaseHooks() {
   if (read.phase == Phase::Promoting || read.phase == Phase::WaitingPromotion || read.phase == Phase::Finalising) {
     return true;
   }
-  for (const auto& hook : analysis.webhooks) {
-    if (hook.type != HookType::ConfirmTrafficIncrease) continue;
-    auto st = callHook(hook, Phase::Progressing);
-    if (!st) {
-      warning(fmt::format("Halt {}.{} advancement waiting for traffic increase approval {}", name(), ns(), hook.name));
-      if (!hook.muteAlert) alert("Canary traffic increase is waiting for approval.", false, Severity::Warn);
-      return false;
-    }
-    normal(fmt::format("Confirm-traffic-increase check {} passed", hook.name));
-  }
-  return true;
+  Status err;
+  const auto* hook = firstFailingHook(HookType::ConfirmTrafficIncrease, Phase::Progressing,
+                                      "Confirm-traffic-increase check {} passed", {}, err);
+  if (!hook) return true;
+  warning(fmt::format("Halt {}.{} advancement waiting for traffic increase approval {}", name(), ns(), hook->name));
+  if (!hook->muteAlert) alert("Canary traffic increase is waiting for approval.", false, Severity::Warn);
+  return false;
 }
 
 bool Tick::confirmPromotionHooks() {
-  for (const auto& hook : analysis.webhooks) {
-    if (hook.type != HookType::ConfirmPromotion) continue;
-    auto st = callHook(hook, Phase::Progressing);
-    if (!st) {
-      if (read.phase != Phase::WaitingPromotion) {
-        writer().setPhase(Phase::WaitingPromotion);
-        warning(fmt::format("Halt {}.{} advancement waiting for promotion approval {}", name(), ns(), hook.name));
-        if (!hook.muteAlert) alert("Canary promotion is waiting for approval.", false, Severity::Warn);
-      } else {
-        writer().setIterations(iterationsSpec() - 1);
-      }
-      return false;
-    }
-    normal(fmt::format("Confirm-promotion check {} passed", hook.name));
+  Status err;
+  const auto* hook = firstFailingHook(HookType::ConfirmPromotion, Phase::Progressing,
+                                      "Confirm-promotion check {} passed", {}, err);
+  if (!hook) return true;
+  if (read.phase != Phase::WaitingPromotion) {
+    writer().setPhase(Phase::WaitingPromotion);
+    warning(fmt::format("Halt {}.{} advancement waiting for promotion approval {}", name(), ns(), hook->name));
+    if (!hook->muteAlert) alert("Canary promotion is waiting for approval.", false, Severity::Warn);
+  } else {
+    writer().setIterations(iterationsSpec() - 1);
   }
-  return true;
+  return false;
 }
 
 void Tick::postRolloutHooks(Phase outcome, std::optional<Phase> eventPhase) {
-  for (const auto& hook : analysis.webhooks) {
-    if (hook.type != HookType::PostRollout) continue;
-    auto st = callHook(hook, outcome);
-    if (!st) {
-      warning(fmt::format("Post-rollout hook {} failed {}", hook.name, st.error().message), eventPhase);
-      return;
-    }
-    normal(fmt::format("Post-rollout check {} passed", hook.name), eventPhase);
-  }
+  Status err;
+  const auto* hook = firstFailingHook(HookType::PostRollout, outcome, "Post-rollout check {} passed", eventPhase, err);
+  if (hook) warning(fmt::format("Post-rollout hook {} failed {}", hook->name, err.error().message), eventPhase);
 }
 
 bool Tick::rollbackHooks() {

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "controller/engine.h"
 #include "controller/status.h"
@@ -73,6 +74,8 @@ class Tick {
   bool confirmPromotionHooks();
   void postRolloutHooks(api::Phase outcome, std::optional<api::Phase> eventPhase);
   bool rollbackHooks();  // true = a rollback hook signalled a rollback
+  const api::CanaryWebhook* firstFailingHook(api::HookType type, api::Phase payloadPhase, std::string_view passed,
+                                             std::optional<api::Phase> eventPhase, Status& error);
 
   // --- metrics (analysis.cpp), Flagger §5.3 ---
   bool metricChecks();

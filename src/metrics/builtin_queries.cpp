@@ -1,4 +1,5 @@
 #include "metrics/builtin_queries.h"
+#include "common/quote.h"
 
 #include <fmt/format.h>
 
@@ -63,9 +64,9 @@ Result<std::string_view> builtinQueryTemplate(MetricKind kind, const std::string
   for (const char* o : kOtherObservers) other = other || p == o;
   if (other) {
     return makeError(ErrorCode::Invalid,
-                     fmt::format("builtin metrics for provider {:?} are not implemented (Aviary implements the "
+                     fmt::format("builtin metrics for provider {} are not implemented (Aviary implements the "
                                  "Istio observer only); use a MetricTemplate instead",
-                                 p));
+                                 quote(p)));
   }
   if (kind == MetricKind::SuccessRate) return kIstioRequestSuccessRateQuery;
   if (kind == MetricKind::Duration) return kIstioRequestDurationQuery;

@@ -1,4 +1,5 @@
 #include "metrics/prometheus_checker.h"
+#include "common/quote.h"
 
 #include <cctype>
 #include <cmath>
@@ -59,9 +60,9 @@ Result<PreparedMetric> PrometheusChecker::templateProvider(const api::Canary& ca
       known += (known.empty() ? "" : ", ") + other.metadata.name + "." + orDefault(other.metadata.namespace_);
     }
     return makeError(ErrorCode::NotFound,
-                     fmt::format("Metric template {} error: metrictemplate.flagger.app {:?} not found in namespace {} "
+                     fmt::format("Metric template {} error: metrictemplate.flagger.app {} not found in namespace {} "
                                  "(loaded templates: {})",
-                                 key, ref.name, ns, known.empty() ? "none" : known));
+                                 key, quote(ref.name), ns, known.empty() ? "none" : known));
   }
   *found = t;
   PreparedMetric p;
@@ -70,9 +71,9 @@ Result<PreparedMetric> PrometheusChecker::templateProvider(const api::Canary& ca
   const std::string& type = t->provider.type;
   if (!type.empty() && type != "prometheus") {
     return makeError(ErrorCode::Invalid,
-                     fmt::format("Metric template {} provider {} error: provider type {:?} is not supported by Aviary "
+                     fmt::format("Metric template {} provider {} error: provider type {} is not supported by Aviary "
                                  "(supported: prometheus)",
-                                 key, type, type));
+                                 key, type, quote(type)));
   }
   p.provider.address = !options_.overrideAddress.empty() ? options_.overrideAddress
                        : !t->provider.address.empty()    ? t->provider.address

@@ -1,4 +1,5 @@
 #include "metrics/prometheus_client.h"
+#include "common/quote.h"
 
 #include <algorithm>
 #include <cctype>
@@ -67,7 +68,7 @@ Result<double> parseSampleValue(const std::string& s) {
   char* end = nullptr;
   double v = std::strtod(begin, &end);
   if (s.empty() || std::isspace(static_cast<unsigned char>(s[0])) || end != begin + s.size()) {
-    return makeError(ErrorCode::Invalid, fmt::format("strconv.ParseFloat: parsing {:?}: invalid syntax", s));
+    return makeError(ErrorCode::Invalid, fmt::format("strconv.ParseFloat: parsing {}: invalid syntax", quote(s)));
   }
   return v;
 }

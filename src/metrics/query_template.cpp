@@ -7,6 +7,7 @@
 // Like Go, the whole template is parsed before anything is executed, so an unknown function is
 // reported even when it sits after a failing map lookup.
 #include "metrics/query_template.h"
+#include "common/quote.h"
 
 #include <cstdio>
 #include <optional>
@@ -120,7 +121,7 @@ class Executor {
       if (map == nullptr) return fail(fmt::format("can't evaluate field {} in type string", f));
       auto it = (*map)->find(f);
       if (it == (*map)->end()) {
-        return fail(fmt::format("map has no entry for key {:?} (templateVariables has: {})", f, keysOf(**map)));
+        return fail(fmt::format("map has no entry for key {} (templateVariables has: {})", quote(f), keysOf(**map)));
       }
       v = Value{it->second};
     }
@@ -193,7 +194,7 @@ class Executor {
       if (verb == 's' || verb == 'v') {
         out += toText(a);
       } else if (verb == 'q') {
-        out += fmt::format("{:?}", toText(a));
+        out += quote(toText(a));
       } else if ((verb == 'd' || verb == 'f' || verb == 'g' || verb == 'e') && num != nullptr) {
         char buf[64];
         std::string spec = flags + (verb == 'd' ? "lld" : std::string(1, verb));

@@ -1,6 +1,7 @@
 // Parser of the Go text/template subset (see query_template.h for the subset and
 // query_template.cpp for why it is hand-written).
 #include "metrics/query_template_parse.h"
+#include "common/quote.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -98,13 +99,18 @@ class Parser {
       std::string num(s_.substr(start, pos_ - start));
       char* end = nullptr;
       op.number = std::strtod(num.c_str(), &end);
-      if (end == nullptr || *end != '\0') return fail(fmt::format("bad number syntax: {:?}", num));
+      if (end == nullptr || *end != '\0') return fail(fmt::format("bad number syntax: {}", quote(num)));
       op.kind = Operand::Kind::Number;
       return op;
     }
     if (c == '(') {
+      // Bounded recursion: templates come from users' files, and each level costs stack here and
+      // again when the template is executed.
+      if (depth_ >= kMaxParenDepth) return fail(fmt::format("parentheses nested deeper than {}", kMaxParenDepth));
       ++pos_;
+      ++depth_;
       auto sub = pipeline(true);
+      --depth_;
       if (!sub.ok()) return sub.error();
       if (pos_ >= s_.size() || s_[pos_] != ')') return fail("unclosed left paren");
       ++pos_;
@@ -118,17 +124,17 @@ class Parser {
           "e.g. {{ namespace }} or {{ variables.key }}");
     }
     if (c == '$') return fail("template variables ($x) are not supported by Aviary's template subset");
-    if (!isIdentStart(c)) return fail(fmt::format("unexpected {:?} in command", std::string(1, c)));
+    if (!isIdentStart(c)) return fail(fmt::format("unexpected {} in command", quote(std::string(1, c))));
     size_t start = pos_;
     while (pos_ < s_.size() && isIdentChar(s_[pos_])) ++pos_;
     op.kind = Operand::Kind::Func;
     op.text = std::string(s_.substr(start, pos_ - start));
     if (isKeyword(op.text)) {
-      return fail(fmt::format("{:?} is not supported by Aviary's template subset (supported functions: {})", op.text,
+      return fail(fmt::format("{} is not supported by Aviary's template subset (supported functions: {})", quote(op.text),
                               kKnownFunctions));
     }
     if (!isModelFunction(op.text) && !isBuiltin(op.text)) {
-      return fail(fmt::format("function {:?} not defined (known: {})", op.text, kKnownFunctions));
+      return fail(fmt::format("function {} not defined (known: {})", quote(op.text), kKnownFunctions));
     }
     return fieldChain(std::move(op));
   }
@@ -180,6 +186,8 @@ class Parser {
 
   std::string_view s_;
   size_t pos_ = 0;
+  static constexpr int kMaxParenDepth = 64;
+  int depth_ = 0;
   int line_;
 };
 

@@ -1,4 +1,5 @@
 #include "metrics/secret_source.h"
+#include "common/quote.h"
 
 #include <cctype>
 #include <filesystem>
@@ -17,7 +18,7 @@ Result<SecretData> DirectorySecretSource::get(const std::string& namespace_, con
   // Names come from YAML: refuse anything that could leave the secrets directory.
   for (const auto* part : {&namespace_, &name}) {
     if (part->empty() || *part == "." || *part == ".." || part->find('/') != std::string::npos) {
-      return makeError(ErrorCode::Invalid, fmt::format("invalid secret reference {:?}/{:?}", namespace_, name));
+      return makeError(ErrorCode::Invalid, fmt::format("invalid secret reference {}/{}", quote(namespace_), quote(name)));
     }
   }
   fs::path dir = fs::path(root_) / namespace_ / name;

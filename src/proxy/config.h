@@ -28,8 +28,20 @@ struct NamedMatch {
 // One HTTPMatchRequest: all given conditions must hold.
 struct RouteMatch {
   std::optional<StringMatch> uri;
+  std::optional<StringMatch> method;
+  std::optional<StringMatch> authority;  // the Host header
   std::vector<NamedMatch> headers;
+  std::vector<NamedMatch> withoutHeaders;  // holds when the header is absent or does not match
+  std::vector<NamedMatch> queryParams;     // raw (not percent-decoded) query values
   std::vector<NamedMatch> cookies;
+  bool ignoreUriCase = false;  // exact/prefix uri matching ignores ASCII case
+};
+
+// Istio HTTPRewrite: replace the path (the matched prefix when the route matched by uri prefix,
+// else the whole path; the query is kept) and/or the Host header.
+struct Rewrite {
+  std::string uri;
+  std::string authority;
 };
 
 struct HeaderOperations {
@@ -76,6 +88,7 @@ struct RouteConfig {
   std::vector<RouteMatch> match;  // empty = match everything; otherwise any entry
   std::vector<WeightedCluster> route;
   std::optional<MirrorPolicy> mirror;
+  std::optional<Rewrite> rewrite;
   RetryPolicy retries;
   Duration timeout{15000};  // whole request incl. retries; 0 = none
   HeaderPolicy headers;

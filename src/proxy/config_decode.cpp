@@ -91,19 +91,36 @@ uint32_t parseRetryOn(Decoder& d, const YAML::Node& n, const std::string& path, 
 }
 
 void decodeRoute(Decoder& d, const YAML::Node& n, const std::string& path, RouteConfig& r) {
-  if (!d.map(n, path, {"name", "match", "route", "mirror", "retries", "timeout", "headers"})) return;
+  if (!d.map(n, path, {"name", "match", "route", "mirror", "rewrite", "retries", "timeout", "headers"})) return;
+  if (YAML::Node rw = n["rewrite"]; rw.IsDefined()) {
+    std::string p = Decoder::join(path, "rewrite");
+    if (d.map(rw, p, {"uri", "authority"})) {
+      Rewrite w;
+      d.str(rw, "uri", p, w.uri);
+      d.str(rw, "authority", p, w.authority);
+      r.rewrite = w;
+    }
+  }
   d.str(n, "name", path, r.name);
   if (YAML::Node m = n["match"]; m.IsDefined() && d.list(m, Decoder::join(path, "match"))) {
     for (size_t i = 0; i < m.size(); ++i) {
       std::string p = Decoder::index(Decoder::join(path, "match"), i);
       RouteMatch rm;
-      if (!d.map(m[i], p, {"uri", "headers", "cookies"})) continue;
-      if (m[i]["uri"].IsDefined()) {
-        rm.uri.emplace();
-        decodeStringMatch(d, m[i]["uri"], Decoder::join(p, "uri"), *rm.uri);
+      if (!d.map(m[i], p, {"uri", "method", "authority", "headers", "withoutHeaders", "queryParams", "cookies",
+                           "ignoreUriCase"})) {
+        continue;
+      }
+      for (auto [key, field] : {std::pair{"uri", &rm.uri}, {"method", &rm.method}, {"authority", &rm.authority}}) {
+        if (m[i][key].IsDefined()) {
+          field->emplace();
+          decodeStringMatch(d, m[i][key], Decoder::join(p, key), **field);
+        }
       }
       decodeNamedMatches(d, m[i], "headers", p, rm.headers);
+      decodeNamedMatches(d, m[i], "withoutHeaders", p, rm.withoutHeaders);
+      decodeNamedMatches(d, m[i], "queryParams", p, rm.queryParams);
       decodeNamedMatches(d, m[i], "cookies", p, rm.cookies);
+      d.boolean(m[i], "ignoreUriCase", p, rm.ignoreUriCase);
       r.match.push_back(std::move(rm));
     }
   }
@@ -290,10 +307,21 @@ Result<ProxyConfig> decodeProxyConfig(const std::string& text, const std::string
     errors.push_back(Error{ErrorCode::Invalid, e.msg, "",
                            SourcePos{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0}});
   }
-  if (errors.empty()) {
+  // Semantic checks run even after structural errors (all problems at once), except where a
+  // structural error already covers the same field or one of its parents/children.
+  const size_t structural = errors.size();
+  auto covered = [&](const std::string& path) {
+    for (size_t i = 0; i < structural; ++i) {
+      const std::string& p = errors[i].path;
+      if (p.empty() || path.rfind(p, 0) == 0 || p.rfind(path, 0) == 0) return true;
+    }
+    return false;
+  };
+  {
     ErrorList semantic;
     validateProxyConfig(cfg, semantic);
     for (Error& e : semantic) {
+      if (covered(e.path)) continue;
       // The longest recorded path that prefixes the error's path gives its position.
       std::string p = e.path;
       while (!p.empty()) {

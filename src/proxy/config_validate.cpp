@@ -79,9 +79,14 @@ void validateProxyConfig(const ProxyConfig& cfg, ErrorList& errors) {
       }
       for (size_t k = 0; k < r.match.size(); ++k) {
         std::string mp = rp + ".match[" + std::to_string(k) + "]";
-        if (r.match[k].uri) checkMatch(*r.match[k].uri, mp + ".uri", errors);
-        for (const NamedMatch& h : r.match[k].headers) checkMatch(h.match, mp + ".headers." + h.name, errors);
-        for (const NamedMatch& c : r.match[k].cookies) checkMatch(c.match, mp + ".cookies." + c.name, errors);
+        const RouteMatch& m = r.match[k];
+        if (m.uri) checkMatch(*m.uri, mp + ".uri", errors);
+        if (m.method) checkMatch(*m.method, mp + ".method", errors);
+        if (m.authority) checkMatch(*m.authority, mp + ".authority", errors);
+        for (auto [list, key] : {std::pair{&m.headers, ".headers."}, {&m.withoutHeaders, ".withoutHeaders."},
+                                 {&m.queryParams, ".queryParams."}, {&m.cookies, ".cookies."}}) {
+          for (const NamedMatch& nm : *list) checkMatch(nm.match, mp + key + nm.name, errors);
+        }
       }
       if (r.route.empty()) add(errors, rp + ".route", "must list at least one destination");
       uint32_t sum = 0;
@@ -99,6 +104,11 @@ void validateProxyConfig(const ProxyConfig& cfg, ErrorList& errors) {
       }
       if (r.mirror && !clusters.count(r.mirror->cluster)) {
         add(errors, rp + ".mirror.cluster", "unknown cluster \"" + r.mirror->cluster + "\"");
+      }
+      if (r.rewrite && (r.rewrite->uri.find_first_of(" \r\n") != std::string::npos ||
+                        (!r.rewrite->uri.empty() && r.rewrite->uri[0] != '/') ||
+                        r.rewrite->authority.find_first_of(" \r\n") != std::string::npos)) {
+        add(errors, rp + ".rewrite", "uri must start with '/' and neither uri nor authority may contain spaces");
       }
       if (r.retries.attempts > 0 && r.retries.retryOn == 0) {
         add(errors, rp + ".retries.retryOn", "attempts > 0 needs at least one retryOn condition");
@@ -158,14 +168,20 @@ std::string toJson(const ProxyConfig& cfg) {
       for (const RouteMatch& m : r.match) {
         nlohmann::json mj = nlohmann::json::object();
         if (m.uri) mj["uri"] = matchJson(*m.uri);
+        if (m.method) mj["method"] = matchJson(*m.method);
+        if (m.authority) mj["authority"] = matchJson(*m.authority);
         for (const NamedMatch& h : m.headers) mj["headers"][h.name] = matchJson(h.match);
+        for (const NamedMatch& h : m.withoutHeaders) mj["withoutHeaders"][h.name] = matchJson(h.match);
+        for (const NamedMatch& q : m.queryParams) mj["queryParams"][q.name] = matchJson(q.match);
         for (const NamedMatch& c : m.cookies) mj["cookies"][c.name] = matchJson(c.match);
+        if (m.ignoreUriCase) mj["ignoreUriCase"] = true;
         rj["match"].push_back(mj);
       }
       rj["route"] = nlohmann::json::array();
       for (const WeightedCluster& w : r.route) {
         rj["route"].push_back({{"cluster", w.cluster}, {"weight", w.weight}, {"headers", policyJson(w.headers)}});
       }
+      if (r.rewrite) rj["rewrite"] = {{"uri", r.rewrite->uri}, {"authority", r.rewrite->authority}};
       if (r.mirror) rj["mirror"] = {{"cluster", r.mirror->cluster}, {"percentage", r.mirror->percentage}};
       if (r.retries.attempts > 0 || r.retries.retryOn != 0) {
         rj["retries"] = {{"attempts", r.retries.attempts},

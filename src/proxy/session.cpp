@@ -134,7 +134,7 @@ void Session::dispatch() {
   snap_ = worker_.snapshot();
   listener_ = &snap_->listeners()[listenerIndex_];
   RequestView view{in_.data(), &req_};
-  route_ = Snapshot::match(*listener_, view);
+  route_ = Snapshot::match(*listener_, view, &matched_);
   flags_ = 0;
   if (route_ == nullptr) {
     sendLocal(404, "", kFlagNR, closeAfter_);
@@ -156,14 +156,24 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
   const char* base = in_.data();
   const HeaderOperations& routeOps = route_->config->headers.request;
   const HeaderOperations* destOps = dest.headers ? &dest.headers->request : nullptr;
+  const Rewrite* rewrite = route_->config->rewrite ? &*route_->config->rewrite : nullptr;
   upHead_.clear();
-  upHead_.append(req_.view(base, req_.method)).append(" ").append(req_.view(base, req_.target)).append(" HTTP/1.1\r\n");
+  upHead_.append(req_.view(base, req_.method)).append(" ");
+  if (rewrite && !rewrite->uri.empty()) {
+    Snapshot::rewriteTarget(req_.view(base, req_.target), *rewrite, matched_, upHead_);
+  } else {
+    upHead_.append(req_.view(base, req_.target));
+  }
+  upHead_.append(" HTTP/1.1\r\n");
+  const bool newHost = rewrite && !rewrite->authority.empty();
+  if (newHost) upHead_.append("host: ").append(rewrite->authority).append("\r\n");
   std::string_view xff;
   bool haveProto = false;
   for (size_t i = 0; i < req_.headerCount; ++i) {
     std::string_view name = req_.view(base, req_.headers[i].name);
     std::string_view value = req_.view(base, req_.headers[i].value);
     if (isHopByHop(name) || connectionListed(base, req_, name) || dropped(name, routeOps, destOps)) continue;
+    if (newHost && equalsIgnoreCase(name, "host")) continue;
     if (equalsIgnoreCase(name, "x-forwarded-for")) {
       xff = value;
       continue;

@@ -67,6 +67,7 @@ class Session final : public Timed, public ExchangeOwner, public std::enable_sha
   SnapshotPtr snap_;
   const CompiledListener* listener_ = nullptr;
   const CompiledRoute* route_ = nullptr;
+  const CompiledMatch* matched_ = nullptr;
   const CompiledDestination* dest_ = nullptr;
   std::string upHead_;
   Exchange exchange_;

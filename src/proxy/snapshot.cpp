@@ -47,7 +47,29 @@ std::optional<std::string_view> RequestView::cookie(std::string_view name) const
   return std::nullopt;
 }
 
+std::optional<std::string_view> RequestView::queryParam(std::string_view name) const {
+  std::string_view t = head->view(base, head->target);
+  size_t q = t.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = t.substr(q + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
 namespace {
+
+bool uriMatches(const CompiledStringMatch& m, std::string_view path, bool ignoreCase) {
+  if (!ignoreCase || m.kind == StringMatch::Kind::Regex) return m.matches(path);
+  if (m.kind == StringMatch::Kind::Exact) return equalsIgnoreCase(path, m.value);
+  return path.size() >= m.value.size() && equalsIgnoreCase(path.substr(0, m.value.size()), m.value);
+}
 
 CompiledStringMatch compile(const StringMatch& m) {
   CompiledStringMatch c{m.kind, m.value, nullptr};
@@ -56,7 +78,20 @@ CompiledStringMatch compile(const StringMatch& m) {
 }
 
 bool matchOne(const CompiledMatch& m, const RequestView& req) {
-  if (m.uri && !m.uri->matches(req.path())) return false;
+  if (m.uri && !uriMatches(*m.uri, req.path(), m.ignoreUriCase)) return false;
+  if (m.method && !m.method->matches(req.head->view(req.base, req.head->method))) return false;
+  if (m.authority) {
+    auto host = req.header("host");
+    if (!host || !m.authority->matches(*host)) return false;
+  }
+  for (const CompiledNamedMatch& h : m.withoutHeaders) {
+    auto v = req.header(h.name);
+    if (v && h.match.matches(*v)) return false;
+  }
+  for (const CompiledNamedMatch& q : m.queryParams) {
+    auto v = req.queryParam(q.name);
+    if (!v || !q.match.matches(*v)) return false;
+  }
   for (const CompiledNamedMatch& h : m.headers) {
     // Istio semantics: a header match needs the header present; the Cookie header can be
     // matched as a whole too (Flagger's session-affinity rules do that with a regex).
@@ -145,8 +180,13 @@ Result<SnapshotPtr> Snapshot::build(ProxyConfig config, size_t workers) {
       for (const RouteMatch& m : r.match) {
         CompiledMatch cm;
         if (m.uri) cm.uri = compile(*m.uri);
+        if (m.method) cm.method = compile(*m.method);
+        if (m.authority) cm.authority = compile(*m.authority);
         for (const NamedMatch& h : m.headers) cm.headers.push_back({h.name, compile(h.match)});
+        for (const NamedMatch& h : m.withoutHeaders) cm.withoutHeaders.push_back({h.name, compile(h.match)});
+        for (const NamedMatch& q : m.queryParams) cm.queryParams.push_back({q.name, compile(q.match)});
         for (const NamedMatch& c : m.cookies) cm.cookies.push_back({c.name, compile(c.match)});
+        cm.ignoreUriCase = m.ignoreUriCase;
         cr.matches.push_back(std::move(cm));
       }
       for (const WeightedCluster& w : r.route) {
@@ -165,14 +205,34 @@ Result<SnapshotPtr> Snapshot::build(ProxyConfig config, size_t workers) {
   return SnapshotPtr(std::move(snap));
 }
 
-const CompiledRoute* Snapshot::match(const CompiledListener& listener, const RequestView& req) {
+const CompiledRoute* Snapshot::match(const CompiledListener& listener, const RequestView& req,
+                                     const CompiledMatch** which) {
   for (const CompiledRoute& r : listener.routes) {
-    if (r.matches.empty()) return &r;
+    if (r.matches.empty()) {
+      if (which) *which = nullptr;
+      return &r;
+    }
     for (const CompiledMatch& m : r.matches) {
-      if (matchOne(m, req)) return &r;
+      if (matchOne(m, req)) {
+        if (which) *which = &m;
+        return &r;
+      }
     }
   }
   return nullptr;
+}
+
+void Snapshot::rewriteTarget(std::string_view target, const Rewrite& rewrite, const CompiledMatch* which,
+                             std::string& out) {
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q);
+  if (which && which->uri && which->uri->kind == StringMatch::Kind::Prefix) {
+    out.append(rewrite.uri).append(path.substr(std::min(path.size(), which->uri->value.size())));
+  } else {
+    out.append(rewrite.uri);
+  }
+  out.append(query);
 }
 
 const CompiledDestination& Snapshot::pick(const CompiledRoute& route, uint64_t random) {

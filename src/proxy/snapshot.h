@@ -30,8 +30,13 @@ struct CompiledNamedMatch {
 
 struct CompiledMatch {
   std::optional<CompiledStringMatch> uri;
+  std::optional<CompiledStringMatch> method;
+  std::optional<CompiledStringMatch> authority;
   std::vector<CompiledNamedMatch> headers;
+  std::vector<CompiledNamedMatch> withoutHeaders;
+  std::vector<CompiledNamedMatch> queryParams;
   std::vector<CompiledNamedMatch> cookies;
+  bool ignoreUriCase = false;
 };
 
 struct CompiledDestination {
@@ -82,6 +87,8 @@ struct RequestView {
   std::optional<std::string_view> header(std::string_view name) const;
   // Value of a cookie from the Cookie header(s), or nullopt.
   std::optional<std::string_view> cookie(std::string_view name) const;
+  // Raw value of a query parameter, or nullopt.
+  std::optional<std::string_view> queryParam(std::string_view name) const;
 };
 
 class Snapshot {
@@ -94,8 +101,13 @@ class Snapshot {
   const std::vector<CompiledCluster>& clusters() const { return clusters_; }
   WorkerBinding& bindingForWorker(size_t worker) const { return *bindings_[worker]; }
 
-  // First route of the listener whose match holds, or nullptr (404 NR).
-  static const CompiledRoute* match(const CompiledListener& listener, const RequestView& req);
+  // First route of the listener whose match holds, or nullptr (404 NR). `which` (optional)
+  // receives the match entry that held (nullptr for a route without conditions).
+  static const CompiledRoute* match(const CompiledListener& listener, const RequestView& req,
+                                    const CompiledMatch** which = nullptr);
+  // The request target after the route's rewrite.uri (see config.h Rewrite), into `out`.
+  static void rewriteTarget(std::string_view target, const Rewrite& rewrite, const CompiledMatch* which,
+                            std::string& out);
   // Weighted choice; `random` is any uniformly distributed 64-bit value.
   static const CompiledDestination& pick(const CompiledRoute& route, uint64_t random);
 

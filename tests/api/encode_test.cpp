@@ -235,6 +235,22 @@ TEST(Decode, LoadNodeUsesNodeMarks) {
   EXPECT_EQ(l.errors[0].format(), "scenario.yaml:8:23: spec.service.port: must be between 1 and 65535, found 0");
 }
 
+TEST(Decode, KubectlListItemsAreDocuments) {
+  std::string item = testing::canaryWith("stepWeight: 10", "stepWeight: 0");
+  std::string indented;
+  for (size_t at = 0; at < item.size();) {
+    size_t eol = item.find('\n', at);
+    indented += "    " + item.substr(at, eol - at + 1);
+    at = eol + 1;
+  }
+  indented.replace(0, 4, "  - ");
+  LoadResult l = loadString("apiVersion: v1\nkind: List\nitems:\n" + indented, "list.yaml");
+  ASSERT_EQ(l.documents.size(), 1u);
+  EXPECT_EQ(l.documents[0].type, DocumentInfo::Type::Canary);
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].format(), "list.yaml:20:21: spec.analysis.stepWeight: must be between 1 and 100, found 0");
+}
+
 TEST(Decode, UnreadableFileIsAnIoError) {
   auto r = loadFile("/nonexistent/x.yaml");
   ASSERT_FALSE(r.ok());

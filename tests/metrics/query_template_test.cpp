@@ -204,3 +204,22 @@ TEST(GoldenRenderingTest, WireUrlIsGoQueryEscaped) {
 
 }  // namespace
 }  // namespace aviary::metrics
+
+namespace aviary::metrics {
+namespace {
+
+// Found by fuzz_query_template: deep nesting overflowed the stack; invalid UTF-8 aborted fmt.
+TEST(QueryTemplateTest, DeepParenthesesAreAnErrorNotACrash) {
+  std::string deep = "{{ " + std::string(100000, '(') + "name" + std::string(100000, ')') + " }}";
+  auto r = renderQuery(deep, model());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("parentheses nested deeper than 64"), std::string::npos) << r.error().message;
+  EXPECT_EQ(render("{{ (((name))) }}"), "podinfo");
+}
+
+TEST(QueryTemplateTest, InvalidUtf8InErrorsIsEscaped) {
+  EXPECT_NE(renderError("{{ \xD4\xD4 }}").find("unexpected \"\\xd4\" in command"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aviary::metrics

@@ -88,6 +88,9 @@ clusters:
   EXPECT_NE(msg.find("bad.yaml:8:18: listeners[0].routes[0].timeout: expected a non-negative duration"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:11:17: clusters[0].endpoints[0]: expected \"host:port\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:12:5: clusters[0].colour: unknown field"), std::string::npos) << msg;
+  // Cross-field problems are reported in the same pass.
+  EXPECT_NE(msg.find("bad.yaml:6:23: listeners[0].routes[0].route[1].cluster: unknown cluster \"nope\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("listeners[0].routes[0].route: weights must add up to 100, got 90"), std::string::npos) << msg;
 }
 
 TEST(ProxyConfigTest, SemanticErrorsCarryPositions) {
@@ -161,6 +164,51 @@ TEST_F(SnapshotTest, WeightedSplitIsAccurate) {
     canary += Snapshot::pick(split, rng.next(~0ull)).cluster == 1 ? 1 : 0;
   }
   EXPECT_NEAR(canary / static_cast<double>(picks), 0.10, 0.005);
+}
+
+TEST(SnapshotMatchTest, IstioMatchFieldsAndRewrite) {
+  auto cfg = decodeProxyConfig(R"(listeners:
+  - name: main
+    routes:
+      - name: api
+        match:
+          - uri: {prefix: /API/}
+            ignoreUriCase: true
+            method: {exact: GET}
+            authority: {regex: "podinfo(\\.test)?"}
+            queryParams: {v: {exact: "2"}}
+            withoutHeaders: {x-skip: {exact: "1"}}
+        rewrite: {uri: /v2/, authority: backend.local}
+        route: [{cluster: a}]
+      - name: rest
+        route: [{cluster: a}]
+clusters: [{name: a, endpoints: ["127.0.0.1:1"]}]
+)", "m.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().format();
+  auto again = decodeProxyConfig(toJson(cfg.value()), "m.json");  // new fields survive GET /config
+  ASSERT_TRUE(again.ok()) << again.error().format();
+  EXPECT_EQ(toJson(again.value()), toJson(cfg.value()));
+  auto snap = Snapshot::build(cfg.value(), 1);
+  ASSERT_TRUE(snap.ok());
+  std::string text;
+  MessageHead head;
+  const CompiledMatch* which = nullptr;
+  auto route = [&](const std::string& request) {
+    text = request;
+    size_t scan = 0;
+    ParseError err;
+    EXPECT_EQ(parseRequestHead(text.data(), text.size(), 8192, scan, head, err), ParseStatus::Done);
+    return Snapshot::match((*snap)->listeners()[0], RequestView{text.data(), &head}, &which)->config->name;
+  };
+  EXPECT_EQ(route("GET /api/x?a=1&v=2 HTTP/1.1\r\nHost: podinfo.test\r\n\r\n"), "api");
+  std::string target;
+  Snapshot::rewriteTarget("/api/x?a=1&v=2", *cfg->listeners[0].routes[0].rewrite, which, target);
+  EXPECT_EQ(target, "/v2/x?a=1&v=2");
+  EXPECT_EQ(route("POST /api/x?v=2 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");            // method
+  EXPECT_EQ(route("GET /api/x?v=2 HTTP/1.1\r\nHost: other\r\n\r\n"), "rest");              // authority
+  EXPECT_EQ(route("GET /api/x?v=3 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");            // query
+  EXPECT_EQ(route("GET /api/x?v=2 HTTP/1.1\r\nHost: podinfo\r\nX-Skip: 1\r\n\r\n"), "rest");  // without
+  EXPECT_EQ(route("GET /apix?v=2 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");              // uri
 }
 
 TEST(RetryPolicyTest, RetryOnConditions) {

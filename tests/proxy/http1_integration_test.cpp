@@ -16,6 +16,9 @@ admin: {enabled: false}
 listeners:
   - name: main
     routes:
+      - match: [{uri: {prefix: /old/}}]
+        rewrite: {uri: /, authority: rewritten.local}
+        route: [{cluster: be}]
       - route: [{cluster: be}]
         headers: {request: {set: {x-route: r1}, remove: [x-secret]}, response: {add: {x-proxied: yes}}}
 clusters:
@@ -61,6 +64,15 @@ TEST_F(Http1Test, ForwardsHeadersHostAndChunkedBody) {
   // The connection stays usable.
   c.send("GET /status/202 HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_EQ(statusOf(c.readResponse()), 202);
+}
+
+TEST_F(Http1Test, RewritesPathAndAuthority) {
+  RawClient c(port());
+  c.send("GET /old/echo?x=1 HTTP/1.1\r\nHost: original\r\n\r\n");
+  std::string r = c.readResponse();
+  ASSERT_EQ(statusOf(r), 200) << r;  // only /echo answers with the request headers
+  EXPECT_NE(bodyOf(r).find("host: rewritten.local\n"), std::string::npos) << r;
+  EXPECT_EQ(bodyOf(r).find("original"), std::string::npos) << r;
 }
 
 TEST_F(Http1Test, LimitsAndMalformedRequests) {

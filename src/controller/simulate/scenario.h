@@ -27,6 +27,9 @@ struct ReadyStep {
 struct RevisionStep {
   nlohmann::json revision;
 };
+struct ConfigsStep {  // tracked ConfigMaps/Secrets: "configmap/<name>" or "secret/<name>" -> checksum
+  std::map<std::string, std::string> configs;
+};
 struct MetricsStep {
   std::map<std::string, controller::ScriptedMetric> answers;
 };
@@ -57,7 +60,7 @@ struct ExpectAlertStep {
 struct Step {
   int line = 0;  // 1-based line of the step in the scenario file
   std::string key;
-  std::variant<TickStep, ReadyStep, RevisionStep, MetricsStep, WebhooksStep, ProvidersStep, SpecStep, ExpectStep,
+  std::variant<TickStep, ReadyStep, RevisionStep, ConfigsStep, MetricsStep, WebhooksStep, ProvidersStep, SpecStep, ExpectStep,
                ExpectEventStep, ExpectAlertStep>
       body;
 };
@@ -68,6 +71,7 @@ struct Scenario {
   std::vector<api::MetricTemplate> templates;
   std::vector<api::AlertProvider> alertProviders;
   nlohmann::json revision = nlohmann::json::object();
+  ConfigsStep configs;
   MetricsStep metrics;
   WebhooksStep webhooks;
   std::vector<Step> steps;

@@ -145,6 +145,18 @@ class Parser {
     }
   }
 
+  void configs(const YAML::Node& n, const std::string& path, ConfigsStep& out) {
+    if (!n.IsMap()) return error(n, path, "expected an object of \"configmap/<name>\" or \"secret/<name>\" -> checksum, found " + describe(n));
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      if (key.rfind("configmap/", 0) != 0 && key.rfind("secret/", 0) != 0) {
+        error(kv.first, path + "." + key, "expected a key \"configmap/<name>\" or \"secret/<name>\", found \"" + key + "\"");
+        continue;
+      }
+      if (auto v = string(kv.second, path + "." + key)) out.configs[key] = *v;
+    }
+  }
+
   std::optional<Step> step(const YAML::Node& n, const std::string& path);
 
   std::string file_;
@@ -153,7 +165,7 @@ class Parser {
 
 std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   if (!n.IsMap() || n.size() != 1) {
-    error(n, path, "expected an object with exactly one key (tick, ready, revision, metrics, webhooks, providers, "
+    error(n, path, "expected an object with exactly one key (tick, ready, revision, configs, metrics, webhooks, providers, "
                    "spec, expect, expectEvent, expectNoEvent, expectAlert), found " + describe(n));
     return std::nullopt;
   }
@@ -181,6 +193,10 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   } else if (key == "revision") {
     if (!v.IsDefined() || v.IsNull()) error(v, p, "expected a revision (any value), found nothing");
     s.body = RevisionStep{toJson(v)};
+  } else if (key == "configs") {
+    ConfigsStep c;
+    configs(v, p, c);
+    s.body = c;
   } else if (key == "metrics") {
     MetricsStep m;
     metrics(v, p, m);
@@ -250,7 +266,7 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   } else if (key == "expectAlert") {
     s.body = ExpectAlertStep{string(v, p).value_or("")};
   } else {
-    error(kv.first, p, "unknown step \"" + key + "\", expected one of: tick, ready, revision, metrics, webhooks, "
+    error(kv.first, p, "unknown step \"" + key + "\", expected one of: tick, ready, revision, configs, metrics, webhooks, "
                        "providers, spec, expect, expectEvent, expectNoEvent, expectAlert");
   }
   if (errors_.size() != before) return std::nullopt;
@@ -331,8 +347,9 @@ Result<Scenario> loadScenario(const std::string& path, ErrorList* errorsOut) {
   }
 
   const YAML::Node target = root["target"];
-  if (target.IsDefined() && ps.keys(target, "target", {"revision"}) && target["revision"].IsDefined()) {
-    sc.revision = Parser::toJson(target["revision"]);
+  if (target.IsDefined() && ps.keys(target, "target", {"revision", "configs"})) {
+    if (target["revision"].IsDefined()) sc.revision = Parser::toJson(target["revision"]);
+    if (target["configs"].IsDefined()) ps.configs(target["configs"], "target.configs", sc.configs);
   }
   if (root["metrics"].IsDefined()) ps.metrics(root["metrics"], "metrics", sc.metrics);
   if (root["webhooks"].IsDefined()) ps.hooks(root["webhooks"], "webhooks", sc.webhooks);

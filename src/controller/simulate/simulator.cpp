@@ -45,6 +45,7 @@ class Run {
     // A fixed virtual epoch keeps status timestamps reproducible.
     clock_.set(Clock::TimePoint(std::chrono::seconds(1767225600)));  // 2026-01-01T00:00:00Z
     start_ = clock_.now();
+    target_.setConfigs(sc.configs.configs);
     for (const auto& [name, a] : sc.metrics.answers) checker_.set(name, a);
     for (const auto& [name, a] : sc.webhooks.answers) hooks_.set(name, a);
     const auto& provider = sc.canary.spec.provider;
@@ -118,6 +119,7 @@ class Run {
     if (s.canary) target_.setReady(MemoryTarget::Side::Canary, *s.canary, s.canaryMessage);
   }
   void apply(size_t, const RevisionStep& s) { target_.setRevision(s.revision); }
+  void apply(size_t, const ConfigsStep& s) { target_.setConfigs(s.configs); }
   void apply(size_t, const MetricsStep& s) {
     for (const auto& [name, a] : s.answers) checker_.set(name, a);
   }
