@@ -23,23 +23,29 @@ namespace {
 // One Canary in the style of the seed; `i` varies names, strategy and lists.
 std::string canary(int i) {
   std::ostringstream o;
-  o << "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: app-" << i << "\n  namespace: team-"
-    << i % 50 << "\n  labels:\n    app: app-" << i << "\nspec:\n  provider: istio\n  targetRef:\n"
+  o << "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: app-" << i << "\n  namespace: team-" << i % 50
+    << "\n  labels:\n    app: app-" << i << "\nspec:\n  provider: istio\n  targetRef:\n"
     << "    apiVersion: apps/v1\n    kind: Deployment\n    name: app-" << i << "\n  progressDeadlineSeconds: 60\n"
     << "  autoscalerRef:\n    apiVersion: autoscaling/v2beta2\n    kind: HorizontalPodAutoscaler\n    name: app-" << i
-    << "\n  service:\n    port: 9898\n    targetPort: 9898\n    gateways:\n    - public-gateway.istio-system.svc.cluster.local\n"
+    << "\n  service:\n    port: 9898\n    targetPort: 9898\n    gateways:\n    - "
+       "public-gateway.istio-system.svc.cluster.local\n"
     << "    hosts:\n    - app-" << i << ".example.com\n    trafficPolicy:\n      tls:\n        mode: DISABLE\n"
     << "    retries:\n      attempts: 3\n      perTryTimeout: 1s\n      retryOn: \"gateway-error,connect-failure\"\n"
     << "  analysis:\n    interval: 1m\n    threshold: 5\n";
   switch (i % 3) {
-    case 0: o << "    maxWeight: 50\n    stepWeight: 10\n"; break;
-    case 1: o << "    stepWeights: [1, 5, 10, 25, 50]\n"; break;
+    case 0:
+      o << "    maxWeight: 50\n    stepWeight: 10\n";
+      break;
+    case 1:
+      o << "    stepWeights: [1, 5, 10, 25, 50]\n";
+      break;
     default:
       o << "    iterations: 10\n    match:\n    - headers:\n        x-canary:\n          exact: insider\n";
   }
   o << "    metrics:\n    - name: request-success-rate\n      thresholdRange:\n        min: 99\n      interval: 1m\n"
     << "    - name: request-duration\n      thresholdRange:\n        max: 500\n      interval: 30s\n"
-    << "    webhooks:\n    - name: acceptance-test\n      type: pre-rollout\n      url: http://flagger-loadtester.test/\n"
+    << "    webhooks:\n    - name: acceptance-test\n      type: pre-rollout\n      url: "
+       "http://flagger-loadtester.test/\n"
     << "      timeout: 30s\n      metadata:\n        type: bash\n        cmd: \"curl -sd 'test' http://app-" << i
     << "-canary:9898/token | grep token\"\n    - name: load-test\n      url: http://flagger-loadtester.test/\n"
     << "      timeout: 5s\n      metadata:\n        cmd: \"hey -z 1m -q 10 -c 2 http://app-" << i
@@ -110,8 +116,9 @@ int main(int argc, char** argv) {
   std::printf("best of %d: decode+validate %.3f s (decode %.3f s), %.0f documents/s, %.1f MB/s, peak RSS %.1f MB\n",
               repeat, best, bestDecode, docs / best, text.size() / best / 1e6, rssOurs);
   std::printf("CPU time (user+sys, all threads): decode+validate %.3f s\n", bestCpu);
-  std::printf("peer: yaml-cpp YAML::LoadAll alone (1 thread) %.3f s wall, %.3f s CPU, %.0f documents/s; "
-              "hardware threads %u\n",
-              bestParse, bestParseCpu, docs / bestParse, std::thread::hardware_concurrency());
+  std::printf(
+      "peer: yaml-cpp YAML::LoadAll alone (1 thread) %.3f s wall, %.3f s CPU, %.0f documents/s; "
+      "hardware threads %u\n",
+      bestParse, bestParseCpu, docs / bestParse, std::thread::hardware_concurrency());
   return errors == 0 ? 0 : 1;
 }

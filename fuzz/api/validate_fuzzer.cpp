@@ -4,8 +4,8 @@
 // sanitizer report is a bug: the decoder must turn all bad input into Errors.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 #include "api/decode.h"

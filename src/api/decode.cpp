@@ -1,12 +1,12 @@
 // Multi-document loading and per-kind dispatch. Documents are split on `---` lines and parsed one
 // at a time: a syntax error in one document does not hide the others, and memory stays bounded by
 // the largest document rather than the whole file (bench/validate loads 10,000 Canaries).
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <fstream>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include "api/decode.h"
 #include "api/decode_parts.h"
@@ -56,9 +56,9 @@ void decodeMetadata(ObjectReader& root, ObjectMeta& meta) {
   detail::decodeMeta(m, meta);
   Sink& sink = root.sink();
   if (!meta.name.empty() && !isDns1123Subdomain(meta.name))
-    sink.error(sink.pos(m.field("name")), m.fieldPath("name"),
-               "expected a lowercase DNS-1123 name (a-z, 0-9, '-', '.'; at most 253 characters), found \"" + meta.name +
-                   "\"");
+    sink.error(
+        sink.pos(m.field("name")), m.fieldPath("name"),
+        "expected a lowercase DNS-1123 name (a-z, 0-9, '-', '.'; at most 253 characters), found \"" + meta.name + "\"");
   if (!meta.namespace_.empty() && !isDns1123Label(meta.namespace_))
     sink.error(sink.pos(m.field("namespace")), m.fieldPath("namespace"),
                "expected a lowercase DNS-1123 label (a-z, 0-9, '-'; at most 63 characters), found \"" +
@@ -159,9 +159,9 @@ void decodeDocument(const YAML::Node& node, const std::string& file, int lineOff
     return;
   }
   if (info.apiVersion != kApiVersion) {
-    sink.error(sink.pos(get(node, "apiVersion")), "apiVersion",
-               std::string("must be ") + kApiVersion + " (the only version Aviary reads), found \"" +
-                   info.apiVersion + "\"");
+    sink.error(
+        sink.pos(get(node, "apiVersion")), "apiVersion",
+        std::string("must be ") + kApiVersion + " (the only version Aviary reads), found \"" + info.apiVersion + "\"");
   }
   if (info.kind == "Canary") {
     Canary c;
@@ -173,12 +173,14 @@ void decodeDocument(const YAML::Node& node, const std::string& file, int lineOff
   } else if (info.kind == "MetricTemplate") {
     MetricTemplate t;
     t.pos = info.pos;
-    decodeResource(root, t, detail::decodeMetricTemplateSpec, [](ObjectReader& s, MetricTemplate& r) { ignoreStatus(s, r); });
+    decodeResource(root, t, detail::decodeMetricTemplateSpec,
+                   [](ObjectReader& s, MetricTemplate& r) { ignoreStatus(s, r); });
     keep(t, out.templates, out.rejectedTemplates, DocumentInfo::Type::MetricTemplate);
   } else if (info.kind == "AlertProvider") {
     AlertProvider p;
     p.pos = info.pos;
-    decodeResource(root, p, detail::decodeAlertProviderSpec, [](ObjectReader& s, AlertProvider& r) { ignoreStatus(s, r); });
+    decodeResource(root, p, detail::decodeAlertProviderSpec,
+                   [](ObjectReader& s, AlertProvider& r) { ignoreStatus(s, r); });
     keep(p, out.alertProviders, out.rejectedAlertProviders, DocumentInfo::Type::AlertProvider);
   } else {
     sink.error(sink.pos(get(node, "kind")), "kind",
@@ -234,11 +236,20 @@ void LoadResult::append(LoadResult&& other) {
     bool rejected = d.index < 0;
     if (idx) {
       switch (d.type) {
-        case DocumentInfo::Type::Canary: *idx += static_cast<int>(rejected ? rc : nc); break;
-        case DocumentInfo::Type::MetricTemplate: *idx += static_cast<int>(rejected ? rt : nt); break;
-        case DocumentInfo::Type::AlertProvider: *idx += static_cast<int>(rejected ? rp : np); break;
-        case DocumentInfo::Type::Other: *idx += static_cast<int>(no); break;
-        case DocumentInfo::Type::Unparsed: break;
+        case DocumentInfo::Type::Canary:
+          *idx += static_cast<int>(rejected ? rc : nc);
+          break;
+        case DocumentInfo::Type::MetricTemplate:
+          *idx += static_cast<int>(rejected ? rt : nt);
+          break;
+        case DocumentInfo::Type::AlertProvider:
+          *idx += static_cast<int>(rejected ? rp : np);
+          break;
+        case DocumentInfo::Type::Other:
+          *idx += static_cast<int>(no);
+          break;
+        case DocumentInfo::Type::Unparsed:
+          break;
       }
     }
     documents.push_back(std::move(d));

@@ -13,7 +13,8 @@ std::optional<StringMatch> decodeStringMatch(Sink& sink, const YAML::Node& node,
                                              SourcePos anchor) {
   ObjectReader r(sink, node, path, std::move(anchor));
   if (!r.isObject()) {
-    if (!r.present()) sink.error(sink.pos(node), path, "expected an object with exact, prefix, suffix or regex, found null");
+    if (!r.present())
+      sink.error(sink.pos(node), path, "expected an object with exact, prefix, suffix or regex, found null");
     return std::nullopt;
   }
   StringMatch m;

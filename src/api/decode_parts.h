@@ -17,8 +17,9 @@ void decodeAlertProviderSpec(ObjectReader& spec, AlertProvider& out);
 
 // The enums of Flagger's CRDs (also used by the docs and tests).
 inline constexpr std::initializer_list<const char*> kMeshProviders = {
-    "apisix", "appmesh", "appmesh:v1beta2", "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "istio",
-    "knative", "kubernetes", "kuma", "linkerd", "nginx", "osm", "skipper", "smi:v1alpha1", "smi:v1alpha2",
-    "smi:v1alpha3", "traefik"};
+    "apisix", "appmesh", "appmesh:v1beta2", "contour",      "gatewayapi:v1", "gatewayapi:v1beta1",
+    "gloo",   "istio",   "knative",         "kubernetes",   "kuma",          "linkerd",
+    "nginx",  "osm",     "skipper",         "smi:v1alpha1", "smi:v1alpha2",  "smi:v1alpha3",
+    "traefik"};
 
 }  // namespace aviary::api::detail

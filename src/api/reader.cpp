@@ -45,7 +45,9 @@ std::string joinPath(const std::string& base, std::string_view name) {
   return out;
 }
 
-std::string indexPath(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+std::string indexPath(const std::string& base, size_t i) {
+  return base + "[" + std::to_string(i) + "]";
+}
 
 ObjectReader::ObjectReader(Sink& sink, const YAML::Node& node, std::string path, SourcePos anchor)
     : sink_(sink), path_(std::move(path)), anchor_(std::move(anchor)) {
@@ -71,8 +73,8 @@ ObjectReader::ObjectReader(Sink& sink, const YAML::Node& node, std::string path,
     }
     for (const auto& prev : entries_) {
       if (!e.used && prev.key == e.key) {
-        sink_.error(sink_.pos(it->first), joinPath(path_, e.key), "duplicate key, first given at line " +
-                                                                      std::to_string(sink_.pos(prev.keyNode).line));
+        sink_.error(sink_.pos(it->first), joinPath(path_, e.key),
+                    "duplicate key, first given at line " + std::to_string(sink_.pos(prev.keyNode).line));
         e.used = true;  // reported once, as a duplicate (the first value is the one decoded)
         break;
       }
@@ -81,7 +83,9 @@ ObjectReader::ObjectReader(Sink& sink, const YAML::Node& node, std::string path,
   }
 }
 
-ObjectReader::~ObjectReader() { finish(); }
+ObjectReader::~ObjectReader() {
+  finish();
+}
 
 ObjectReader::Entry* ObjectReader::find(std::string_view name) {
   for (auto& e : entries_)
@@ -152,8 +156,7 @@ bool ObjectReader::boolean(std::string_view name, bool& out) {
   return true;
 }
 
-bool ObjectReader::int32(std::string_view name, std::optional<int32_t>& out, int64_t min, int64_t max,
-                         bool required) {
+bool ObjectReader::int32(std::string_view name, std::optional<int32_t>& out, int64_t min, int64_t max, bool required) {
   YAML::Node n = field(name);
   if (!n.IsDefined()) return required ? require(name) : false;
   int64_t v = 0;

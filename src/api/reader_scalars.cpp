@@ -45,7 +45,6 @@ bool looksFloat(std::string_view s) {
   return i == s.size();
 }
 
-
 }  // namespace
 
 double parseFloat(const std::string& s) {
@@ -139,7 +138,8 @@ YAML::Node findInvalidUtf8(const YAML::Node& node, int depth) {
         if (auto bad = findInvalidUtf8(it->second, depth + 1); bad.IsDefined()) return bad;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   return YAML::Node(YAML::NodeType::Undefined);
 }
@@ -147,10 +147,14 @@ YAML::Node findInvalidUtf8(const YAML::Node& node, int depth) {
 ScalarKind kindOf(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: return ScalarKind::Null;
-    case YAML::NodeType::Sequence: return ScalarKind::List;
-    case YAML::NodeType::Map: return ScalarKind::Object;
-    case YAML::NodeType::Scalar: break;
+    case YAML::NodeType::Null:
+      return ScalarKind::Null;
+    case YAML::NodeType::Sequence:
+      return ScalarKind::List;
+    case YAML::NodeType::Map:
+      return ScalarKind::Object;
+    case YAML::NodeType::Scalar:
+      break;
   }
   const std::string& tag = node.Tag();
   const std::string& s = node.Scalar();
@@ -159,7 +163,8 @@ ScalarKind kindOf(const YAML::Node& node) {
   if (tag == "tag:yaml.org,2002:float") return looksFloat(s) ? ScalarKind::Float : ScalarKind::String;
   if (tag != "?" && !tag.empty()) return ScalarKind::String;
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::Null;
-  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") return ScalarKind::Bool;
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
+    return ScalarKind::Bool;
   if (looksInt(s)) return ScalarKind::Int;
   if (looksFloat(s)) return ScalarKind::Float;
   return ScalarKind::String;
@@ -167,13 +172,20 @@ ScalarKind kindOf(const YAML::Node& node) {
 
 std::string describe(const YAML::Node& node) {
   switch (kindOf(node)) {
-    case ScalarKind::Null: return "null";
-    case ScalarKind::Bool: return node.Scalar();
-    case ScalarKind::Int: return "integer " + node.Scalar();
-    case ScalarKind::Float: return "number " + node.Scalar();
-    case ScalarKind::String: return "string " + quoteValue(node.Scalar());
-    case ScalarKind::List: return "a list";
-    case ScalarKind::Object: return "an object";
+    case ScalarKind::Null:
+      return "null";
+    case ScalarKind::Bool:
+      return node.Scalar();
+    case ScalarKind::Int:
+      return "integer " + node.Scalar();
+    case ScalarKind::Float:
+      return "number " + node.Scalar();
+    case ScalarKind::String:
+      return "string " + quoteValue(node.Scalar());
+    case ScalarKind::List:
+      return "a list";
+    case ScalarKind::Object:
+      return "an object";
   }
   return "?";
 }
@@ -184,10 +196,11 @@ bool readString(Sink& sink, const YAML::Node& node, const std::string& path, std
     out = node.Scalar();
     return true;
   }
-  sink.error(sink.pos(node), path, "expected a string, found " + describe(node) +
-                                       (k == ScalarKind::Int || k == ScalarKind::Float || k == ScalarKind::Bool
-                                            ? " (quote it to make it a string)"
-                                            : ""));
+  sink.error(
+      sink.pos(node), path,
+      "expected a string, found " + describe(node) +
+          (k == ScalarKind::Int || k == ScalarKind::Float || k == ScalarKind::Bool ? " (quote it to make it a string)"
+                                                                                   : ""));
   return false;
 }
 
@@ -221,8 +234,12 @@ bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& o
     return false;
   }
   switch (kindOf(node)) {
-    case ScalarKind::Null: out = nullptr; return true;
-    case ScalarKind::Bool: out = node.Scalar()[0] == 't' || node.Scalar()[0] == 'T'; return true;
+    case ScalarKind::Null:
+      out = nullptr;
+      return true;
+    case ScalarKind::Bool:
+      out = node.Scalar()[0] == 't' || node.Scalar()[0] == 'T';
+      return true;
     case ScalarKind::Int: {
       errno = 0;
       long long v = std::strtoll(node.Scalar().c_str(), nullptr, 10);
@@ -242,7 +259,9 @@ bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& o
       out = d;
       return true;
     }
-    case ScalarKind::String: out = node.Scalar(); return true;
+    case ScalarKind::String:
+      out = node.Scalar();
+      return true;
     case ScalarKind::List: {
       out = Json::array();
       bool ok = true;

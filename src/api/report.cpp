@@ -7,7 +7,7 @@ namespace aviary::api {
 namespace {
 
 Json errorJson(const Error& e) {
-  return Json{{"file", e.pos.file}, {"line", e.pos.line},     {"column", e.pos.column},
+  return Json{{"file", e.pos.file}, {"line", e.pos.line},   {"column", e.pos.column},
               {"path", e.path},     {"message", e.message}, {"code", toString(e.code)}};
 }
 
@@ -39,7 +39,8 @@ std::vector<Finding> semantic(const LoadResult& loaded, const DocumentInfo& d, c
     case DocumentInfo::Type::AlertProvider:
       out = validateAlertProvider(rejected ? loaded.rejectedAlertProviders[i] : loaded.alertProviders[i], opts);
       break;
-    default: break;
+    default:
+      break;
   }
   if (!rejected) return out;
   // A partially decoded resource: drop findings about fields near a structural error (their
@@ -124,8 +125,8 @@ Json formatJson(const std::vector<ResourceReport>& reports) {
   Json resources = Json::array();
   size_t errors = 0, warnings = 0;
   for (const auto& r : reports) {
-    Json j{{"file", r.doc.pos.file}, {"line", r.doc.pos.line}, {"apiVersion", r.doc.apiVersion},
-           {"kind", r.doc.kind},     {"name", r.doc.name},     {"namespace", r.doc.namespace_},
+    Json j{{"file", r.doc.pos.file}, {"line", r.doc.pos.line},  {"apiVersion", r.doc.apiVersion},
+           {"kind", r.doc.kind},     {"name", r.doc.name},      {"namespace", r.doc.namespace_},
            {"status", r.status()},   {"errors", Json::array()}, {"warnings", Json::array()}};
     for (const auto& e : r.errors) j["errors"].push_back(errorJson(e));
     for (const auto& w : r.warnings) j["warnings"].push_back(errorJson(w));

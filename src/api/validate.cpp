@@ -20,8 +20,9 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
   const bool iterations = a.iterations.value_or(0) > 0;
 
   if (a.intervalText.empty()) {
-    f.warn(p("interval"), "not set: Flagger's CRD requires it (kubectl apply rejects the Canary), found nothing; "
-                          "Aviary uses 1m");
+    f.warn(p("interval"),
+           "not set: Flagger's CRD requires it (kubectl apply rejects the Canary), found nothing; "
+           "Aviary uses 1m");
   } else {
     if (!detail::matchesCrdDuration(a.intervalText))
       f.warn(p("interval"), "Flagger's CRD only accepts whole seconds or minutes (pattern ^[0-9]+(m|s)), found \"" +
@@ -30,8 +31,9 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
       f.warn(p("interval"), "below the 10s minimum, found \"" + a.intervalText + "\"; Flagger and Aviary use 10s");
   }
   if (!a.thresholdRaw)
-    f.warn(p("threshold"), "not set: Flagger's CRD requires it (kubectl apply rejects the Canary), found nothing; "
-                           "Aviary uses 1");
+    f.warn(p("threshold"),
+           "not set: Flagger's CRD requires it (kubectl apply rejects the Canary), found nothing; "
+           "Aviary uses 1");
 
   const bool steps = a.stepWeight || !a.stepWeights.empty();
   if (!steps && !iterations) {
@@ -44,9 +46,9 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
   }
   for (size_t i = 1; i < a.stepWeights.size(); ++i) {
     if (a.stepWeights[i] <= a.stepWeights[i - 1])
-      f.error(p("stepWeights[" + std::to_string(i) + "]"),
-              "steps must increase, expected more than " + std::to_string(a.stepWeights[i - 1]) + ", found " +
-                  std::to_string(a.stepWeights[i]));
+      f.error(p("stepWeights[" + std::to_string(i) + "]"), "steps must increase, expected more than " +
+                                                               std::to_string(a.stepWeights[i - 1]) + ", found " +
+                                                               std::to_string(a.stepWeights[i]));
   }
   if (iterations) {
     for (const char* field : {"stepWeight", "stepWeights", "maxWeight", "stepWeightPromotion"}) {
@@ -60,8 +62,9 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
     }
   } else {
     if (a.stepWeight && !a.stepWeights.empty())
-      f.warn(p("stepWeight"), "both stepWeight and stepWeights are set: Flagger uses stepWeight and ignores "
-                              "stepWeights; remove one");
+      f.warn(p("stepWeight"),
+             "both stepWeight and stepWeights are set: Flagger uses stepWeight and ignores "
+             "stepWeights; remove one");
     if (a.maxWeight && !a.stepWeights.empty() && !a.stepWeight)
       f.warn(p("maxWeight"), "ignored: with stepWeights the last step (" + std::to_string(a.stepWeights.back()) +
                                  ") is the maximum weight");
@@ -88,8 +91,9 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
       f.error(p("sessionAffinity.primaryCookieName"),
               "can't use the same cookie name for both primary and cookie name; please update them to be different");
     if (iterations)
-      f.warn(p("sessionAffinity"), "ignored: session affinity is a feature of the canary (weighted) strategy, "
-                                   "found iterations");
+      f.warn(p("sessionAffinity"),
+             "ignored: session affinity is a feature of the canary (weighted) strategy, "
+             "found iterations");
   }
   detail::checkMetrics(c, a, base, f);
   detail::checkWebhooksAndAlerts(c, a, base, f);
@@ -107,11 +111,12 @@ void checkRefs(const Canary& c, Findings& f) {
                                   " as target if provider is set to knative");
   if (knativeTarget && s.autoscalerRef) f.error("spec.autoscalerRef", "can't use autoscaler with Knative Service");
   if ((s.targetRef.kind == "Deployment" || s.targetRef.kind == "DaemonSet") && s.targetRef.apiVersion != "apps/v1")
-    f.warn("spec.targetRef.apiVersion", "expected apps/v1 for a " + s.targetRef.kind + ", found \"" +
-                                            s.targetRef.apiVersion + "\"");
+    f.warn("spec.targetRef.apiVersion",
+           "expected apps/v1 for a " + s.targetRef.kind + ", found \"" + s.targetRef.apiVersion + "\"");
   if (s.autoscalerRef) {
     const auto& a = *s.autoscalerRef;
-    if (a.kind == "HorizontalPodAutoscaler" && a.apiVersion != "autoscaling/v2" && a.apiVersion != "autoscaling/v2beta2")
+    if (a.kind == "HorizontalPodAutoscaler" && a.apiVersion != "autoscaling/v2" &&
+        a.apiVersion != "autoscaling/v2beta2")
       f.error("spec.autoscalerRef.apiVersion",
               "expected autoscaling/v2 or autoscaling/v2beta2 for a HorizontalPodAutoscaler, found \"" + a.apiVersion +
                   "\"");
@@ -131,7 +136,8 @@ void checkRefs(const Canary& c, Findings& f) {
                                            " cannot have hosts and gateways when delegation enabled");
   if (s.provider.rfind("gatewayapi", 0) == 0 && (s.service.gatewayRefs.is_null() || s.service.gatewayRefs.empty()))
     f.error("spec.service.gatewayRefs", "required by the " + s.provider + " provider, found nothing");
-  if (s.provider == "nginx" && !s.ingressRef) f.error("spec.ingressRef", "required by the nginx provider, found nothing");
+  if (s.provider == "nginx" && !s.ingressRef)
+    f.error("spec.ingressRef", "required by the nginx provider, found nothing");
   if (s.provider == "apisix" && !s.routeRef) f.error("spec.routeRef", "required by the apisix provider, found nothing");
   if (s.provider.rfind("appmesh", 0) == 0 && s.service.meshName.empty())
     f.warn("spec.service.meshName", "expected the App Mesh name for the appmesh provider, found nothing");
@@ -157,8 +163,9 @@ std::vector<Finding> validateCanary(const Canary& canary, const std::vector<Metr
   if (canary.spec.analysis) {
     checkAnalysis(canary, *canary.spec.analysis, f);
   } else {
-    f.error("spec.analysis", "required field is missing (Flagger's CRD requires it; use skipAnalysis: true "
-                             "to promote without analysis)");
+    f.error("spec.analysis",
+            "required field is missing (Flagger's CRD requires it; use skipAnalysis: true "
+            "to promote without analysis)");
   }
   return f.take();
 }
@@ -171,8 +178,7 @@ std::vector<Finding> validateCanary(const Canary& canary, const std::vector<Metr
 ValidationReport validate(const LoadResult& loaded, const ValidateOptions& options) {
   ValidationReport report;
   auto add = [&](std::vector<Finding>&& v) {
-    report.findings.insert(report.findings.end(), std::make_move_iterator(v.begin()),
-                           std::make_move_iterator(v.end()));
+    report.findings.insert(report.findings.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
   };
   for (const auto& d : loaded.documents) {
     if (d.index < 0) continue;
@@ -180,11 +186,14 @@ ValidationReport validate(const LoadResult& loaded, const ValidateOptions& optio
       case DocumentInfo::Type::Canary:
         add(validateCanary(loaded.canaries[d.index], loaded.templates, loaded.alertProviders, options));
         break;
-      case DocumentInfo::Type::MetricTemplate: add(validateTemplate(loaded.templates[d.index], options)); break;
+      case DocumentInfo::Type::MetricTemplate:
+        add(validateTemplate(loaded.templates[d.index], options));
+        break;
       case DocumentInfo::Type::AlertProvider:
         add(validateAlertProvider(loaded.alertProviders[d.index], options));
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return report;

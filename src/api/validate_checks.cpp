@@ -7,9 +7,13 @@
 namespace aviary::api::detail {
 namespace {
 
-bool isBuiltin(const std::string& name) { return name == "request-success-rate" || name == "request-duration"; }
+bool isBuiltin(const std::string& name) {
+  return name == "request-success-rate" || name == "request-duration";
+}
 
-std::string orDefault(const std::string& ns) { return ns.empty() ? "default" : ns; }
+std::string orDefault(const std::string& ns) {
+  return ns.empty() ? "default" : ns;
+}
 
 // Like Go's %v of a float64 for the values users write: 99, 99.5, 0.001.
 std::string number(double v) {
@@ -79,23 +83,24 @@ void checkMetrics(const Canary& c, const CanaryAnalysis& a, const std::string& b
       f.warn(p + ".name", "duplicate metric name \"" + m.name + "\", also used by metrics[" +
                               std::to_string(it->second) + "]; the metric label will be ambiguous");
     if (!isBuiltin(m.name) && m.query.empty() && !m.templateRef)
-      f.error(p, "expected a builtin name (request-success-rate, request-duration), a query or a templateRef, "
-                 "found only the name \"" + m.name + "\"");
-    if (!m.query.empty() && m.templateRef)
-      f.warn(p + ".query", "both query and templateRef are set; keep one");
+      f.error(p,
+              "expected a builtin name (request-success-rate, request-duration), a query or a templateRef, "
+              "found only the name \"" +
+                  m.name + "\"");
+    if (!m.query.empty() && m.templateRef) f.warn(p + ".query", "both query and templateRef are set; keep one");
     if (!m.query.empty() && !m.templateRef)
       f.warn(p + ".query", "deprecated in-line query: move it to a MetricTemplate and use templateRef");
     if (!m.intervalText.empty() && !matchesCrdDuration(m.intervalText))
       f.warn(p + ".interval", "Flagger's CRD only accepts whole seconds or minutes (pattern ^[0-9]+(m|s)), found \"" +
                                   m.intervalText + "\"");
     if (m.templateRef && m.intervalText.empty())
-      f.warn(p + ".interval", "not set: Flagger gives templateRef metrics no default, so {{ interval }} renders "
-                              "empty; set e.g. 1m");
+      f.warn(p + ".interval",
+             "not set: Flagger gives templateRef metrics no default, so {{ interval }} renders "
+             "empty; set e.g. 1m");
     if (m.thresholdRange && m.thresholdRange->min && m.thresholdRange->max &&
         *m.thresholdRange->min > *m.thresholdRange->max)
-      f.error(p + ".thresholdRange", "min must not be greater than max, found min " +
-                                         number(*m.thresholdRange->min) + " and max " +
-                                         number(*m.thresholdRange->max));
+      f.error(p + ".thresholdRange", "min must not be greater than max, found min " + number(*m.thresholdRange->min) +
+                                         " and max " + number(*m.thresholdRange->max));
     if (m.thresholdRange && !m.thresholdRange->min && !m.thresholdRange->max)
       f.warn(p + ".thresholdRange", "neither min nor max is set: the check can never fail");
     if (m.threshold && m.thresholdRange)
@@ -123,11 +128,10 @@ void checkWebhooksAndAlerts(const Canary& c, const CanaryAnalysis& a, const std:
     if (auto [it, fresh] = names.emplace(w.name, i); !fresh)
       f.error(p + ".name", "duplicate webhook name \"" + w.name + "\", already used by webhooks[" +
                                std::to_string(it->second) + "]");
-    if (!isHttpUrl(w.url))
-      f.error(p + ".url", "expected an absolute http:// or https:// URL, found \"" + w.url + "\"");
+    if (!isHttpUrl(w.url)) f.error(p + ".url", "expected an absolute http:// or https:// URL, found \"" + w.url + "\"");
     if (!w.timeout.empty() && !matchesCrdDuration(w.timeout))
-      f.warn(p + ".timeout", "Flagger's CRD only accepts whole seconds or minutes (pattern ^[0-9]+(m|s)), found \"" +
-                                 w.timeout + "\"");
+      f.warn(p + ".timeout",
+             "Flagger's CRD only accepts whole seconds or minutes (pattern ^[0-9]+(m|s)), found \"" + w.timeout + "\"");
     if (w.muteAlert && w.type != HookType::ConfirmRollout && w.type != HookType::ConfirmPromotion &&
         w.type != HookType::ConfirmTrafficIncrease)
       f.warn(p + ".muteAlert", "ignored: only confirm-* hooks send alerts, found type \"" + w.typeText + "\"");
@@ -137,8 +141,8 @@ void checkWebhooksAndAlerts(const Canary& c, const CanaryAnalysis& a, const std:
     const auto& al = a.alerts[i];
     const std::string p = base + ".alerts[" + std::to_string(i) + "]";
     if (auto [it, fresh] = names.emplace(al.name, i); !fresh)
-      f.warn(p + ".name", "duplicate alert name \"" + al.name + "\", already used by alerts[" +
-                              std::to_string(it->second) + "]");
+      f.warn(p + ".name",
+             "duplicate alert name \"" + al.name + "\", already used by alerts[" + std::to_string(it->second) + "]");
     if (al.severity.empty())
       f.warn(p + ".severity", "not set: Flagger never sends alerts without a severity; set info, warn or error");
     if (f.options().requireAlertProviders && f.providers())
@@ -154,7 +158,8 @@ std::vector<Finding> validateTemplate(const MetricTemplate& t, const ValidateOpt
   detail::Findings f(t.pos, t.positions, options);
   int depth = 0;
   for (size_t i = 0; i + 1 < t.query.size(); ++i) {
-    if (t.query.compare(i, 2, "{{") == 0) ++depth, ++i;
+    if (t.query.compare(i, 2, "{{") == 0)
+      ++depth, ++i;
     else if (t.query.compare(i, 2, "}}") == 0) {
       if (--depth < 0) break;
       ++i;
@@ -164,14 +169,14 @@ std::vector<Finding> validateTemplate(const MetricTemplate& t, const ValidateOpt
   if (t.provider.type == "prometheus" && t.provider.address.empty())
     f.warn("spec.provider.address", "expected the Prometheus URL, found nothing");
   if (!t.provider.address.empty() && t.provider.type != "cloudwatch" && !detail::isHttpUrl(t.provider.address))
-    f.error("spec.provider.address", "expected an absolute http:// or https:// URL, found \"" + t.provider.address + "\"");
+    f.error("spec.provider.address",
+            "expected an absolute http:// or https:// URL, found \"" + t.provider.address + "\"");
   return f.take();
 }
 
 std::vector<Finding> validateAlertProvider(const AlertProvider& p, const ValidateOptions& options) {
   detail::Findings f(p.pos, p.positions, options);
-  if (p.address.empty() && p.secretRefName.empty())
-    f.error("spec", "expected address or secretRef, found neither");
+  if (p.address.empty() && p.secretRefName.empty()) f.error("spec", "expected address or secretRef, found neither");
   if (!p.address.empty() && !detail::isHttpUrl(p.address))
     f.error("spec.address", "expected an absolute http:// or https:// URL, found \"" + p.address + "\"");
   if (!p.proxy.empty() && !detail::isHttpUrl(p.proxy))

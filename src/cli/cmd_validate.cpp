@@ -93,8 +93,7 @@ int runValidate(const ValidateArgs& args) {
 void addValidateCommand(CLI::App& app, Runner& run) {
   auto args = std::make_shared<ValidateArgs>();
   auto* cmd = app.add_subcommand("validate", "Check Canary, MetricTemplate and AlertProvider manifests");
-  cmd->add_option("-f,--filename", args->inputs, "File, directory (recursive) or - for stdin; repeatable")
-      ->required();
+  cmd->add_option("-f,--filename", args->inputs, "File, directory (recursive) or - for stdin; repeatable")->required();
   cmd->add_option("-o,--output", args->output, "Output format: text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--strict", args->strict, "Treat warnings as errors");
   cmd->callback([args, &run] { run = [args] { return runValidate(*args); }; });

@@ -34,7 +34,9 @@ std::vector<fs::path> corpusFiles() {
   return files;
 }
 
-TEST(Corpus, HasAtLeastFortyCases) { EXPECT_GE(corpusFiles().size(), 40u); }
+TEST(Corpus, HasAtLeastFortyCases) {
+  EXPECT_GE(corpusFiles().size(), 40u);
+}
 
 TEST(Corpus, EachCaseReportsExactlyTheExpectedErrors) {
   const bool update = std::getenv("AVIARY_UPDATE_CORPUS") != nullptr;

@@ -112,15 +112,19 @@ TEST(Utf8, StrictValidationAndEscaping) {
   EXPECT_FALSE(isValidUtf8("\xC0\xAF"));          // overlong
   EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_EQ(escapeInvalidUtf8("a\xA9" "b\xC3\xA9"), "a\\xA9" "b\xC3\xA9");
+  EXPECT_EQ(escapeInvalidUtf8("a\xA9"
+                              "b\xC3\xA9"),
+            "a\\xA9"
+            "b\xC3\xA9");
 }
 
 TEST(DecodeTypes, PlainScalarsAreTypedQuotedOnesAreStrings) {
-  auto r = loadString("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: x\nspec:\n"
-                      "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: x}\n"
-                      "  service: {port: 80, targetPort: \"8080\", gateways: [\"1\"]}\n"
-                      "  analysis: {interval: 1m, threshold: 1, stepWeight: 10, mirror: True}\n",
-                      "t.yaml");
+  auto r = loadString(
+      "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: x\nspec:\n"
+      "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: x}\n"
+      "  service: {port: 80, targetPort: \"8080\", gateways: [\"1\"]}\n"
+      "  analysis: {interval: 1m, threshold: 1, stepWeight: 10, mirror: True}\n",
+      "t.yaml");
   ASSERT_TRUE(r.ok()) << dump(r.errors);
   EXPECT_EQ(r.canaries[0].spec.service.targetPort, Json("8080"));
   EXPECT_EQ(r.canaries[0].spec.service.gateways[0], "1");

@@ -214,9 +214,8 @@ TEST(Decode, JsonAndMultiDocumentPositions) {
 
 TEST(Decode, AppendOffsetsIndices) {
   LoadResult a = loadString(testing::kMinimalCanary, "a.yaml");
-  LoadResult b = loadString(std::string(testing::kMinimalCanary) + "---\n" +
-                                testing::canaryWith("port: 9898", "port: x"),
-                            "b.yaml");
+  LoadResult b = loadString(
+      std::string(testing::kMinimalCanary) + "---\n" + testing::canaryWith("port: 9898", "port: x"), "b.yaml");
   a.append(std::move(b));
   ASSERT_EQ(a.documents.size(), 3u);
   EXPECT_EQ(a.documents[1].index, 1);
@@ -227,9 +226,11 @@ TEST(Decode, AppendOffsetsIndices) {
 }
 
 TEST(Decode, LoadNodeUsesNodeMarks) {
-  YAML::Node root = YAML::Load(std::string("scenario:\n  canary:\n") + "    apiVersion: flagger.app/v1beta1\n"
-                               "    kind: Canary\n    metadata: {name: x}\n    spec:\n      targetRef: {apiVersion: apps/v1, "
-                               "kind: Deployment, name: x}\n      service: {port: 0}\n");
+  YAML::Node root =
+      YAML::Load(std::string("scenario:\n  canary:\n") +
+                 "    apiVersion: flagger.app/v1beta1\n"
+                 "    kind: Canary\n    metadata: {name: x}\n    spec:\n      targetRef: {apiVersion: apps/v1, "
+                 "kind: Deployment, name: x}\n      service: {port: 0}\n");
   LoadResult l = loadNode(root["scenario"]["canary"], "scenario.yaml");
   ASSERT_EQ(l.errors.size(), 1u);
   EXPECT_EQ(l.errors[0].format(), "scenario.yaml:8:23: spec.service.port: must be between 1 and 65535, found 0");

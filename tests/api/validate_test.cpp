@@ -8,22 +8,25 @@
 namespace aviary::api {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::canaryWith;
+using ::testing::HasSubstr;
 using testing::kMinimalCanary;
+using ::testing::Not;
 using testing::report;
 
-TEST(Validate, MinimalCanaryIsClean) { EXPECT_EQ(report(kMinimalCanary), "ok  Canary test/podinfo\n"); }
+TEST(Validate, MinimalCanaryIsClean) {
+  EXPECT_EQ(report(kMinimalCanary), "ok  Canary test/podinfo\n");
+}
 
 TEST(Validate, ValidConfigurationsStayValid) {
   // mirror with the canary strategy (one mirror step, then weights).
   EXPECT_EQ(report(canaryWith("    metrics:\n", "    mirror: true\n    mirrorWeight: 50\n    metrics:\n")),
             "ok  Canary test/podinfo\n");
   // match without iterations: canary strategy on matched traffic.
-  EXPECT_EQ(report(canaryWith("    metrics:\n",
-                              "    match:\n    - headers:\n        x-canary:\n          exact: insider\n    metrics:\n")),
-            "ok  Canary test/podinfo\n");
+  EXPECT_EQ(
+      report(canaryWith("    metrics:\n",
+                        "    match:\n    - headers:\n        x-canary:\n          exact: insider\n    metrics:\n")),
+      "ok  Canary test/podinfo\n");
   // A/B testing.
   EXPECT_EQ(report(canaryWith("    maxWeight: 50\n    stepWeight: 10\n",
                               "    iterations: 10\n    match:\n    - headers:\n        cookie:\n"
@@ -33,12 +36,14 @@ TEST(Validate, ValidConfigurationsStayValid) {
   EXPECT_EQ(report(canaryWith("    maxWeight: 50\n    stepWeight: 10\n", "    stepWeights: [1, 2, 10, 80]\n")),
             "ok  Canary test/podinfo\n");
   // Session affinity with two cookie names; KEDA autoscaler.
-  EXPECT_EQ(report(canaryWith("    metrics:\n", "    sessionAffinity:\n      cookieName: a\n      primaryCookieName: b\n"
-                                               "    metrics:\n")),
+  EXPECT_EQ(report(canaryWith("    metrics:\n",
+                              "    sessionAffinity:\n      cookieName: a\n      primaryCookieName: b\n"
+                              "    metrics:\n")),
             "ok  Canary test/podinfo\n");
-  EXPECT_EQ(report(canaryWith("  service:\n", "  autoscalerRef:\n    apiVersion: keda.sh/v1alpha1\n"
-                                              "    kind: ScaledObject\n    name: podinfo\n"
-                                              "    primaryScalerQueries:\n      t: sum(x)\n  service:\n")),
+  EXPECT_EQ(report(canaryWith("  service:\n",
+                              "  autoscalerRef:\n    apiVersion: keda.sh/v1alpha1\n"
+                              "    kind: ScaledObject\n    name: podinfo\n"
+                              "    primaryScalerQueries:\n      t: sum(x)\n  service:\n")),
             "ok  Canary test/podinfo\n");
 }
 
@@ -54,13 +59,17 @@ TEST(Validate, Warnings) {
     std::string from, to, expect;
   };
   std::vector<Case> cases = {
-      {"stepWeight: 10", "stepWeight: 60", "t.yaml:17:17: warning: spec.analysis.stepWeight: expected at most maxWeight (50)"},
-      {"stepWeight: 10", "stepWeight: 20", "maxWeight 50 is not a multiple of stepWeight 20: the canary weight reaches 60"},
-      {"    metrics:\n", "    mirrorWeight: 20\n    metrics:\n", "spec.analysis.mirrorWeight: ignored: mirror is not true"},
+      {"stepWeight: 10", "stepWeight: 60",
+       "t.yaml:17:17: warning: spec.analysis.stepWeight: expected at most maxWeight (50)"},
+      {"stepWeight: 10", "stepWeight: 20",
+       "maxWeight 50 is not a multiple of stepWeight 20: the canary weight reaches 60"},
+      {"    metrics:\n", "    mirrorWeight: 20\n    metrics:\n",
+       "spec.analysis.mirrorWeight: ignored: mirror is not true"},
       {"    stepWeight: 10\n", "    stepWeight: 10\n    stepWeights: [5, 50]\n",
        "both stepWeight and stepWeights are set"},
       {"    stepWeight: 10\n", "    stepWeights: [5, 50]\n", "spec.analysis.maxWeight: ignored: with stepWeights"},
-      {"    maxWeight: 50\n", "    iterations: 5\n", "spec.analysis.stepWeight: ignored: iterations selects Blue/Green"},
+      {"    maxWeight: 50\n", "    iterations: 5\n",
+       "spec.analysis.stepWeight: ignored: iterations selects Blue/Green"},
       {"interval: 1m\n    threshold", "interval: 5s\n    threshold", "below the 10s minimum"},
       {"interval: 1m\n    threshold", "interval: 1m30s\n    threshold", ""},
       {"interval: 1m\n    threshold", "interval: 2h\n    threshold", "pattern ^[0-9]+(m|s)"},
@@ -100,8 +109,8 @@ TEST(Validate, Warnings) {
 TEST(Validate, SkipAnalysisMakesNeverAdvanceAWarning) {
   std::string text = canaryWith("    maxWeight: 50\n    stepWeight: 10\n", "");
   EXPECT_THAT(report(text), HasSubstr("invalid  Canary"));
-  text = canaryWith("    maxWeight: 50\n    stepWeight: 10\n", "").replace(text.find("spec:\n") + 6, 0,
-                                                                            "  skipAnalysis: true\n");
+  text = canaryWith("    maxWeight: 50\n    stepWeight: 10\n", "")
+             .replace(text.find("spec:\n") + 6, 0, "  skipAnalysis: true\n");
   EXPECT_THAT(report(text), HasSubstr("ok  Canary test/podinfo (1 warning)"));
 }
 
@@ -118,9 +127,10 @@ TEST(Validate, TemplateRefsResolveOnlyWhenTemplatesAreGiven) {
   EXPECT_EQ(report(canary), "ok  Canary test/podinfo\n");
   auto reports = checkAll(loadString(canary, "t.yaml"), false);
   EXPECT_EQ(reports[0].uncheckedTemplateRefs, 1u);
-  std::string tmpl = "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: errors\n"
-                     "  namespace: NS\nspec:\n  provider:\n    type: prometheus\n    address: http://p:9090\n"
-                     "  query: sum(x)\n";
+  std::string tmpl =
+      "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: errors\n"
+      "  namespace: NS\nspec:\n  provider:\n    type: prometheus\n    address: http://p:9090\n"
+      "  query: sum(x)\n";
   auto inNs = [&](const std::string& ns) {
     std::string t = tmpl;
     return t.replace(t.find("NS"), 2, ns);
@@ -151,11 +161,13 @@ TEST(Validate, EffectiveMaxWeight) {
 }
 
 TEST(Validate, MetricTemplateAndAlertProviderRules) {
-  std::string tmpl = "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: t\nspec:\n"
-                     "  provider:\n    type: prometheus\n  query: sum(x)\n";
+  std::string tmpl =
+      "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: t\nspec:\n"
+      "  provider:\n    type: prometheus\n  query: sum(x)\n";
   EXPECT_THAT(report(tmpl), HasSubstr("t.yaml:7:5: warning: spec.provider.address: expected the Prometheus URL"));
-  std::string p = "apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata:\n  name: s\nspec:\n  type: slack\n"
-                  "  secretRef:\n    name: slack-url\n";
+  std::string p =
+      "apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata:\n  name: s\nspec:\n  type: slack\n"
+      "  secretRef:\n    name: slack-url\n";
   EXPECT_EQ(report(p), "ok  AlertProvider s\n");
   auto l = loadString(p, "t.yaml");
   ASSERT_EQ(l.alertProviders.size(), 1u);
