@@ -9,6 +9,8 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths under the checkout are hashed relative to it, so a fresh clone reuses an earlier build's cache.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: deps build test asan fuzz fuzz-run bench clean format
 

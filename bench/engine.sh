@@ -1,6 +1,6 @@
 #!/bin/sh
 # Engine benchmark: 10,000 canaries through full rollouts in one process, pinned to one core
-# (docs/benchmarks-engine.md).   bench/engine.sh [BUILD_DIR]
+# (docs/benchmarks.md).   bench/engine.sh [BUILD_DIR]
 set -eu
 BUILD=${1:-build}
 cmake --build "$BUILD" --target engine_bench -j2 >/dev/null

@@ -4,7 +4,7 @@
 # same run so that the ratios are comparable on a shared machine.
 #
 #   bench/loadgen.sh [path/to/aviary]          (default: build/src/cli/aviary)
-#   DURATION=10s OUT=docs/benchmarks-loadtester.md bench/loadgen.sh build-lt/src/cli/aviary
+#   DURATION=10s OUT=/tmp/loadgen.md bench/loadgen.sh build/src/cli/aviary
 #
 # Needs nginx, hey and wrk (scripts/install-deps.sh). Prints a Markdown table and writes it, with
 # the command, date and machine load, to $OUT. Uses a free port in 28000-28099.
@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AVIARY=${1:-$ROOT/build/src/cli/aviary}
 DURATION=${DURATION:-10s}
-OUT=${OUT:-$ROOT/docs/benchmarks-loadtester.md}
+OUT=${OUT:-$(mktemp --suffix=.md /tmp/aviary-loadgen-XXXX)}   # copy figures into docs/benchmarks.md
 CONCURRENCIES=${CONCURRENCIES:-"1 2 50"}
 for bin in nginx hey wrk; do command -v "$bin" >/dev/null || { echo "loadgen.sh: $bin not found (apt-get install $bin)" >&2; exit 1; }; done
 [ -x "$AVIARY" ] || { echo "loadgen.sh: $AVIARY is not built (cmake --build build --target aviary)" >&2; exit 1; }
