@@ -8,15 +8,6 @@ namespace aviary::notifier {
 
 using OJson = nlohmann::ordered_json;
 
-const char* toString(Severity s) {
-  switch (s) {
-    case Severity::Info: return "info";
-    case Severity::Warn: return "warn";
-    case Severity::Error: return "error";
-  }
-  return "info";
-}
-
 namespace {
 
 OJson slackBody(const ChatConfig& c, const std::string& subject, const std::string& message,
