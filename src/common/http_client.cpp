@@ -104,12 +104,15 @@ Result<Response> postJson(const std::string& url, const std::string& json, std::
   return perform(r);
 }
 
-std::string urlEncode(const std::string& s) {
+std::string urlEncode(std::string_view s, bool spaceAsPlus) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
+  out.reserve(s.size() * 3 / 2);
   for (unsigned char ch : s) {
     if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
       out += static_cast<char>(ch);
+    } else if (ch == ' ' && spaceAsPlus) {
+      out += '+';
     } else {
       out += '%';
       out += hex[ch >> 4];

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -39,7 +40,8 @@ Result<Response> get(const std::string& url, std::chrono::milliseconds timeout =
 Result<Response> postJson(const std::string& url, const std::string& json,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-// Percent-encodes a query-string component.
-std::string urlEncode(const std::string& s);
+// Percent-encodes a query-string component: everything but A-Z a-z 0-9 - _ . ~ becomes %XX
+// (upper-case hex). With spaceAsPlus, a space becomes '+' (Go's url.QueryEscape).
+std::string urlEncode(std::string_view s, bool spaceAsPlus = false);
 
 }  // namespace aviary::http

@@ -75,23 +75,7 @@ Result<double> parseSampleValue(const std::string& s) {
 
 }  // namespace
 
-std::string goQueryEscape(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3 / 2);
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string goQueryEscape(std::string_view s) { return http::urlEncode(s, /*spaceAsPlus=*/true); }
 
 Status applyPrometheusCredentials(PrometheusOptions& options, const SecretData& secret) {
   if (auto it = secret.find("token"); it != secret.end()) {
