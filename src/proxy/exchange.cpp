@@ -31,7 +31,7 @@ void Exchange::start(UpstreamConnectionPtr conn, asio::const_buffer head, asio::
                               [this, keep = owner_.keepAlive()](const boost::system::error_code& ec) {
                                 connecting_ = false;
                                 if (ec) {
-                                  finish(ec == asio::error::connection_refused ? ExchangeFailure::ConnectRefused
+                                  finish(ec == asio::error::connection_refused  ? ExchangeFailure::ConnectRefused
                                          : ec == asio::error::operation_aborted ? ExchangeFailure::Aborted
                                                                                 : ExchangeFailure::ConnectFailed);
                                   return;
@@ -54,13 +54,22 @@ bool Exchange::reusable() const {
 }
 
 void Exchange::write() {
-  asio::async_write(conn_->socket, out_, [this, keep = owner_.keepAlive()](const boost::system::error_code& ec, size_t) {
-    if (ec) {
-      finish(ec == asio::error::operation_aborted ? ExchangeFailure::Aborted : ExchangeFailure::Reset);
-      return;
-    }
-    read();
-  });
+  worker_.defer(this, owner_.keepAlive(), Worker::Flush::Upstream);
+}
+
+void Exchange::flushDeferred() {
+  if (!conn_ || !conn_->socket.is_open()) {  // aborted (timeout or shutdown) while queued
+    finish(ExchangeFailure::Aborted);
+    return;
+  }
+  asio::async_write(
+      conn_->socket, out_, [this, keep = owner_.keepAlive()](const boost::system::error_code& ec, size_t) {
+        if (ec) {
+          finish(ec == asio::error::operation_aborted ? ExchangeFailure::Aborted : ExchangeFailure::Reset);
+          return;
+        }
+        read();
+      });
 }
 
 void Exchange::read() {
@@ -99,7 +108,8 @@ void Exchange::onRead(size_t n) {
   conn_->len += n;
   while (!headDone_) {
     ParseError err;
-    ParseStatus st = parseResponseHead(conn_->buf.data(), conn_->len, kMaxResponseHead, scanFrom_, headRequest_, head_, err);
+    ParseStatus st =
+        parseResponseHead(conn_->buf.data(), conn_->len, kMaxResponseHead, scanFrom_, headRequest_, head_, err);
     if (st == ParseStatus::NeedMore) {
       read();
       return;
@@ -140,6 +150,8 @@ void Exchange::onRead(size_t n) {
   read();
 }
 
-void Exchange::finish(ExchangeFailure f) { owner_.onExchangeDone(f); }
+void Exchange::finish(ExchangeFailure f) {
+  owner_.onExchangeDone(f);
+}
 
 }  // namespace aviary::proxy

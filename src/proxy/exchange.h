@@ -2,13 +2,14 @@
 // Exchange: one request/response round trip on an upstream connection (connect if needed, write
 // the request, read and frame one complete response into the connection's buffer). Used by the
 // client session (with retries around it) and by mirrors. Errors are values, never exceptions.
-#include <boost/asio/buffer.hpp>
 #include <array>
+#include <boost/asio/buffer.hpp>
 #include <memory>
 #include <string>
 
 #include "proxy/http_parser.h"
 #include "proxy/upstream.h"
+#include "proxy/worker.h"
 
 namespace aviary::proxy {
 
@@ -28,9 +29,9 @@ class ExchangeOwner {
   virtual std::shared_ptr<void> keepAlive() = 0;
 };
 
-class Exchange {
+class Exchange final : public Deferred {
  public:
-  explicit Exchange(ExchangeOwner& owner) : owner_(owner) {}
+  Exchange(Worker& worker, ExchangeOwner& owner) : worker_(worker), owner_(owner) {}
 
   // Takes `conn` (connected when conn->reused) and sends head + body. The buffers must stay valid
   // until onExchangeDone. `headRequest` = the request is HEAD (response has no body).
@@ -49,6 +50,8 @@ class Exchange {
   uint64_t payloadBytes() const { return framer_.payloadBytes(); }
   // True when the connection can serve another request.
   bool reusable() const;
+  // Deferred: sends the request (queued by start() so that it leaves with the round's writes).
+  void flushDeferred() override;
 
  private:
   void write();
@@ -56,6 +59,7 @@ class Exchange {
   void onRead(size_t n);
   void finish(ExchangeFailure f);
 
+  Worker& worker_;
   ExchangeOwner& owner_;
   UpstreamConnectionPtr conn_;
   std::array<boost::asio::const_buffer, 2> out_;

@@ -6,7 +6,7 @@ namespace asio = boost::asio;
 using std::chrono::steady_clock;
 
 Mirror::Mirror(Worker& worker, SnapshotPtr snap, const CompiledListener& listener, uint32_t cluster)
-    : worker_(worker), snap_(std::move(snap)), listener_(listener), cluster_(cluster), exchange_(*this) {
+    : worker_(worker), snap_(std::move(snap)), listener_(listener), cluster_(cluster), exchange_(worker, *this) {
   ++worker_.mirrorsInFlight;
   worker_.link(this);
 }
@@ -68,9 +68,10 @@ void Mirror::onExchangeDone(ExchangeFailure failure) {
   const uint64_t reqBytes = request_.size() - headLen_;
   const LabelSetPtr& labels = listener_.labels[cluster_];
   if (failure == ExchangeFailure::None) {
-    worker_.upstreams().report(*snap_, cluster_, *endpoint_,
-                               exchange_.response().status >= 500 ? AttemptOutcome::ServerError : AttemptOutcome::Success,
-                               steady_clock::now());
+    worker_.upstreams().report(
+        *snap_, cluster_, *endpoint_,
+        exchange_.response().status >= 500 ? AttemptOutcome::ServerError : AttemptOutcome::Success,
+        steady_clock::now());
     worker_.stats().record(labels, static_cast<uint16_t>(exchange_.response().status), 0, ms, reqBytes,
                            exchange_.payloadBytes());
     worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(),
@@ -79,10 +80,13 @@ void Mirror::onExchangeDone(ExchangeFailure failure) {
   }
   exchange_.connection().reset();
   if (failure == ExchangeFailure::Aborted && !timedOut_) return;  // shutdown
-  const bool connect = failure == ExchangeFailure::ConnectFailed || failure == ExchangeFailure::ConnectRefused ||
-                       connectTimedOut_;
+  const bool connect =
+      failure == ExchangeFailure::ConnectFailed || failure == ExchangeFailure::ConnectRefused || connectTimedOut_;
   worker_.stats().record(labels, timedOut_ && !connect ? 504 : 503,
-                         connect ? kFlagUF : timedOut_ ? kFlagUT : kFlagUC, ms, reqBytes, 0);
+                         connect     ? kFlagUF
+                         : timedOut_ ? kFlagUT
+                                     : kFlagUC,
+                         ms, reqBytes, 0);
 }
 
 }  // namespace aviary::proxy

@@ -17,9 +17,8 @@ namespace asio = boost::asio;
 using std::chrono::steady_clock;
 using namespace detail;
 
-
 Session::Session(Worker& worker, asio::ip::tcp::socket socket, size_t listenerIndex)
-    : worker_(worker), socket_(std::move(socket)), listenerIndex_(listenerIndex), exchange_(*this) {
+    : worker_(worker), socket_(std::move(socket)), listenerIndex_(listenerIndex), exchange_(worker, *this) {
   in_.resize(kInitialBuffer);
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
@@ -51,7 +50,8 @@ void Session::close() {
 void Session::readRequest() {
   const Limits& limits = worker_.snapshot()->config().limits;
   if (inLen_ == in_.size()) {
-    size_t limit = headDone_ ? req_.headLength + limits.maxRequestBodyBytes + 64 * 1024 : limits.maxRequestHeadersBytes + 1;
+    size_t limit =
+        headDone_ ? req_.headLength + limits.maxRequestBodyBytes + 64 * 1024 : limits.maxRequestHeadersBytes + 1;
     if (in_.size() >= limit) {
       sendLocal(headDone_ ? 413 : 431, headDone_ ? "payload too large" : "request headers too large", kFlagDPE, true);
       return;
@@ -243,16 +243,25 @@ bool Session::shouldRetry(int status, ExchangeFailure failure) const {
   if (p.attempts == 0) return false;
   RetryCause cause = RetryCause::Other;
   switch (failure) {
-    case ExchangeFailure::None: cause = RetryCause::Response; break;
-    case ExchangeFailure::ConnectRefused: cause = RetryCause::Refused; break;
-    case ExchangeFailure::ConnectFailed: cause = RetryCause::ConnectFailure; break;
-    case ExchangeFailure::Reset: cause = RetryCause::Reset; break;
+    case ExchangeFailure::None:
+      cause = RetryCause::Response;
+      break;
+    case ExchangeFailure::ConnectRefused:
+      cause = RetryCause::Refused;
+      break;
+    case ExchangeFailure::ConnectFailed:
+      cause = RetryCause::ConnectFailure;
+      break;
+    case ExchangeFailure::Reset:
+      cause = RetryCause::Reset;
+      break;
     case ExchangeFailure::Aborted:
       cause = timeout_ == TimeoutKind::Connect  ? RetryCause::ConnectFailure
               : timeout_ == TimeoutKind::PerTry ? RetryCause::PerTryTimeout
                                                 : RetryCause::Other;
       break;
-    default: break;
+    default:
+      break;
   }
   return isRetriable(p, cause, status);
 }
@@ -269,9 +278,9 @@ void Session::onExchangeDone(ExchangeFailure failure) {
   const bool canRetry = attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
   if (failure == ExchangeFailure::None) {
     const int status = exchange_.response().status;
-    const AttemptOutcome outcome = status < 500                                   ? AttemptOutcome::Success
+    const AttemptOutcome outcome = status < 500                                        ? AttemptOutcome::Success
                                    : (status == 502 || status == 503 || status == 504) ? AttemptOutcome::GatewayError
-                                                                                     : AttemptOutcome::ServerError;
+                                                                                       : AttemptOutcome::ServerError;
     if (ups.report(*snap_, dest_->cluster, *endpoint_, outcome, now)) worker_.registry().ejections.fetch_add(1);
     if (shouldRetry(status, failure)) {
       if (canRetry) {
@@ -319,8 +328,8 @@ void Session::onExchangeDone(ExchangeFailure failure) {
   const bool connectFailure = failure == ExchangeFailure::ConnectFailed || failure == ExchangeFailure::ConnectRefused ||
                               timeout_ == TimeoutKind::Connect;
   if (connectFailure) {
-    sendLocal(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure", kFlagUF,
-              closeAfter_);
+    sendLocal(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+              kFlagUF, closeAfter_);
   } else if (timeout_ == TimeoutKind::PerTry) {
     sendLocal(504, "upstream request timeout", kFlagUT, closeAfter_);
   } else if (failure == ExchangeFailure::Protocol) {

@@ -2,8 +2,8 @@
 // Session: one client (downstream) connection. Reads requests one at a time (pipelined requests
 // wait in the buffer and are answered in order), routes each, forwards it with retries and
 // timeouts, writes the response and records Istio telemetry. Runs entirely on its worker thread.
-#include <boost/asio/ip/tcp.hpp>
 #include <array>
+#include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,7 +13,10 @@
 
 namespace aviary::proxy {
 
-class Session final : public Timed, public ExchangeOwner, public std::enable_shared_from_this<Session> {
+class Session final : public Timed,
+                      public ExchangeOwner,
+                      public Deferred,
+                      public std::enable_shared_from_this<Session> {
  public:
   Session(Worker& worker, boost::asio::ip::tcp::socket socket, size_t listenerIndex);
   ~Session() override;
@@ -26,6 +29,8 @@ class Session final : public Timed, public ExchangeOwner, public std::enable_sha
   // ExchangeOwner
   void onExchangeDone(ExchangeFailure failure) override;
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
+  // Deferred: sends the response prepared by writeResponse().
+  void flushDeferred() override;
 
  private:
   enum class Phase { ReadingRequest, Upstream, WritingResponse, Closed };

@@ -61,6 +61,10 @@ void Session::writeResponse(asio::const_buffer body) {
   deadline = steady_clock::now() + snap_->config().limits.idleTimeout;
   out_[0] = asio::buffer(downHead_);
   out_[1] = body;
+  worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);  // sent with the rest of this round's writes
+}
+
+void Session::flushDeferred() {
   asio::async_write(socket_, out_, [this, self = shared_from_this()](const boost::system::error_code& ec, size_t) {
     if (ec) {
       flags_ |= kFlagDC;

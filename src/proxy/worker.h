@@ -54,6 +54,16 @@ class Timed {
   Timed* next = nullptr;
 };
 
+// A write held back until the end of the current round of ready events (see Worker::run in
+// worker.cpp for why). flushDeferred() is called once, on the worker thread, after the round.
+class Deferred {
+ public:
+  virtual void flushDeferred() = 0;
+
+ protected:
+  ~Deferred() = default;
+};
+
 class Worker {
  public:
   Worker(size_t index, const ConfigStore& config, StatsRegistry& registry);
@@ -81,12 +91,21 @@ class Worker {
     rng_ ^= rng_ >> 27;
     return rng_ * 2685821657736338717ull;
   }
+  // Queues `d` to be flushed after the current round; `keep` holds its owner alive until then.
+  // Upstream writes are flushed before downstream ones, so that the backend has the whole
+  // round's requests before the clients are woken with the round's responses.
+  enum class Flush { Upstream, Downstream };
+  void defer(Deferred* d, std::shared_ptr<void> keep, Flush which) {
+    (which == Flush::Upstream ? deferredUp_ : deferredDown_).emplace_back(d, std::move(keep));
+  }
   void link(Timed* t);
   void unlink(Timed* t);
   int mirrorsInFlight = 0;
 
  private:
   void refresh();
+  void run();
+  void flushDeferred();
   void accept(size_t slot);
   void tick();
   void shutdown();
@@ -104,6 +123,7 @@ class Worker {
   std::vector<std::pair<boost::asio::ip::tcp::acceptor, size_t>> acceptors_;
   boost::asio::steady_timer tickTimer_;
   std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
+  std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> exited_{false};
