@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,7 +32,58 @@ struct LineCol {
 };
 // Where each decoded field's value was written, keyed by field path ("spec.analysis.stepWeight",
 // "spec.analysis.metrics[0]"). Filled by the decoder, used for messages; never encoded.
-using FieldPositions = std::map<std::string, LineCol, std::less<>>;
+// Flat storage (one string of paths, one vector of entries): the decoder records ~70 paths per
+// Canary and lookups only happen when a finding is reported, so appending is what must be cheap.
+class FieldPositions {
+ public:
+  // Records `base` + "." + `name` (just `name` when `base` is empty); a later record of the same
+  // path wins.
+  void add(std::string_view base, std::string_view name, LineCol pos) {
+    uint32_t off = static_cast<uint32_t>(paths_.size());
+    if (!base.empty()) {
+      paths_.append(base);
+      paths_ += '.';
+    }
+    paths_.append(name);
+    entries_.push_back(Entry{off, static_cast<uint32_t>(paths_.size() - off), pos});
+  }
+  // Records `base` + "[" + index + "]".
+  void addIndex(std::string_view base, size_t index, LineCol pos) {
+    uint32_t off = static_cast<uint32_t>(paths_.size());
+    paths_.append(base);
+    paths_ += '[';
+    paths_ += std::to_string(index);
+    paths_ += ']';
+    entries_.push_back(Entry{off, static_cast<uint32_t>(paths_.size() - off), pos});
+  }
+  void set(std::string_view path, LineCol pos) { add({}, path, pos); }
+  // The position of `path`, nullptr when it was not recorded.
+  const LineCol* find(std::string_view path) const {
+    for (size_t i = entries_.size(); i-- > 0;)
+      if (std::string_view(paths_).substr(entries_[i].offset, entries_[i].length) == path) return &entries_[i].pos;
+    return nullptr;
+  }
+  LineCol at(std::string_view path) const {
+    if (const LineCol* p = find(path)) return *p;
+    throw std::out_of_range("no position for " + std::string(path));
+  }
+  bool contains(std::string_view path) const { return find(path) != nullptr; }
+  size_t size() const { return entries_.size(); }  // records, a path recorded twice counts twice
+  bool empty() const { return entries_.empty(); }
+  void clear() {
+    paths_.clear();
+    entries_.clear();
+  }
+
+ private:
+  struct Entry {
+    uint32_t offset;
+    uint32_t length;
+    LineCol pos;
+  };
+  std::string paths_;
+  std::vector<Entry> entries_;
+};
 
 inline constexpr const char* kApiVersion = "flagger.app/v1beta1";
 

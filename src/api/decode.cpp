@@ -1,6 +1,7 @@
 // Multi-document loading and per-kind dispatch. Documents are split on `---` lines and parsed one
-// at a time: a syntax error in one document does not hide the others, and memory stays bounded by
-// the largest document rather than the whole file (bench/validate loads 10,000 Canaries).
+// at a time (libyaml, into yaml_tree.h documents): a syntax error in one document does not hide
+// the others, and memory stays bounded by the largest document rather than the whole file
+// (bench/validate loads 10,000 Canaries).
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +15,7 @@
 namespace aviary::api {
 namespace {
 
+using detail::Node;
 using detail::ObjectReader;
 using detail::Sink;
 
@@ -37,16 +39,13 @@ bool isDns1123Label(const std::string& s) {
   return s.size() <= 63 && s.find('.') == std::string::npos && isDns1123Subdomain(s);
 }
 
-// Map lookup that never yields yaml-cpp's throwing "invalid node" for a missing key.
-YAML::Node get(const YAML::Node& map, const char* key) {
-  for (auto it = map.begin(); it != map.end(); ++it)
-    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
-  return YAML::Node(YAML::NodeType::Undefined);
+Node get(const Node& map, const char* key) {
+  return map.get(key);
 }
 
-std::string scalarOr(const YAML::Node& map, const char* key) {
-  YAML::Node n = get(map, key);
-  return n.IsScalar() ? n.Scalar() : std::string();
+std::string scalarOr(const Node& map, const char* key) {
+  Node n = get(map, key);
+  return n.isScalar() ? n.str() : std::string();
 }
 
 void decodeMetadata(ObjectReader& root, ObjectMeta& meta) {
@@ -87,12 +86,15 @@ void ignoreStatus(ObjectReader& st, auto&) {
   st.json("conditions", discard);
 }
 
-void decodeDocument(const YAML::Node& node, const std::string& file, int lineOffset, LoadResult& out,
-                    int listDepth = 0) {
+}  // namespace
+
+namespace detail {
+
+void decodeDocument(const Node& node, const std::string& file, LoadResult& out, int listDepth) {
   DocumentInfo info;
   info.errorsBegin = out.errors.size();
   info.warningsBegin = out.warnings.size();
-  Sink sink(file, lineOffset, out.errors, out.warnings);
+  Sink sink(file, out.errors, out.warnings);
   info.pos = sink.pos(node);
 
   auto finishInfo = [&](DocumentInfo::Type type, int index) {
@@ -114,28 +116,29 @@ void decodeDocument(const YAML::Node& node, const std::string& file, int lineOff
     finishInfo(type, static_cast<int>(list.size()) - 1);
   };
 
-  if (auto bad = detail::findInvalidUtf8(node); bad.IsDefined()) {
+  if (auto bad = detail::findInvalidUtf8(node); bad.isDefined()) {
     sink.error(sink.pos(bad), "", "expected UTF-8 text, found invalid bytes");
     finishInfo(DocumentInfo::Type::Unparsed, -1);
     return;
   }
-  if (!node.IsMap()) {
+  if (!node.isMap()) {
     sink.error(info.pos, "", "expected an object with apiVersion and kind, found " + detail::describe(node));
     finishInfo(DocumentInfo::Type::Unparsed, -1);
     return;
   }
   info.apiVersion = scalarOr(node, "apiVersion");
   info.kind = scalarOr(node, "kind");
-  YAML::Node meta = get(node, "metadata");
-  if (meta.IsMap()) {
+  Node meta = get(node, "metadata");
+  if (meta.isMap()) {
     info.name = scalarOr(meta, "name");
     info.namespace_ = scalarOr(meta, "namespace");
   }
 
   // `kubectl get ... -o yaml` wraps several objects in a v1 List: each item is a document of its own
   // (positions stay exact; field paths start at the item).
-  if (info.kind == "List" && info.apiVersion == "v1" && get(node, "items").IsSequence() && listDepth < 4) {
-    for (const auto& item : get(node, "items")) decodeDocument(item, file, lineOffset, out, listDepth + 1);
+  if (Node items = get(node, "items");
+      info.kind == "List" && info.apiVersion == "v1" && items.isSequence() && listDepth < 4) {
+    for (size_t i = 0; i < items.size(); ++i) decodeDocument(items.item(i), file, out, listDepth + 1);
     return;
   }
   bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0;
@@ -153,8 +156,8 @@ void decodeDocument(const YAML::Node& node, const std::string& file, int lineOff
     std::string ignore;
     root.str("apiVersion", ignore);
     root.str("kind", ignore);
-    for (auto it = node.begin(); it != node.end(); ++it)
-      if (it->first.IsScalar()) root.field(it->first.Scalar());
+    for (size_t i = 0; i < node.size(); ++i)
+      if (node.key(i).isScalar()) root.field(node.key(i).scalar());
     finishInfo(DocumentInfo::Type::Unparsed, -1);
     return;
   }
@@ -186,11 +189,15 @@ void decodeDocument(const YAML::Node& node, const std::string& file, int lineOff
     sink.error(sink.pos(get(node, "kind")), "kind",
                "must be one of Canary, MetricTemplate, AlertProvider for " + info.apiVersion + ", found \"" +
                    info.kind + "\"");
-    for (auto it = node.begin(); it != node.end(); ++it)
-      if (it->first.IsScalar()) root.field(it->first.Scalar());
+    for (size_t i = 0; i < node.size(); ++i)
+      if (node.key(i).isScalar()) root.field(node.key(i).scalar());
     finishInfo(DocumentInfo::Type::Unparsed, -1);
   }
 }
+
+}  // namespace detail
+
+namespace {
 
 // True for a line that is blank, a comment or a directive (content that does not make a document).
 bool isTrivia(std::string_view line) {
@@ -203,25 +210,24 @@ bool isDocumentStart(std::string_view line) {
          (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
 }
 
-void loadSegment(std::string_view text, const std::string& sourceName, int lineOffset, LoadResult& out) {
-  YAML::Node node;
-  try {
-    node = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
+void loadSegment(std::string_view text, const std::string& sourceName, int lineOffset, yaml::Document& doc,
+                 LoadResult& out) {
+  yaml::ParseError err;
+  if (!yaml::parseDocument(text, lineOffset, doc, err)) {
     DocumentInfo info;
     info.errorsBegin = out.errors.size();
     info.warningsBegin = out.warnings.size();
-    SourcePos at{sourceName, e.mark.line < 0 ? lineOffset + 1 : e.mark.line + 1 + lineOffset,
-                 e.mark.line < 0 ? 0 : e.mark.column + 1};
-    out.errors.push_back(Error{ErrorCode::Invalid, "invalid YAML: " + detail::escapeInvalidUtf8(e.msg), "", at});
+    SourcePos at{sourceName, err.line, err.column};
+    out.errors.push_back(Error{ErrorCode::Invalid, "invalid YAML: " + detail::escapeInvalidUtf8(err.message), "", at});
     info.pos = SourcePos{sourceName, lineOffset + 1, 1};
     info.errorsEnd = out.errors.size();
     info.warningsEnd = out.warnings.size();
     out.documents.push_back(std::move(info));
     return;
   }
-  if (!node.IsDefined() || node.IsNull()) return;  // an empty document
-  decodeDocument(node, sourceName, lineOffset, out);
+  Node node = doc.root();
+  if (!node.isDefined() || node.isNull()) return;  // an empty document
+  detail::decodeDocument(node, sourceName, out);
 }
 
 }  // namespace
@@ -296,15 +302,16 @@ LoadResult loadString(std::string_view text, const std::string& sourceName) {
   }
   if (content) segments.push_back({text.substr(segStart), segLine});
 
-  // yaml-cpp parses at a few MB/s; large multi-document inputs are split across cores. Each
-  // worker fills its own LoadResult for a contiguous range, merged in input order.
+  // Large multi-document inputs are split across cores. Each worker fills its own LoadResult for
+  // a contiguous range, merged in input order, and reuses one document tree's storage.
   const size_t workers = segments.size() >= kParallelMinDocuments
                              ? std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxWorkers)
                              : 1;
   std::vector<LoadResult> parts(workers);
   auto work = [&](size_t w) {
     size_t begin = segments.size() * w / workers, end = segments.size() * (w + 1) / workers;
-    for (size_t i = begin; i < end; ++i) loadSegment(segments[i].text, sourceName, segments[i].line, parts[w]);
+    yaml::Document doc;
+    for (size_t i = begin; i < end; ++i) loadSegment(segments[i].text, sourceName, segments[i].line, doc, parts[w]);
   };
   std::vector<std::thread> threads;
   for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
@@ -312,13 +319,6 @@ LoadResult loadString(std::string_view text, const std::string& sourceName) {
   for (auto& t : threads) t.join();
   LoadResult out = std::move(parts[0]);
   for (size_t w = 1; w < workers; ++w) out.append(std::move(parts[w]));
-  return out;
-}
-
-LoadResult loadNode(const YAML::Node& node, const std::string& sourceName) {
-  LoadResult out;
-  if (!node.IsDefined() || node.IsNull()) return out;
-  decodeDocument(node, sourceName, 0, out);
   return out;
 }
 

@@ -9,10 +9,12 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "api/canary.h"
 #include "common/result.h"
+
+namespace YAML {
+class Node;  // yaml-cpp; only loadNode takes one (yaml_from_yamlcpp.cpp)
+}
 
 namespace aviary::api {
 

@@ -111,7 +111,7 @@ void decodeList(ObjectReader& parent, std::string_view name, std::vector<T>& out
   auto items = parent.list(name);
   std::string base = parent.fieldPath(name);
   for (size_t i = 0; i < items.size(); ++i) {
-    ObjectReader item(parent.sink(), items[i], indexPath(base, i), parent.sink().pos(items[i]));
+    ObjectReader item(parent.sink(), items[i], indexPath(base, i), lineCol(items[i]));
     T value;
     if (item.isObject()) {
       fn(item, value);

@@ -9,9 +9,8 @@ namespace {
 // Istio fields that Aviary keeps verbatim (no behaviour attached) in HttpMatch::extra.
 constexpr std::initializer_list<const char*> kPassthrough = {"gateways", "sourceNamespace", "statPrefix"};
 
-std::optional<StringMatch> decodeStringMatch(Sink& sink, const YAML::Node& node, const std::string& path,
-                                             SourcePos anchor) {
-  ObjectReader r(sink, node, path, std::move(anchor));
+std::optional<StringMatch> decodeStringMatch(Sink& sink, const Node& node, const std::string& path, LineCol anchor) {
+  ObjectReader r(sink, node, path, anchor);
   if (!r.isObject()) {
     if (!r.present())
       sink.error(sink.pos(node), path, "expected an object with exact, prefix, suffix or regex, found null");
@@ -40,17 +39,18 @@ std::optional<StringMatch> decodeStringMatch(Sink& sink, const YAML::Node& node,
 }
 
 void decodeStringMatchMap(ObjectReader& parent, std::string_view name, std::map<std::string, StringMatch>& out) {
-  YAML::Node n = parent.field(name);
-  if (!n.IsDefined()) return;
+  Node n = parent.field(name);
+  if (!n.isDefined()) return;
   Sink& sink = parent.sink();
   std::string base = parent.fieldPath(name);
   if (kindOf(n) != ScalarKind::Object) {
     sink.error(sink.pos(n), base, "expected a map of name to {exact|prefix|suffix|regex}, found " + describe(n));
     return;
   }
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-    if (auto m = decodeStringMatch(sink, it->second, joinPath(base, key), sink.pos(it->first))) out[key] = *m;
+  for (size_t i = 0, size = n.size(); i < size; ++i) {
+    Node k = n.key(i);
+    std::string key = k.isScalar() ? k.str() : "";
+    if (auto m = decodeStringMatch(sink, n.value(i), joinPath(base, key), lineCol(k))) out[key] = *m;
   }
 }
 
@@ -60,8 +60,8 @@ void decodeMatch(ObjectReader& r, HttpMatch& out) {
                                {"scheme", &out.scheme},
                                {"method", &out.method},
                                {"authority", &out.authority}}) {
-    YAML::Node n = r.field(field);
-    if (n.IsDefined()) *target = decodeStringMatch(r.sink(), n, r.fieldPath(field), r.keyPos(field));
+    Node n = r.field(field);
+    if (n.isDefined()) *target = decodeStringMatch(r.sink(), n, r.fieldPath(field), lineCol(r.keyPos(field)));
   }
   decodeStringMatchMap(r, "headers", out.headers);
   decodeStringMatchMap(r, "queryParams", out.queryParams);
@@ -84,7 +84,7 @@ void decodeMatches(ObjectReader& parent, std::string_view name, std::vector<Http
   std::string base = parent.fieldPath(name);
   for (size_t i = 0; i < items.size(); ++i) {
     std::string path = indexPath(base, i);
-    ObjectReader r(parent.sink(), items[i], path, parent.sink().pos(items[i]));
+    ObjectReader r(parent.sink(), items[i], path, lineCol(items[i]));
     HttpMatch m;
     if (r.isObject()) {
       decodeMatch(r, m);

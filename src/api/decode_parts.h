@@ -2,9 +2,14 @@
 // Internal to aviary_api: per-resource decoders used by decode.cpp. Each reads one object with an
 // ObjectReader, applies Flagger's defaults and reports structural problems to the reader's sink.
 #include "api/canary.h"
+#include "api/decode.h"
 #include "api/reader.h"
 
 namespace aviary::api::detail {
+
+// Decodes one document (a Canary, MetricTemplate, AlertProvider, v1 List of them, or another
+// kind) into `out`, positions taken from the nodes (decode.cpp).
+void decodeDocument(const Node& node, const std::string& file, LoadResult& out, int listDepth = 0);
 
 void decodeMeta(ObjectReader& meta, ObjectMeta& out);
 void decodeCanarySpec(ObjectReader& spec, CanarySpec& out);

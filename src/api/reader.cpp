@@ -1,32 +1,26 @@
 #include "api/reader.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 
 namespace aviary::api::detail {
 namespace {
 
-std::string joinNames(const std::vector<std::string>& names) {
+std::string joinNames(const std::vector<std::string_view>& names) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
   return out;
 }
 
 }  // namespace
 
-SourcePos Sink::pos(const YAML::Mark& mark) const {
-  if (mark.line < 0) return SourcePos{file_, 0, 0};
-  return SourcePos{file_, mark.line + 1 + lineOffset_, mark.column + 1};
-}
-
-SourcePos Sink::pos(const YAML::Node& node) const {
-  if (!node.IsDefined()) return SourcePos{file_, 0, 0};
-  return pos(node.Mark());
-}
-
-void Sink::record(const std::string& path, const YAML::Node& value) {
-  if (!positions_ || !value.IsDefined()) return;
-  SourcePos p = pos(value);
-  (*positions_)[path] = LineCol{p.line, p.column};
+SourcePos Sink::pos(const Node& node) const {
+  if (!node.isDefined()) return SourcePos{file_, 0, 0};
+  return SourcePos{file_, node.line(), node.column()};
 }
 
 void Sink::error(const SourcePos& at, std::string path, std::string message) {
@@ -49,8 +43,8 @@ std::string indexPath(const std::string& base, size_t i) {
   return base + "[" + std::to_string(i) + "]";
 }
 
-ObjectReader::ObjectReader(Sink& sink, const YAML::Node& node, std::string path, SourcePos anchor)
-    : sink_(sink), path_(std::move(path)), anchor_(std::move(anchor)) {
+ObjectReader::ObjectReader(Sink& sink, const Node& node, std::string path, LineCol anchor)
+    : sink_(sink), path_(std::move(path)), anchor_(anchor) {
   auto k = kindOf(node);
   if (k == ScalarKind::Null) return;
   present_ = true;
@@ -59,21 +53,22 @@ ObjectReader::ObjectReader(Sink& sink, const YAML::Node& node, std::string path,
     return;
   }
   isObject_ = true;
-  anchor_ = sink_.pos(node);
+  anchor_ = lineCol(node);
+  known_.reserve(32);
   entries_.reserve(node.size());
-  for (auto it = node.begin(); it != node.end(); ++it) {
+  for (size_t i = 0, n = node.size(); i < n; ++i) {
     Entry e;
-    e.keyNode = it->first;
-    e.value = it->second;
-    if (it->first.IsScalar()) {
-      e.key = it->first.Scalar();
+    e.keyNode = node.key(i);
+    e.value = node.value(i);
+    if (e.keyNode.isScalar()) {
+      e.key = e.keyNode.scalar();
     } else {
-      sink_.error(sink_.pos(it->first), path_, "expected a string key, found " + describe(it->first));
+      sink_.error(sink_.pos(e.keyNode), path_, "expected a string key, found " + describe(e.keyNode));
       e.used = true;
     }
     for (const auto& prev : entries_) {
       if (!e.used && prev.key == e.key) {
-        sink_.error(sink_.pos(it->first), joinPath(path_, e.key),
+        sink_.error(sink_.pos(e.keyNode), joinPath(path_, e.key),
                     "duplicate key, first given at line " + std::to_string(sink_.pos(prev.keyNode).line));
         e.used = true;  // reported once, as a duplicate (the first value is the one decoded)
         break;
@@ -93,39 +88,47 @@ ObjectReader::Entry* ObjectReader::find(std::string_view name) {
   return nullptr;
 }
 
-YAML::Node ObjectReader::field(std::string_view name) {
+Node ObjectReader::field(std::string_view name) {
   known_.emplace_back(name);
   Entry* e = find(name);
-  if (!e) return YAML::Node(YAML::NodeType::Undefined);
+  if (!e) return Node();
   e->used = true;
-  if (kindOf(e->value) == ScalarKind::Null) return YAML::Node(YAML::NodeType::Undefined);
-  sink_.record(fieldPath(name), e->value);
+  if (kindOf(e->value) == ScalarKind::Null) return Node();
+  sink_.record(path_, name, e->value);
   return e->value;
 }
 
-SourcePos ObjectReader::keyPos(std::string_view name) const {
+LineCol ObjectReader::keyLineCol(std::string_view name) const {
   for (const auto& e : entries_)
-    if (e.key == name) return sink_.pos(e.keyNode);
+    if (e.key == name) return lineCol(e.keyNode);
   return anchor_;
+}
+
+SourcePos ObjectReader::keyPos(std::string_view name) const {
+  return sink_.pos(keyLineCol(name));
 }
 
 bool ObjectReader::require(std::string_view name) {
   Entry* e = find(name);
   if (e && kindOf(e->value) != ScalarKind::Null) return true;
   if (!isObject_ && present_) return false;  // already reported as "expected an object"
-  sink_.error(e ? sink_.pos(e->keyNode) : anchor_, fieldPath(name),
+  sink_.error(e ? sink_.pos(e->keyNode) : sink_.pos(anchor_), fieldPath(name),
               e ? "required field is null" : "required field is missing");
   return false;
 }
 
 ObjectReader ObjectReader::child(std::string_view name) {
-  YAML::Node n = field(name);
-  return ObjectReader(sink_, n, fieldPath(name), keyPos(name));
+  Node n = field(name);
+  return ObjectReader(sink_, n, fieldPath(name), keyLineCol(name));
 }
 
 bool ObjectReader::str(std::string_view name, std::string& out, bool required) {
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return required ? require(name) : false;
+  Node n = field(name);
+  if (!n.isDefined()) return required ? require(name) : false;
+  if (kindOf(n) == ScalarKind::String) {  // the common case, without building the path
+    out.assign(n.scalar());
+    return true;
+  }
   return readString(sink_, n, fieldPath(name), out);
 }
 
@@ -146,20 +149,28 @@ bool ObjectReader::oneOf(std::string_view name, std::string& out, std::initializ
 }
 
 bool ObjectReader::boolean(std::string_view name, bool& out) {
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return false;
+  Node n = field(name);
+  if (!n.isDefined()) return false;
   if (kindOf(n) != ScalarKind::Bool) {
     sink_.error(sink_.pos(n), fieldPath(name), "expected true or false, found " + describe(n));
     return false;
   }
-  out = n.Scalar()[0] == 't' || n.Scalar()[0] == 'T';
+  out = n.scalar()[0] == 't' || n.scalar()[0] == 'T';
   return true;
 }
 
 bool ObjectReader::int32(std::string_view name, std::optional<int32_t>& out, int64_t min, int64_t max, bool required) {
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return required ? require(name) : false;
+  Node n = field(name);
+  if (!n.isDefined()) return required ? require(name) : false;
   int64_t v = 0;
+  if (kindOf(n) == ScalarKind::Int) {  // the common case, without building the path
+    errno = 0;
+    long long x = std::strtoll(n.scalar().data(), nullptr, 10);
+    if (errno != ERANGE && x >= std::max<int64_t>(min, INT32_MIN) && x <= std::min<int64_t>(max, INT32_MAX)) {
+      out = static_cast<int32_t>(x);
+      return true;
+    }
+  }
   if (!readInt(sink_, n, fieldPath(name), std::max<int64_t>(min, INT32_MIN), std::min<int64_t>(max, INT32_MAX), v))
     return false;
   out = static_cast<int32_t>(v);
@@ -174,16 +185,16 @@ bool ObjectReader::int32(std::string_view name, int32_t& out, int64_t min, int64
 }
 
 bool ObjectReader::number(std::string_view name, std::optional<double>& out) {
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return false;
+  Node n = field(name);
+  if (!n.isDefined()) return false;
   auto k = kindOf(n);
   if (k != ScalarKind::Int && k != ScalarKind::Float) {
     sink_.error(sink_.pos(n), fieldPath(name), "expected a number, found " + describe(n));
     return false;
   }
-  double d = parseFloat(n.Scalar());
+  double d = parseFloat(n.scalar());
   if (!std::isfinite(d)) {
-    sink_.error(sink_.pos(n), fieldPath(name), "expected a finite number, found " + n.Scalar());
+    sink_.error(sink_.pos(n), fieldPath(name), "expected a finite number, found " + n.str());
     return false;
   }
   out = d;
@@ -207,28 +218,33 @@ bool ObjectReader::duration(std::string_view name, std::string& text, std::optio
 }
 
 bool ObjectReader::stringMap(std::string_view name, std::map<std::string, std::string>& out) {
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return false;
+  Node n = field(name);
+  if (!n.isDefined()) return false;
   if (kindOf(n) != ScalarKind::Object) {
     sink_.error(sink_.pos(n), fieldPath(name), "expected a map of strings, found " + describe(n));
     return false;
   }
   bool ok = true;
   std::string base = fieldPath(name);
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    if (!it->first.IsScalar()) {
-      sink_.error(sink_.pos(it->first), base, "expected a string key, found " + describe(it->first));
+  for (size_t i = 0, size = n.size(); i < size; ++i) {
+    Node key = n.key(i);
+    if (!key.isScalar()) {
+      sink_.error(sink_.pos(key), base, "expected a string key, found " + describe(key));
       ok = false;
       continue;
     }
     std::string v;
-    YAML::Node value = it->second;
+    Node value = n.value(i);
     if (kindOf(value) == ScalarKind::Null) {
-      out[it->first.Scalar()] = "";
+      out[key.str()] = "";
       continue;
     }
-    if (readString(sink_, value, joinPath(base, it->first.Scalar()), v)) {
-      out[it->first.Scalar()] = std::move(v);
+    if (kindOf(value) == ScalarKind::String) {
+      out[key.str()] = value.str();
+      continue;
+    }
+    if (readString(sink_, value, joinPath(base, key.scalar()), v)) {
+      out[key.str()] = std::move(v);
     } else {
       ok = false;
     }
@@ -236,18 +252,19 @@ bool ObjectReader::stringMap(std::string_view name, std::map<std::string, std::s
   return ok;
 }
 
-std::vector<YAML::Node> ObjectReader::list(std::string_view name) {
-  std::vector<YAML::Node> out;
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return out;
+std::vector<Node> ObjectReader::list(std::string_view name) {
+  std::vector<Node> out;
+  Node n = field(name);
+  if (!n.isDefined()) return out;
   if (kindOf(n) != ScalarKind::List) {
     sink_.error(sink_.pos(n), fieldPath(name), "expected a list, found " + describe(n));
     return out;
   }
   out.reserve(n.size());
   std::string base = fieldPath(name);
-  for (const auto& item : n) {
-    sink_.record(indexPath(base, out.size()), item);
+  for (size_t i = 0, size = n.size(); i < size; ++i) {
+    Node item = n.item(i);
+    sink_.recordIndex(base, i, item);
     out.push_back(item);
   }
   return out;
@@ -258,6 +275,11 @@ bool ObjectReader::stringList(std::string_view name, std::vector<std::string>& o
   size_t i = 0;
   for (const auto& item : list(name)) {
     std::string v;
+    if (kindOf(item) == ScalarKind::String) {
+      out.push_back(item.str());
+      ++i;
+      continue;
+    }
     if (readString(sink_, item, indexPath(fieldPath(name), i++), v)) {
       out.push_back(std::move(v));
     } else {
@@ -282,8 +304,8 @@ bool ObjectReader::intList(std::string_view name, std::vector<int32_t>& out, int
 }
 
 bool ObjectReader::json(std::string_view name, Json& out) {
-  YAML::Node n = field(name);
-  if (!n.IsDefined()) return false;
+  Node n = field(name);
+  if (!n.isDefined()) return false;
   return toJson(sink_, n, fieldPath(name), out);
 }
 
@@ -292,7 +314,7 @@ void ObjectReader::finish() {
   finished_ = true;
   for (const auto& e : entries_) {
     if (e.used) continue;
-    std::vector<std::string> names = known_;
+    std::vector<std::string_view> names = known_;
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     sink_.error(sink_.pos(e.keyNode), joinPath(path_, e.key),

@@ -47,16 +47,16 @@ bool looksFloat(std::string_view s) {
 
 }  // namespace
 
-double parseFloat(const std::string& s) {
+double parseFloat(std::string_view s) {
   std::string_view v = s;
   bool neg = !v.empty() && v[0] == '-';
   if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
   if (v.size() == 4 && v[0] == '.' && (v[1] == 'i' || v[1] == 'I')) return neg ? -INFINITY : INFINITY;
   if (v.size() == 4 && v[0] == '.' && (v[1] == 'n' || v[1] == 'N')) return NAN;
-  return std::strtod(s.c_str(), nullptr);
+  return std::strtod(std::string(s).c_str(), nullptr);
 }
 
-std::string quoteValue(const std::string& s) {
+std::string quoteValue(std::string_view s) {
   std::string out = "\"";
   size_t n = 0;
   for (char c : s) {
@@ -123,45 +123,56 @@ std::string escapeInvalidUtf8(std::string_view s) {
   return out;
 }
 
-YAML::Node findInvalidUtf8(const YAML::Node& node, int depth) {
-  if (depth > 1000) return YAML::Node(YAML::NodeType::Undefined);
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return isValidUtf8(node.Scalar()) ? YAML::Node(YAML::NodeType::Undefined) : node;
-    case YAML::NodeType::Sequence:
-      for (const auto& item : node)
-        if (auto bad = findInvalidUtf8(item, depth + 1); bad.IsDefined()) return bad;
-      break;
-    case YAML::NodeType::Map:
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        if (auto bad = findInvalidUtf8(it->first, depth + 1); bad.IsDefined()) return bad;
-        if (auto bad = findInvalidUtf8(it->second, depth + 1); bad.IsDefined()) return bad;
-      }
-      break;
-    default:
-      break;
+Node findInvalidUtf8(const Node& node) {
+  // Scalars are flagged while the tree is built, in document order: the first flagged node of
+  // the document is the answer when it lies under `node` (the document root in practice).
+  const yaml::Document* doc = node.document();
+  if (!doc || !doc->hasInvalidUtf8) return Node();
+  Node first(doc, doc->firstInvalidUtf8);
+  if (node == doc->root()) return first;
+  // A subtree: walk it, visiting each node once (aliases make the tree a DAG).
+  std::vector<bool> seen(doc->nodes.size());
+  std::vector<Node> stack{node};
+  Node found;
+  while (!stack.empty()) {
+    Node n = stack.back();
+    stack.pop_back();
+    if (seen[n.index()]) continue;
+    seen[n.index()] = true;
+    if (n.invalidUtf8() && (!found.isDefined() || n.index() < found.index())) found = n;
+    if (n.isSequence())
+      for (size_t i = 0; i < n.size(); ++i) stack.push_back(n.item(i));
+    if (n.isMap())
+      for (size_t i = 0; i < n.size(); ++i) stack.push_back(n.key(i)), stack.push_back(n.value(i));
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return found;
 }
 
-ScalarKind kindOf(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
+ScalarKind kindOf(const Node& node) {
+  switch (node.kind()) {
+    case yaml::Kind::Undefined:
+    case yaml::Kind::Null:
       return ScalarKind::Null;
-    case YAML::NodeType::Sequence:
+    case yaml::Kind::Sequence:
       return ScalarKind::List;
-    case YAML::NodeType::Map:
+    case yaml::Kind::Map:
       return ScalarKind::Object;
-    case YAML::NodeType::Scalar:
+    case yaml::Kind::Scalar:
       break;
   }
-  const std::string& tag = node.Tag();
-  const std::string& s = node.Scalar();
-  if (tag == "!" || tag == "tag:yaml.org,2002:str") return ScalarKind::String;
-  if (tag == "tag:yaml.org,2002:int") return looksInt(s) ? ScalarKind::Int : ScalarKind::String;
-  if (tag == "tag:yaml.org,2002:float") return looksFloat(s) ? ScalarKind::Float : ScalarKind::String;
-  if (tag != "?" && !tag.empty()) return ScalarKind::String;
+  std::string_view s = node.scalar();
+  switch (node.style()) {
+    case yaml::Style::Quoted:
+    case yaml::Style::TagStr:
+    case yaml::Style::TagOther:
+      return ScalarKind::String;
+    case yaml::Style::TagInt:
+      return looksInt(s) ? ScalarKind::Int : ScalarKind::String;
+    case yaml::Style::TagFloat:
+      return looksFloat(s) ? ScalarKind::Float : ScalarKind::String;
+    case yaml::Style::Plain:
+      break;
+  }
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::Null;
   if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
     return ScalarKind::Bool;
@@ -170,18 +181,18 @@ ScalarKind kindOf(const YAML::Node& node) {
   return ScalarKind::String;
 }
 
-std::string describe(const YAML::Node& node) {
+std::string describe(const Node& node) {
   switch (kindOf(node)) {
     case ScalarKind::Null:
       return "null";
     case ScalarKind::Bool:
-      return node.Scalar();
+      return node.str();
     case ScalarKind::Int:
-      return "integer " + node.Scalar();
+      return "integer " + node.str();
     case ScalarKind::Float:
-      return "number " + node.Scalar();
+      return "number " + node.str();
     case ScalarKind::String:
-      return "string " + quoteValue(node.Scalar());
+      return "string " + quoteValue(node.scalar());
     case ScalarKind::List:
       return "a list";
     case ScalarKind::Object:
@@ -190,10 +201,10 @@ std::string describe(const YAML::Node& node) {
   return "?";
 }
 
-bool readString(Sink& sink, const YAML::Node& node, const std::string& path, std::string& out) {
+bool readString(Sink& sink, const Node& node, const std::string& path, std::string& out) {
   auto k = kindOf(node);
   if (k == ScalarKind::String) {
-    out = node.Scalar();
+    out = node.scalar();
     return true;
   }
   sink.error(
@@ -204,14 +215,14 @@ bool readString(Sink& sink, const YAML::Node& node, const std::string& path, std
   return false;
 }
 
-bool readInt(Sink& sink, const YAML::Node& node, const std::string& path, int64_t min, int64_t max, int64_t& out) {
+bool readInt(Sink& sink, const Node& node, const std::string& path, int64_t min, int64_t max, int64_t& out) {
   if (kindOf(node) != ScalarKind::Int) {
     sink.error(sink.pos(node), path, "expected an integer, found " + describe(node));
     return false;
   }
   errno = 0;
-  const std::string& s = node.Scalar();
-  long long v = std::strtoll(s.c_str(), nullptr, 10);
+  std::string_view s = node.scalar();  // NUL-terminated (yaml_tree.h)
+  long long v = std::strtoll(s.data(), nullptr, 10);
   if (errno == ERANGE || v < min || v > max) {
     std::string expect;
     if (min <= INT32_MIN && max >= INT32_MAX) {
@@ -221,14 +232,14 @@ bool readInt(Sink& sink, const YAML::Node& node, const std::string& path, int64_
     } else {
       expect = "must be between " + std::to_string(min) + " and " + std::to_string(max);
     }
-    sink.error(sink.pos(node), path, expect + ", found " + s);
+    sink.error(sink.pos(node), path, expect + ", found " + std::string(s));
     return false;
   }
   out = v;
   return true;
 }
 
-bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& out, int depth) {
+bool toJson(Sink& sink, const Node& node, const std::string& path, Json& out, int depth) {
   if (depth > kMaxDepth) {
     sink.error(sink.pos(node), path, "nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
     return false;
@@ -238,37 +249,37 @@ bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& o
       out = nullptr;
       return true;
     case ScalarKind::Bool:
-      out = node.Scalar()[0] == 't' || node.Scalar()[0] == 'T';
+      out = node.scalar()[0] == 't' || node.scalar()[0] == 'T';
       return true;
     case ScalarKind::Int: {
       errno = 0;
-      long long v = std::strtoll(node.Scalar().c_str(), nullptr, 10);
+      long long v = std::strtoll(node.scalar().data(), nullptr, 10);
       if (errno == ERANGE) {
-        out = parseFloat(node.Scalar());
+        out = parseFloat(node.scalar());
       } else {
         out = static_cast<int64_t>(v);
       }
       return true;
     }
     case ScalarKind::Float: {
-      double d = parseFloat(node.Scalar());
+      double d = parseFloat(node.scalar());
       if (!std::isfinite(d)) {
-        sink.error(sink.pos(node), path, "expected a finite number, found " + node.Scalar());
+        sink.error(sink.pos(node), path, "expected a finite number, found " + node.str());
         return false;
       }
       out = d;
       return true;
     }
     case ScalarKind::String:
-      out = node.Scalar();
+      out = node.str();
       return true;
     case ScalarKind::List: {
       out = Json::array();
       bool ok = true;
       size_t i = 0;
-      for (const auto& item : node) {
+      for (size_t n = node.size(); i < n; ++i) {
         Json j;
-        ok = toJson(sink, item, indexPath(path, i++), j, depth + 1) && ok;
+        ok = toJson(sink, node.item(i), indexPath(path, i), j, depth + 1) && ok;
         out.push_back(std::move(j));
       }
       return ok;
@@ -276,16 +287,17 @@ bool toJson(Sink& sink, const YAML::Node& node, const std::string& path, Json& o
     case ScalarKind::Object: {
       out = Json::object();
       bool ok = true;
-      for (auto it = node.begin(); it != node.end(); ++it) {
+      for (size_t i = 0, n = node.size(); i < n; ++i) {
         std::string key;
-        if (!it->first.IsScalar()) {
-          sink.error(sink.pos(it->first), path, "expected a string key, found " + describe(it->first));
+        Node k = node.key(i);
+        if (!k.isScalar()) {
+          sink.error(sink.pos(k), path, "expected a string key, found " + describe(k));
           ok = false;
           continue;
         }
-        key = it->first.Scalar();
+        key = k.str();
         Json j;
-        ok = toJson(sink, it->second, joinPath(path, key), j, depth + 1) && ok;
+        ok = toJson(sink, node.value(i), joinPath(path, key), j, depth + 1) && ok;
         out[key] = std::move(j);
       }
       return ok;

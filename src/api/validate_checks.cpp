@@ -48,8 +48,7 @@ void Findings::warn(const std::string& path, std::string message) {
 
 SourcePos Findings::at(std::string_view path) const {
   while (!path.empty()) {
-    if (auto it = positions_.find(path); it != positions_.end())
-      return SourcePos{doc_.file, it->second.line, it->second.column};
+    if (const LineCol* p = positions_.find(path)) return SourcePos{doc_.file, p->line, p->column};
     size_t cut = path.find_last_of(".[");
     if (cut == std::string_view::npos) break;
     path = path.substr(0, cut);

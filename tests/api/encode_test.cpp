@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "api/encode.h"
 #include "test_util.h"
 
