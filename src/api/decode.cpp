@@ -39,12 +39,8 @@ bool isDns1123Label(const std::string& s) {
   return s.size() <= 63 && s.find('.') == std::string::npos && isDns1123Subdomain(s);
 }
 
-Node get(const Node& map, const char* key) {
-  return map.get(key);
-}
-
 std::string scalarOr(const Node& map, const char* key) {
-  Node n = get(map, key);
+  Node n = map.get(key);
   return n.isScalar() ? n.str() : std::string();
 }
 
@@ -128,7 +124,7 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
   }
   info.apiVersion = scalarOr(node, "apiVersion");
   info.kind = scalarOr(node, "kind");
-  Node meta = get(node, "metadata");
+  Node meta = node.get("metadata");
   if (meta.isMap()) {
     info.name = scalarOr(meta, "name");
     info.namespace_ = scalarOr(meta, "namespace");
@@ -136,7 +132,7 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
 
   // `kubectl get ... -o yaml` wraps several objects in a v1 List: each item is a document of its own
   // (positions stay exact; field paths start at the item).
-  if (Node items = get(node, "items");
+  if (Node items = node.get("items");
       info.kind == "List" && info.apiVersion == "v1" && items.isSequence() && listDepth < 4) {
     for (size_t i = 0; i < items.size(); ++i) decodeDocument(items.item(i), file, out, listDepth + 1);
     return;
@@ -163,7 +159,7 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
   }
   if (info.apiVersion != kApiVersion) {
     sink.error(
-        sink.pos(get(node, "apiVersion")), "apiVersion",
+        sink.pos(node.get("apiVersion")), "apiVersion",
         std::string("must be ") + kApiVersion + " (the only version Aviary reads), found \"" + info.apiVersion + "\"");
   }
   if (info.kind == "Canary") {
@@ -186,7 +182,7 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
                    [](ObjectReader& s, AlertProvider& r) { ignoreStatus(s, r); });
     keep(p, out.alertProviders, out.rejectedAlertProviders, DocumentInfo::Type::AlertProvider);
   } else {
-    sink.error(sink.pos(get(node, "kind")), "kind",
+    sink.error(sink.pos(node.get("kind")), "kind",
                "must be one of Canary, MetricTemplate, AlertProvider for " + info.apiVersion + ", found \"" +
                    info.kind + "\"");
     for (size_t i = 0; i < node.size(); ++i)
