@@ -39,24 +39,20 @@ class FieldPositions {
   // Records `base` + "." + `name` (just `name` when `base` is empty); a later record of the same
   // path wins.
   void add(std::string_view base, std::string_view name, LineCol pos) {
-    uint32_t off = static_cast<uint32_t>(paths_.size());
+    const size_t off = paths_.size();
     if (!base.empty()) {
       paths_.append(base);
       paths_ += '.';
     }
     paths_.append(name);
-    entries_.push_back(Entry{off, static_cast<uint32_t>(paths_.size() - off), pos});
+    push(off, pos);
   }
   // Records `base` + "[" + index + "]".
   void addIndex(std::string_view base, size_t index, LineCol pos) {
-    uint32_t off = static_cast<uint32_t>(paths_.size());
-    paths_.append(base);
-    paths_ += '[';
-    paths_ += std::to_string(index);
-    paths_ += ']';
-    entries_.push_back(Entry{off, static_cast<uint32_t>(paths_.size() - off), pos});
+    const size_t off = paths_.size();
+    paths_.append(base).append("[").append(std::to_string(index)).append("]");
+    push(off, pos);
   }
-  void set(std::string_view path, LineCol pos) { add({}, path, pos); }
   // The position of `path`, nullptr when it was not recorded.
   const LineCol* find(std::string_view path) const {
     for (size_t i = entries_.size(); i-- > 0;)
@@ -67,8 +63,6 @@ class FieldPositions {
     if (const LineCol* p = find(path)) return *p;
     throw std::out_of_range("no position for " + std::string(path));
   }
-  bool contains(std::string_view path) const { return find(path) != nullptr; }
-  size_t size() const { return entries_.size(); }  // records, a path recorded twice counts twice
   bool empty() const { return entries_.empty(); }
   void clear() {
     paths_.clear();
@@ -81,6 +75,10 @@ class FieldPositions {
     uint32_t length;
     LineCol pos;
   };
+  // Records the path appended to paths_ since `offset`.
+  void push(size_t offset, LineCol pos) {
+    entries_.push_back(Entry{static_cast<uint32_t>(offset), static_cast<uint32_t>(paths_.size() - offset), pos});
+  }
   std::string paths_;
   std::vector<Entry> entries_;
 };

@@ -173,7 +173,7 @@ ScalarKind kindOf(const Node& node) {
     case yaml::Style::Plain:
       break;
   }
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::Null;
+  // Plain null texts never get here: both tree builders make them Kind::Null (yaml_tree.h).
   if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
     return ScalarKind::Bool;
   if (looksInt(s)) return ScalarKind::Int;

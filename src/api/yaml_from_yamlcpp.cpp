@@ -32,15 +32,15 @@ class Converter {
         doc_.nodes.push_back(d);
         return idx;
       case YAML::NodeType::Scalar: {
-        d.kind = yaml::Kind::Scalar;
-        const std::string& tag = n.Tag();
-        d.style = tag == "?" || tag.empty()          ? yaml::Style::Plain
-                  : tag == "!"                       ? yaml::Style::Quoted
-                  : tag == "tag:yaml.org,2002:str"   ? yaml::Style::TagStr
-                  : tag == "tag:yaml.org,2002:int"   ? yaml::Style::TagInt
-                  : tag == "tag:yaml.org,2002:float" ? yaml::Style::TagFloat
-                                                     : yaml::Style::TagOther;
+        const std::string& tag = n.Tag();  // yaml-cpp: "?" for a plain scalar, "!" for a quoted one
+        d.style = tag == "?" || tag.empty() ? yaml::Style::Plain : yaml::styleOfTag(tag);
         const std::string& s = n.Scalar();
+        if (d.style == yaml::Style::Plain && yaml::isNullText(s)) {  // as the libyaml builder does
+          d.kind = yaml::Kind::Null;
+          doc_.nodes.push_back(d);
+          return idx;
+        }
+        d.kind = yaml::Kind::Scalar;
         d.begin = static_cast<uint32_t>(doc_.text.size());
         d.count = static_cast<uint32_t>(s.size());
         doc_.text.append(s);

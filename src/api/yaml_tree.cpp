@@ -10,10 +10,6 @@
 namespace aviary::api::yaml {
 namespace {
 
-bool isNullString(std::string_view s) {
-  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
-}
-
 // The length of the valid UTF-8 sequence at s[i] (same rules as detail::isValidUtf8: no overlong
 // forms, no surrogates, at most U+10FFFF), 0 when the byte at i does not start one.
 size_t utf8SequenceAt(std::string_view s, size_t i) {
@@ -200,15 +196,10 @@ class Builder {
     Kind kind = Kind::Scalar;
     Style style = Style::Plain;
     if (s.tag) {
-      std::string_view tag(reinterpret_cast<const char*>(s.tag));
-      style = tag == "!"                         ? Style::Quoted
-              : tag == "tag:yaml.org,2002:str"   ? Style::TagStr
-              : tag == "tag:yaml.org,2002:int"   ? Style::TagInt
-              : tag == "tag:yaml.org,2002:float" ? Style::TagFloat
-                                                 : Style::TagOther;
+      style = styleOfTag(reinterpret_cast<const char*>(s.tag));
     } else if (s.style != YAML_PLAIN_SCALAR_STYLE) {
       style = Style::Quoted;
-    } else if (isNullString(value)) {
+    } else if (isNullText(value)) {
       kind = Kind::Null;
     }
     uint32_t idx = newNode(ev.start_mark, kind);
@@ -292,6 +283,18 @@ struct Event {
 };
 
 }  // namespace
+
+Style styleOfTag(std::string_view tag) {
+  return tag == "!"                         ? Style::Quoted
+         : tag == "tag:yaml.org,2002:str"   ? Style::TagStr
+         : tag == "tag:yaml.org,2002:int"   ? Style::TagInt
+         : tag == "tag:yaml.org,2002:float" ? Style::TagFloat
+                                            : Style::TagOther;
+}
+
+bool isNullText(std::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
 
 void Document::clear() {
   nodes.clear();

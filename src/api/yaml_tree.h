@@ -30,6 +30,13 @@ enum class Style : uint8_t {
   TagOther,  // any other explicit tag (typed as a string)
 };
 
+// The Style of a scalar written with the explicit tag `tag` ("!" is the non-specific tag of a
+// quoted scalar). Shared by both tree builders (libyaml and yaml-cpp) so they type alike.
+Style styleOfTag(std::string_view tag);
+// True for the texts a plain, untagged scalar spells null with: "", "~", "null", "Null", "NULL".
+// Both builders turn such scalars into Kind::Null nodes.
+bool isNullText(std::string_view s);
+
 struct NodeData {
   int32_t line = 0;    // 1-based, absolute in the file
   int32_t column = 0;  // 1-based, in bytes (as yaml-cpp counted)
