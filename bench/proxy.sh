@@ -7,6 +7,10 @@
 # order of (a)/(b)/(c) rotated each round. Prints a markdown table (req/s, p50, p99, RSS).
 # Every server binds 127.0.0.1 ports 18001-18031 and is stopped by PID on exit.
 # Usage: bench/proxy.sh [ROUNDS] [DURATION]   (env AVIARY_BIN = path of the aviary binary)
+# PIN=1: fixed CPU layout, the same for every proxy: the proxy under test on CPU 0, wrk and the
+# backend on CPU 1 (taskset). Without it the kernel places all four busy tasks on the two cores
+# as it likes, which moves the figures by ±10% between runs and favours whichever proxy happens
+# to end up alone on a core; pinned, the table compares the proxies' own costs.
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10s}
@@ -17,6 +21,11 @@ if [[ -z "$AVIARY_BIN" ]]; then
   for c in "$ROOT/build-proxy/src/cli/aviary" "$ROOT/build/src/cli/aviary"; do
     [[ -x "$c" ]] && AVIARY_BIN=$c && break
   done
+fi
+ON_PROXY_CPU=(); ON_OTHER_CPU=()
+if [[ "${PIN:-0}" == 1 ]]; then
+  [[ $(nproc) -ge 2 ]] || { echo "PIN=1 needs 2 CPUs" >&2; exit 2; }
+  ON_PROXY_CPU=(taskset -c 0); ON_OTHER_CPU=(taskset -c 1)
 fi
 for b in nginx haproxy wrk curl "$AVIARY_BIN"; do
   command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 2; }
@@ -33,10 +42,10 @@ sed "s#@RUN@#$RUN#g" "$HERE/proxy/proxy-nginx.conf" > "$RUN/px/nginx.conf"
 cp "$HERE/proxy/haproxy.cfg" "$RUN/haproxy.cfg"
 cp "$HERE/proxy/aviary.yaml" "$RUN/aviary.yaml"
 
-nginx -p "$RUN/be" -c nginx.conf > "$RUN/be.log" 2>&1 & PIDS+=($!)
-nginx -p "$RUN/px" -c nginx.conf > "$RUN/px.log" 2>&1 & NGINX_PX=$!; PIDS+=($!)
-haproxy -db -f "$RUN/haproxy.cfg" > "$RUN/haproxy.log" 2>&1 & HAPROXY=$!; PIDS+=($!)
-"$AVIARY_BIN" proxy --config "$RUN/aviary.yaml" > "$RUN/aviary.log" 2>&1 & AVIARY=$!; PIDS+=($!)
+"${ON_OTHER_CPU[@]}" nginx -p "$RUN/be" -c nginx.conf > "$RUN/be.log" 2>&1 & PIDS+=($!)
+"${ON_PROXY_CPU[@]}" nginx -p "$RUN/px" -c nginx.conf > "$RUN/px.log" 2>&1 & NGINX_PX=$!; PIDS+=($!)
+"${ON_PROXY_CPU[@]}" haproxy -db -f "$RUN/haproxy.cfg" > "$RUN/haproxy.log" 2>&1 & HAPROXY=$!; PIDS+=($!)
+"${ON_PROXY_CPU[@]}" "$AVIARY_BIN" proxy --config "$RUN/aviary.yaml" > "$RUN/aviary.log" 2>&1 & AVIARY=$!; PIDS+=($!)
 
 for port in 18001 18002 18010 18020 18030; do
   for i in $(seq 100); do curl -sf "127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
@@ -66,13 +75,14 @@ declare -A NAME=([18010]="aviary proxy (1 worker)" [18020]="HAProxy 2.6 (nbthrea
 declare -A PID=([18010]=$AVIARY [18020]=$HAPROXY [18030]=$NGINX_PX)
 ORDER=(18010 18020 18030)
 echo
+[[ "${PIN:-0}" == 1 ]] && echo "CPU layout: proxies on CPU 0, wrk and backend on CPU 1 (PIN=1)"
 echo "| round | proxy | req/s | p50 ms | p99 ms | non-2xx/errors | RSS MB | CPU µs/req |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 HZ=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
   for port in "${ORDER[@]}"; do
     cpu0=$(cpu_of "${PID[$port]}")
-    out=$(wrk -t2 -c50 -d"$DURATION" --latency "http://127.0.0.1:$port/")
+    out=$("${ON_OTHER_CPU[@]}" wrk -t2 -c50 -d"$DURATION" --latency "http://127.0.0.1:$port/")
     cpu1=$(cpu_of "${PID[$port]}")
     rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
     p50=$(awk '$1=="50%"{print $2}' <<<"$out" | to_ms)

@@ -1,19 +1,18 @@
 #include "proxy/exchange.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace aviary::proxy {
 
-namespace asio = boost::asio;
 constexpr size_t kMaxResponseHead = 64 * 1024;
 
-void Exchange::start(UpstreamConnectionPtr conn, asio::const_buffer head, asio::const_buffer body, bool headRequest,
+void Exchange::start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
                      uint64_t maxResponseBytes) {
   conn_ = std::move(conn);
-  out_[0] = head;
-  out_[1] = body;
+  conn_->user = this;
+  out_.reset(head.data(), head.size(), body.data(), body.size());
   headRequest_ = headRequest;
   maxResponse_ = maxResponseBytes;
   scanFrom_ = 0;
@@ -21,102 +20,130 @@ void Exchange::start(UpstreamConnectionPtr conn, asio::const_buffer head, asio::
   bodyLen_ = 0;
   received_ = false;
   eof_ = false;
+  aborted_ = false;
   conn_->len = 0;
-  if (conn_->reused) {
-    write();
-    return;
-  }
-  connecting_ = true;
-  conn_->socket.async_connect(conn_->endpoint->address,
-                              [this, keep = owner_.keepAlive()](const boost::system::error_code& ec) {
-                                connecting_ = false;
-                                if (ec) {
-                                  finish(ec == asio::error::connection_refused  ? ExchangeFailure::ConnectRefused
-                                         : ec == asio::error::operation_aborted ? ExchangeFailure::Aborted
-                                                                                : ExchangeFailure::ConnectFailed);
-                                  return;
-                                }
-                                boost::system::error_code ignored;
-                                conn_->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-                                write();
-                              });
+  state_ = State::Queued;
+  worker_.defer(this, owner_.keepAlive(), Worker::Flush::Upstream);
 }
 
 void Exchange::abort() {
   if (!conn_) return;
-  boost::system::error_code ec;
-  conn_->socket.close(ec);
+  conn_->stream.close();
+  if (state_ == State::Idle) return;
+  aborted_ = true;
+  if (state_ != State::Queued) {
+    state_ = State::Queued;
+    worker_.defer(this, owner_.keepAlive(), Worker::Flush::Upstream);
+  }
 }
 
 bool Exchange::reusable() const {
-  return conn_ && conn_->socket.is_open() && !head_.connectionClose && head_.body != BodyKind::UntilClose && !eof_ &&
+  return conn_ && conn_->stream.isOpen() && !head_.connectionClose && head_.body != BodyKind::UntilClose && !eof_ &&
          conn_->len == head_.headLength + bodyLen_;
 }
 
-void Exchange::write() {
-  worker_.defer(this, owner_.keepAlive(), Worker::Flush::Upstream);
-}
-
 void Exchange::flushDeferred() {
-  if (!conn_ || !conn_->socket.is_open()) {  // aborted (timeout or shutdown) while queued
+  if (state_ != State::Queued) return;
+  if (aborted_) {
     finish(ExchangeFailure::Aborted);
     return;
   }
-  asio::async_write(
-      conn_->socket, out_, [this, keep = owner_.keepAlive()](const boost::system::error_code& ec, size_t) {
-        if (ec) {
-          finish(ec == asio::error::operation_aborted ? ExchangeFailure::Aborted : ExchangeFailure::Reset);
-          return;
-        }
-        read();
-      });
+  if (conn_->reused) {
+    state_ = State::Writing;
+    write();
+    return;
+  }
+  const auto& address = conn_->endpoint->address;
+  const int rc = conn_->stream.connect(worker_.loop(), conn_.get(), address.data(), address.size());
+  if (rc == -EINPROGRESS) {
+    state_ = State::Connecting;  // onIo continues once the socket is writable
+    return;
+  }
+  if (rc < 0) {
+    finish(rc == -ECONNREFUSED ? ExchangeFailure::ConnectRefused : ExchangeFailure::ConnectFailed);
+    return;
+  }
+  state_ = State::Writing;
+  write();
+}
+
+void Exchange::onIo(uint32_t) {
+  switch (state_) {
+    case State::Connecting: {
+      if (!conn_->stream.writable()) return;
+      const int err = conn_->stream.connectError();
+      if (err != 0) {
+        finish(err == ECONNREFUSED ? ExchangeFailure::ConnectRefused : ExchangeFailure::ConnectFailed);
+        return;
+      }
+      state_ = State::Writing;
+      write();
+      return;
+    }
+    case State::Writing:
+      write();
+      return;
+    case State::Reading:
+      read();
+      return;
+    default:
+      return;  // idle or queued: the flag set by the edge is used when the exchange gets there
+  }
+}
+
+void Exchange::write() {
+  const int rc = out_.sendOn(conn_->stream);
+  if (rc == -EAGAIN) return;
+  if (rc < 0) {
+    finish(ExchangeFailure::Reset);
+    return;
+  }
+  state_ = State::Reading;
+  read();
 }
 
 void Exchange::read() {
-  if (conn_->len == conn_->buf.size()) {
-    size_t limit = kMaxResponseHead + maxResponse_ + 64;
-    if (conn_->buf.size() >= limit) {
-      finish(ExchangeFailure::Protocol);
+  while (state_ == State::Reading && conn_->stream.readable()) {
+    if (conn_->len == conn_->buf.size()) {
+      const size_t limit = kMaxResponseHead + maxResponse_ + 64;
+      if (conn_->buf.size() >= limit) {
+        finish(ExchangeFailure::Protocol);
+        return;
+      }
+      conn_->buf.resize(std::min(limit, conn_->buf.size() * 2));
+    }
+    const ssize_t n = conn_->stream.read(conn_->buf.data() + conn_->len, conn_->buf.size() - conn_->len);
+    if (n == -EAGAIN) return;
+    if (n == 0) {
+      eof_ = true;
+      if (headDone_ && head_.body == BodyKind::UntilClose) {
+        framer_.finishOnClose();
+        finish(ExchangeFailure::None);
+      } else {
+        finish(ExchangeFailure::Reset);
+      }
       return;
     }
-    conn_->buf.resize(std::min(limit, conn_->buf.size() * 2));
+    if (n < 0) {
+      finish(ExchangeFailure::Reset);
+      return;
+    }
+    received_ = true;
+    if (!onRead(static_cast<size_t>(n))) return;
   }
-  conn_->socket.async_read_some(
-      asio::buffer(conn_->buf.data() + conn_->len, conn_->buf.size() - conn_->len),
-      [this, keep = owner_.keepAlive()](const boost::system::error_code& ec, size_t n) {
-        if (ec == asio::error::eof) {
-          eof_ = true;
-          if (headDone_ && head_.body == BodyKind::UntilClose) {
-            framer_.finishOnClose();
-            finish(ExchangeFailure::None);
-          } else {
-            finish(ExchangeFailure::Reset);
-          }
-          return;
-        }
-        if (ec) {
-          finish(ec == asio::error::operation_aborted ? ExchangeFailure::Aborted : ExchangeFailure::Reset);
-          return;
-        }
-        received_ = true;
-        onRead(n);
-      });
 }
 
-void Exchange::onRead(size_t n) {
+bool Exchange::onRead(size_t n) {
   size_t before = conn_->len;
   conn_->len += n;
   while (!headDone_) {
     ParseError err;
     ParseStatus st =
         parseResponseHead(conn_->buf.data(), conn_->len, kMaxResponseHead, scanFrom_, headRequest_, head_, err);
-    if (st == ParseStatus::NeedMore) {
-      read();
-      return;
-    }
+    if (st == ParseStatus::NeedMore) return true;
     if (st == ParseStatus::Error || head_.status == 101) {
       finish(ExchangeFailure::Protocol);
-      return;
+      return false;
     }
     if (head_.status < 200) {
       // Interim response (100 Continue, 103...): drop it and parse what follows.
@@ -130,7 +157,7 @@ void Exchange::onRead(size_t n) {
     framer_.reset(head_.body, head_.contentLength);
     if (head_.body == BodyKind::Length && head_.contentLength > maxResponse_) {
       finish(ExchangeFailure::Protocol);
-      return;
+      return false;
     }
     before = head_.headLength;
   }
@@ -141,16 +168,17 @@ void Exchange::onRead(size_t n) {
   }
   if (framer_.failed() || bodyLen_ > maxResponse_ + 64 * 1024) {
     finish(ExchangeFailure::Protocol);
-    return;
+    return false;
   }
   if (framer_.done()) {
     finish(ExchangeFailure::None);
-    return;
+    return false;
   }
-  read();
+  return true;
 }
 
 void Exchange::finish(ExchangeFailure f) {
+  state_ = State::Idle;
   owner_.onExchangeDone(f);
 }
 

@@ -2,9 +2,10 @@
 // Exchange: one request/response round trip on an upstream connection (connect if needed, write
 // the request, read and frame one complete response into the connection's buffer). Used by the
 // client session (with retries around it) and by mirrors. Errors are values, never exceptions.
-#include <array>
-#include <boost/asio/buffer.hpp>
+// The owner's onExchangeDone is never called from inside start() or abort(): the first step runs
+// with the round's deferred writes (Worker::defer), so an owner never re-enters itself.
 #include <memory>
+#include <string_view>
 #include <string>
 
 #include "proxy/http_parser.h"
@@ -29,47 +30,55 @@ class ExchangeOwner {
   virtual std::shared_ptr<void> keepAlive() = 0;
 };
 
-class Exchange final : public Deferred {
+class Exchange final : public Deferred, public IoHandler {
  public:
   Exchange(Worker& worker, ExchangeOwner& owner) : worker_(worker), owner_(owner) {}
 
   // Takes `conn` (connected when conn->reused) and sends head + body. The buffers must stay valid
   // until onExchangeDone. `headRequest` = the request is HEAD (response has no body).
-  void start(UpstreamConnectionPtr conn, boost::asio::const_buffer head, boost::asio::const_buffer body,
-             bool headRequest, uint64_t maxResponseBytes);
-  // Cancels the I/O in progress by closing the socket (onExchangeDone(Aborted) follows).
+  void start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
+             uint64_t maxResponseBytes);
+  // Cancels the exchange in progress by closing its socket (onExchangeDone(Aborted) follows);
+  // between exchanges it only closes the connection still held.
   void abort();
 
-  bool connecting() const { return connecting_; }
+  bool connecting() const { return state_ == State::Connecting; }
   bool receivedAnything() const { return received_; }
   UpstreamConnectionPtr& connection() { return conn_; }
   const MessageHead& response() const { return head_; }
   const char* base() const { return conn_->buf.data(); }
   // The raw response body (framing included for chunked bodies).
-  boost::asio::const_buffer body() const { return {conn_->buf.data() + head_.headLength, bodyLen_}; }
+  std::string_view body() const { return {conn_->buf.data() + head_.headLength, bodyLen_}; }
   uint64_t payloadBytes() const { return framer_.payloadBytes(); }
   // True when the connection can serve another request.
   bool reusable() const;
-  // Deferred: sends the request (queued by start() so that it leaves with the round's writes).
+  // Deferred: connects and sends the request (queued by start() so that it leaves with the
+  // round's writes), or reports an abort.
   void flushDeferred() override;
+  // IoHandler: readiness of the connection (forwarded by UpstreamConnection while in use).
+  void onIo(uint32_t events) override;
 
  private:
+  enum class State { Idle, Queued, Connecting, Writing, Reading };
+
   void write();
   void read();
-  void onRead(size_t n);
+  // Frames the n bytes just read; false once the exchange has finished.
+  bool onRead(size_t n);
   void finish(ExchangeFailure f);
 
   Worker& worker_;
   ExchangeOwner& owner_;
   UpstreamConnectionPtr conn_;
-  std::array<boost::asio::const_buffer, 2> out_;
+  State state_ = State::Idle;
+  bool aborted_ = false;
+  WriteCursor out_;
   MessageHead head_;
   BodyFramer framer_;
   size_t scanFrom_ = 0;
   bool headDone_ = false;
   size_t bodyLen_ = 0;
   bool headRequest_ = false;
-  bool connecting_ = false;
   bool received_ = false;
   bool eof_ = false;
   uint64_t maxResponse_ = 0;

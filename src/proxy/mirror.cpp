@@ -2,7 +2,6 @@
 
 namespace aviary::proxy {
 
-namespace asio = boost::asio;
 using std::chrono::steady_clock;
 
 Mirror::Mirror(Worker& worker, SnapshotPtr snap, const CompiledListener& listener, uint32_t cluster)
@@ -50,8 +49,9 @@ void Mirror::launch(Worker& worker, SnapshotPtr snap, const CompiledListener& li
   m->deadline = now + (timeout.count() > 0 ? timeout : Duration(15000));
   UpstreamConnectionPtr conn = worker.upstreams().acquire(*ep);
   if (!conn->reused) m->deadline = std::min(m->deadline, now + connect);
-  m->exchange_.start(std::move(conn), asio::buffer(m->request_.data(), m->headLen_),
-                     asio::buffer(m->request_.data() + m->headLen_, m->request_.size() - m->headLen_), headRequest,
+  m->self_ = m;  // until onExchangeDone
+  const std::string_view request(m->request_);
+  m->exchange_.start(std::move(conn), request.substr(0, m->headLen_), request.substr(m->headLen_), headRequest,
                      snap->config().limits.maxResponseBytes);
 }
 
@@ -62,6 +62,7 @@ void Mirror::onDeadline() {
 }
 
 void Mirror::onExchangeDone(ExchangeFailure failure) {
+  worker_.loop().retire(std::move(self_));
   --endpoint_->active;
   deadline = SteadyTime::max();
   const double ms = std::chrono::duration<double, std::milli>(steady_clock::now() - start_).count();

@@ -31,6 +31,7 @@ class Mirror final : public Timed, public ExchangeOwner, public std::enable_shar
 
  private:
   Worker& worker_;
+  std::shared_ptr<Mirror> self_;  // keeps the mirror alive while its exchange runs
   SnapshotPtr snap_;
   const CompiledListener& listener_;
   uint32_t cluster_;

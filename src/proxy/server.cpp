@@ -2,13 +2,34 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <cerrno>
+#include <cstring>
 
 namespace aviary::proxy {
 
 namespace asio = boost::asio;
-using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+namespace {
+// A non-blocking SO_REUSEPORT listening socket on `ep`: the fd, or -errno.
+int listenOn(asio::ip::tcp::endpoint& ep) {
+  const int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  const int one = 1;
+  socklen_t len = static_cast<socklen_t>(ep.capacity());
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 || ::bind(fd, ep.data(), ep.size()) != 0 ||
+      ::listen(fd, 1024) != 0 || ::getsockname(fd, ep.data(), &len) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return -err;
+  }
+  ep.resize(len);
+  return fd;
+}
+}  // namespace
 
 Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyConfig config) {
   std::unique_ptr<ProxyServer> server(new ProxyServer());
@@ -18,6 +39,10 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyConfig config) {
   server->store_.set(snap.value());
   for (size_t i = 0; i < workers; ++i) {
     server->workers_.push_back(std::make_unique<Worker>(i, server->store_, server->stats_));
+    if (int err = server->workers_.back()->error(); err != 0) {
+      return makeError(ErrorCode::Unavailable, std::string("cannot create the worker's event loop: ") + std::strerror(err),
+                       "workers");
+    }
   }
   if (Status s = server->bindListeners(config); !s.ok()) return s.error();
   // Publish the config with the ports actually bound, so GET /config shows them.
@@ -51,19 +76,14 @@ Status ProxyServer::bindListeners(const ProxyConfig& config) {
     for (auto& worker : workers_) {
       boost::system::error_code ec;
       asio::ip::tcp::endpoint ep(asio::ip::make_address(lc.address, ec), port);
-      asio::ip::tcp::acceptor acc(worker->io());
-      if (!ec) acc.open(ep.protocol(), ec);
-      if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) acc.set_option(ReusePort(true), ec);
-      if (!ec) acc.bind(ep, ec);
-      if (!ec) acc.listen(1024, ec);
-      if (ec) {
+      const int fd = ec ? -EINVAL : listenOn(ep);
+      if (fd < 0) {
         return makeError(ErrorCode::Unavailable,
-                         "cannot listen on " + lc.address + ":" + std::to_string(port) + ": " + ec.message(),
+                         "cannot listen on " + lc.address + ":" + std::to_string(port) + ": " + std::strerror(-fd),
                          "listeners[" + std::to_string(l) + "]");
       }
-      port = acc.local_endpoint().port();  // port 0: the other workers share the chosen port
-      worker->addAcceptor(std::move(acc), l);
+      port = ep.port();  // port 0: the other workers share the chosen port
+      worker->addListener(fd, l);
     }
     ports_.push_back(port);
   }

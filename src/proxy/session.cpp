@@ -1,10 +1,16 @@
-// The client-connection state machine. Every step is an Asio completion handler on the worker
-// thread; a Session is kept alive by the shared_ptr each pending handler holds. Buffers (request
-// bytes, upstream request head, response head) are members reused across requests, so a
-// keep-alive connection does no heap allocation per request once warmed up.
+// The client-connection state machine. Every step runs on the worker thread, driven by readiness
+// events of the client socket (onIo), by the upstream exchange (onExchangeDone), by the deadline
+// tick and by the worker's end-of-round flush; a Session keeps itself alive (self_) until close().
+// Buffers (request bytes, upstream request head, response head) are members reused across
+// requests, so a keep-alive connection does no heap allocation per request once warmed up.
 #include "proxy/session.h"
 
-#include <boost/asio/write.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "proxy/mirror.h"
@@ -13,17 +19,29 @@
 
 namespace aviary::proxy {
 
-namespace asio = boost::asio;
 using std::chrono::steady_clock;
 using namespace detail;
 
-Session::Session(Worker& worker, asio::ip::tcp::socket socket, size_t listenerIndex)
-    : worker_(worker), socket_(std::move(socket)), listenerIndex_(listenerIndex), exchange_(worker, *this) {
+namespace {
+std::string peerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "unknown";
+  const void* addr = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr)
+                                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in&>(ss).sin_addr);
+  if (::inet_ntop(ss.ss_family, addr, text, sizeof text) == nullptr) return "unknown";
+  return text;
+}
+}  // namespace
+
+Session::Session(Worker& worker, int fd, size_t listenerIndex)
+    : worker_(worker), stream_(fd), listenerIndex_(listenerIndex), exchange_(worker, *this) {
   in_.resize(kInitialBuffer);
-  boost::system::error_code ec;
-  auto remote = socket_.remote_endpoint(ec);
-  clientIp_ = ec ? "unknown" : remote.address().to_string();
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  clientIp_ = peerAddress(fd);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (worker_.loop().add(fd, this) != 0) stream_.close();  // start() then finds it closed
   worker_.link(this);
   worker_.registry().activeDownstream.fetch_add(1, std::memory_order_relaxed);
 }
@@ -34,17 +52,38 @@ Session::~Session() {
 }
 
 void Session::start() {
+  self_ = shared_from_this();
+  if (!stream_.isOpen()) {
+    close();
+    return;
+  }
   deadline = steady_clock::now() + worker_.snapshot()->config().limits.idleTimeout;
   readRequest();
 }
 
 void Session::close() {
   if (phase_ == Phase::Closed) return;
+  if (phase_ == Phase::WritingResponse) {
+    flags_ |= kFlagDC;  // the response was cut off (stuck client's idle timeout, write error, shutdown)
+    record(status_, responseBytes_);
+  }
+  writing_ = false;
   phase_ = Phase::Closed;
   deadline = SteadyTime::max();
-  boost::system::error_code ec;
-  socket_.close(ec);
+  stream_.close();
   exchange_.abort();
+  worker_.loop().retire(std::move(self_));
+}
+
+void Session::onIo(uint32_t events) {
+  if (phase_ == Phase::Closed) return;
+  stream_.onEvents(events);
+  if (writing_) {
+    if (stream_.writable()) continueWrite();
+  } else if (phase_ == Phase::ReadingRequest && stream_.readable()) {
+    readRequest();
+  }
+  // While the request is upstream, input waits (pipelined requests are answered in order).
 }
 
 void Session::readRequest() {
@@ -58,15 +97,15 @@ void Session::readRequest() {
     }
     in_.resize(std::min(limit, in_.size() * 2));
   }
-  socket_.async_read_some(asio::buffer(in_.data() + inLen_, in_.size() - inLen_),
-                          [this, self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                            if (ec || phase_ == Phase::Closed) {
-                              close();
-                              return;
-                            }
-                            inLen_ += n;
-                            processInput();
-                          });
+  if (!stream_.readable()) return;  // onIo calls again after the next edge
+  const ssize_t n = stream_.read(in_.data() + inLen_, in_.size() - inLen_);
+  if (n == -EAGAIN) return;
+  if (n <= 0) {
+    close();  // end of stream or error
+    return;
+  }
+  inLen_ += static_cast<size_t>(n);
+  processInput();
 }
 
 void Session::processInput() {
@@ -112,14 +151,10 @@ void Session::processInput() {
       if (req_.expectContinue && !sentContinue_) {
         sentContinue_ = true;
         static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        asio::async_write(socket_, asio::buffer(kContinue, sizeof(kContinue) - 1),
-                          [this, self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                            if (ec) {
-                              close();
-                              return;
-                            }
-                            readRequest();
-                          });
+        out_.reset(kContinue, sizeof(kContinue) - 1, nullptr, 0);
+        writing_ = true;
+        writingContinue_ = true;
+        continueWrite();  // then reads on
         return;
       }
       readRequest();
@@ -207,7 +242,7 @@ void Session::startAttempt() {
   UpstreamConnectionPtr conn = worker_.upstreams().acquire(*endpoint_);
   const bool reused = conn->reused;
   const bool isHead = req_.view(in_.data(), req_.method) == "HEAD";
-  exchange_.start(std::move(conn), asio::buffer(upHead_), asio::buffer(in_.data() + req_.headLength, bodyRaw_), isHead,
+  exchange_.start(std::move(conn), upHead_, std::string_view(in_.data() + req_.headLength, bodyRaw_), isHead,
                   snap_->config().limits.maxResponseBytes);
   // Deadline = the earliest of request timeout, per-try timeout and (new connections) connect timeout.
   SteadyTime d = requestDeadline_;

@@ -2,8 +2,6 @@
 // Session: one client (downstream) connection. Reads requests one at a time (pipelined requests
 // wait in the buffer and are answered in order), routes each, forwards it with retries and
 // timeouts, writes the response and records Istio telemetry. Runs entirely on its worker thread.
-#include <array>
-#include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,10 +14,13 @@ namespace aviary::proxy {
 class Session final : public Timed,
                       public ExchangeOwner,
                       public Deferred,
+                      public IoHandler,
                       public std::enable_shared_from_this<Session> {
  public:
-  Session(Worker& worker, boost::asio::ip::tcp::socket socket, size_t listenerIndex);
+  // Takes an accepted, non-blocking socket and registers it with the worker's loop.
+  Session(Worker& worker, int fd, size_t listenerIndex);
   ~Session() override;
+  // Starts reading; the session keeps itself alive until close().
   void start();
 
   // Timed
@@ -31,6 +32,8 @@ class Session final : public Timed,
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
   // Deferred: sends the response prepared by writeResponse().
   void flushDeferred() override;
+  // IoHandler: readiness of the client socket.
+  void onIo(uint32_t events) override;
 
  private:
   enum class Phase { ReadingRequest, Upstream, WritingResponse, Closed };
@@ -45,13 +48,15 @@ class Session final : public Timed,
   void finishAttemptFailure(ExchangeFailure failure);
   void respondFromUpstream();
   void sendLocal(int status, std::string_view body, uint16_t flags, bool close);
-  void writeResponse(boost::asio::const_buffer body);
+  void writeResponse(std::string_view body);
+  void continueWrite();
   void onResponseWritten();
   void record(int status, uint64_t responseBytes);
   void startMirror();
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
+  std::shared_ptr<Session> self_;  // set by start(), handed to EventLoop::retire by close()
   size_t listenerIndex_;
   std::string clientIp_;
   Phase phase_ = Phase::ReadingRequest;
@@ -88,7 +93,9 @@ class Session final : public Timed,
 
   // Response side.
   std::string downHead_;
-  std::array<boost::asio::const_buffer, 2> out_;
+  WriteCursor out_;
+  bool writing_ = false;          // out_ is being sent (a response, or 100 Continue)
+  bool writingContinue_ = false;  // ... and it is the 100 Continue
   int status_ = 0;
   uint64_t responseBytes_ = 0;
   bool upstreamResponse_ = false;

@@ -1,6 +1,6 @@
 // The session's response half: building the client response (from the upstream's or a local
 // reply), writing it, recording telemetry, and preparing the connection for the next request.
-#include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "proxy/session.h"
@@ -8,7 +8,6 @@
 
 namespace aviary::proxy {
 
-namespace asio = boost::asio;
 using std::chrono::steady_clock;
 using namespace detail;
 
@@ -54,26 +53,36 @@ void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool 
   status_ = status;
   responseBytes_ = body.size();
   phase_ = Phase::WritingResponse;
-  writeResponse(asio::const_buffer());
+  writeResponse({});
 }
 
-void Session::writeResponse(asio::const_buffer body) {
+void Session::writeResponse(std::string_view body) {
   deadline = steady_clock::now() + snap_->config().limits.idleTimeout;
-  out_[0] = asio::buffer(downHead_);
-  out_[1] = body;
+  out_.reset(downHead_.data(), downHead_.size(), body.data(), body.size());
   worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);  // sent with the rest of this round's writes
 }
 
 void Session::flushDeferred() {
-  asio::async_write(socket_, out_, [this, self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-    if (ec) {
-      flags_ |= kFlagDC;
-      record(status_, responseBytes_);
-      close();
-      return;
-    }
-    onResponseWritten();
-  });
+  if (phase_ == Phase::Closed) return;
+  writing_ = true;
+  writingContinue_ = false;
+  continueWrite();
+}
+
+void Session::continueWrite() {
+  const int rc = out_.sendOn(stream_);
+  if (rc == -EAGAIN) return;  // onIo continues once the socket is writable again
+  if (rc < 0) {
+    close();  // records the response with flag DC
+    return;
+  }
+  writing_ = false;
+  if (writingContinue_) {
+    writingContinue_ = false;
+    readRequest();
+    return;
+  }
+  onResponseWritten();
 }
 
 void Session::record(int status, uint64_t responseBytes) {
@@ -85,13 +94,13 @@ void Session::record(int status, uint64_t responseBytes) {
 
 void Session::onResponseWritten() {
   record(status_, responseBytes_);
+  phase_ = Phase::ReadingRequest;  // recorded: closing from here on does not cut a response off
   if (exchange_.connection()) {
     worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(),
                                 snap_->clusters()[dest_->cluster].config->maxIdleConnections);
   }
-  if (closeAfter_ || phase_ == Phase::Closed) {
-    boost::system::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  if (closeAfter_) {
+    stream_.shutdown();
     close();
     return;
   }
@@ -109,7 +118,6 @@ void Session::onResponseWritten() {
   route_ = nullptr;
   dest_ = nullptr;
   endpoint_ = nullptr;
-  phase_ = Phase::ReadingRequest;
   const Duration idle = snap_->config().limits.idleTimeout;
   snap_.reset();  // release the config generation this request used
   listener_ = nullptr;

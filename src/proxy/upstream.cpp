@@ -4,7 +4,23 @@
 
 namespace aviary::proxy {
 
-UpstreamManager::UpstreamManager(boost::asio::io_context& io, size_t workerIndex) : io_(io), worker_(workerIndex) {}
+void UpstreamConnectionDeleter::operator()(UpstreamConnection* c) const {
+  c->stream.close();
+  c->user = nullptr;  // a later event of this round must not reach the exchange it served
+  c->loop.retire(std::shared_ptr<UpstreamConnection>(c));
+}
+
+void UpstreamConnection::onIo(uint32_t events) {
+  if (!stream.isOpen()) return;  // closed earlier in this round
+  stream.onEvents(events);
+  if (user != nullptr) {
+    user->onIo(events);
+  } else if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    stream.close();  // idle: the peer closed it (or sent something unasked)
+  }
+}
+
+UpstreamManager::UpstreamManager(EventLoop& loop, size_t workerIndex) : loop_(loop), worker_(workerIndex) {}
 
 ClusterBinding& UpstreamManager::bind(const Snapshot& snap, uint32_t cluster) {
   WorkerBinding& wb = snap.bindingForWorker(worker_);
@@ -61,14 +77,15 @@ EndpointState* UpstreamManager::choose(const Snapshot& snap, uint32_t cluster, u
 }
 
 UpstreamConnectionPtr UpstreamManager::acquire(EndpointState& ep) {
-  if (!ep.idle.empty()) {
+  while (!ep.idle.empty()) {
     UpstreamConnectionPtr c = std::move(ep.idle.back());
     ep.idle.pop_back();
+    if (!c->stream.isOpen()) continue;  // closed by the peer while idle
     c->reused = true;
     c->len = 0;
     return c;
   }
-  auto c = std::make_unique<UpstreamConnection>(io_);
+  UpstreamConnectionPtr c(new UpstreamConnection(loop_));
   c->endpoint = &ep;
   c->buf.resize(16 * 1024);
   return c;
@@ -76,7 +93,8 @@ UpstreamConnectionPtr UpstreamManager::acquire(EndpointState& ep) {
 
 void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, uint32_t maxIdle) {
   EndpointState& ep = *conn->endpoint;
-  if (reusable && ep.idle.size() < maxIdle && conn->socket.is_open()) {
+  conn->user = nullptr;
+  if (reusable && ep.idle.size() < maxIdle && conn->stream.isOpen() && !conn->stream.hangup()) {
     if (conn->buf.size() > 64 * 1024) {  // don't keep a large response buffer around
       conn->buf.resize(16 * 1024);
       conn->buf.shrink_to_fit();
@@ -85,8 +103,7 @@ void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, uint32_
     ep.idle.push_back(std::move(conn));
     return;
   }
-  boost::system::error_code ec;
-  conn->socket.close(ec);
+  conn.reset();
 }
 
 bool UpstreamManager::report(const Snapshot& snap, uint32_t cluster, EndpointState& ep, AttemptOutcome outcome,
@@ -115,10 +132,6 @@ bool UpstreamManager::report(const Snapshot& snap, uint32_t cluster, EndpointSta
   ep.consecutive5xx = 0;
   ep.consecutiveGateway = 0;
   // Idle connections to an ejected host are dropped; it is re-admitted after the ejection time.
-  for (auto& c : ep.idle) {
-    boost::system::error_code ec;
-    c->socket.close(ec);
-  }
   ep.idle.clear();
   return true;
 }

@@ -2,13 +2,13 @@
 // Per-worker upstream state: endpoints (keyed by address, so state survives config swaps),
 // keep-alive connection pools, load balancing and passive outlier detection. Owned and used by
 // exactly one worker thread; nothing here is locked.
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <vector>
 
+#include "proxy/event_loop.h"
 #include "proxy/snapshot.h"
 
 namespace aviary::proxy {
@@ -16,16 +16,30 @@ namespace aviary::proxy {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct EndpointState;
+struct UpstreamConnection;
 
-struct UpstreamConnection {
-  explicit UpstreamConnection(boost::asio::io_context& io) : socket(io) {}
-  boost::asio::ip::tcp::socket socket;
+// Closes the socket at once but frees the connection only after the current round of events,
+// which may still name it (EventLoop::retire).
+struct UpstreamConnectionDeleter {
+  void operator()(UpstreamConnection* c) const;
+};
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection, UpstreamConnectionDeleter>;
+
+// One connection to an endpoint. While an exchange uses it, its events go to `user`; while it
+// sits in the idle pool (user == nullptr), any input or hang-up means the peer closed it or broke
+// the protocol, so it is closed and dropped by the next acquire().
+struct UpstreamConnection final : IoHandler {
+  explicit UpstreamConnection(EventLoop& l) : loop(l) {}
+  void onIo(uint32_t events) override;
+
+  EventLoop& loop;
+  Stream stream;  // not open until the first exchange connects it
   std::vector<char> buf;  // response bytes; reused across requests
   size_t len = 0;
   EndpointState* endpoint = nullptr;
+  IoHandler* user = nullptr;
   bool reused = false;  // taken from the idle pool (may have been closed by the peer meanwhile)
 };
-using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
 
 struct EndpointState {
   boost::asio::ip::tcp::endpoint address;
@@ -48,7 +62,7 @@ enum class AttemptOutcome {
 
 class UpstreamManager {
  public:
-  UpstreamManager(boost::asio::io_context& io, size_t workerIndex);
+  UpstreamManager(EventLoop& loop, size_t workerIndex);
 
   // Picks an endpoint of `cluster` that is not ejected, avoiding `avoid` when another is
   // available. nullptr when every endpoint is ejected (503 UH).
@@ -66,7 +80,7 @@ class UpstreamManager {
  private:
   ClusterBinding& bind(const Snapshot& snap, uint32_t cluster);
 
-  boost::asio::io_context& io_;
+  EventLoop& loop_;
   size_t worker_;
   std::map<boost::asio::ip::tcp::endpoint, std::unique_ptr<EndpointState>> endpoints_;
 };

@@ -1,63 +1,63 @@
 #include "proxy/worker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "proxy/session.h"
 
 namespace aviary::proxy {
-
-namespace asio = boost::asio;
 
 Worker::Worker(size_t index, const ConfigStore& config, StatsRegistry& registry)
     : index_(index),
       config_(config),
       registry_(registry),
       stats_(registry.addThread()),
-      // Only this worker's thread ever touches the io_context (stop() is signalled through an
-      // atomic the tick polls), so Asio may skip all scheduler and reactor locking.
-      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
-      upstreams_(io_, index),
+      upstreams_(loop_, index),
       rng_(0x9E3779B97F4A7C15ull ^ (index + 1) * 0xD1B54A32D192ED03ull ^
-           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())),
-      tickTimer_(io_) {
+           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
   head_.prev = head_.next = &head_;
 }
 
 Worker::~Worker() {
   stop();
+  for (auto& l : listeners_) {
+    if (l->fd >= 0) ::close(l->fd);
+  }
 }
 
-void Worker::addAcceptor(asio::ip::tcp::acceptor acceptor, size_t listenerIndex) {
-  acceptors_.emplace_back(std::move(acceptor), listenerIndex);
+void Worker::addListener(int fd, size_t listenerIndex) {
+  listeners_.push_back(std::make_unique<Listener>(*this, fd, listenerIndex));
 }
 
 void Worker::start() {
   refresh();
-  for (size_t i = 0; i < acceptors_.size(); ++i) accept(i);
-  tick();
-  thread_ = std::thread([this] {
-    run();
-    exited_ = true;
-  });
+  for (auto& l : listeners_) loop_.add(l->fd, l.get());  // the first poll reports a pending backlog
+  nextTick_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] { run(); });
 }
 
-// The event loop. Handlers run in rounds: everything that is ready now (one blocking run_one(),
-// then up to kRoundLimit more without blocking), and only then are the writes those handlers
-// produced sent together, requests to the backends first, then responses to the clients (the
-// order HAProxy's loop uses). Sending each write the moment it is built wakes the peer on the
-// other end once per write; on a machine where the proxy shares cores with its clients and
-// backends, the woken peer often preempts this thread in the middle of the round. Measured with
-// bench/proxy.sh's setup: context switches per request 0.29 -> 0.16, p99 about 10% lower (see
-// docs/benchmarks.md). The bound keeps a flood of ready events from holding writes back.
+// The event loop, in rounds like HAProxy's: one epoll_wait, every ready event handled (reads,
+// parsing, routing; each handler reads only what an edge or a full read said is there), the
+// 10 ms deadline tick when due, and only then the writes those handlers produced, sent together:
+// requests to the backends first, then responses to the clients. Sending each write the moment
+// it is built wakes the peer on the other end once per write; on a machine where the proxy shares
+// cores with its clients and backends, the woken peer often preempts this thread in the middle of
+// the round (measured with bench/proxy.sh's setup: context switches per request 0.29 -> 0.16).
 void Worker::run() {
-  constexpr int kRoundLimit = 64;
-  for (;;) {
-    const size_t ran = io_.run_one();
-    for (int i = 0; ran != 0 && i < kRoundLimit && io_.poll_one() != 0; ++i) {
-    }
+  using std::chrono::steady_clock;
+  while (!stopped_.load(std::memory_order_relaxed)) {
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(nextTick_ - steady_clock::now()).count();
+    loop_.poll(static_cast<int>(std::max<int64_t>(0, wait)));
+    if (steady_clock::now() >= nextTick_) tick();
     flushDeferred();
-    if (ran == 0) break;  // out of work (shutdown finished) or stopped
   }
+  shutdown();
+  flushDeferred();  // aborted exchanges report, sessions and mirrors unwind
 }
 
 void Worker::flushDeferred() {
@@ -77,10 +77,7 @@ void Worker::flushDeferred() {
 
 void Worker::stop() {
   if (stopped_.exchange(true) || !thread_.joinable()) return;
-  // The tick sees stopped_ and shuts down on the worker thread; run() returns once every
-  // connection has unwound.
-  for (int i = 0; i < 300 && !exited_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (!exited_) io_.stop();  // last resort: something still holds work
+  loop_.wakeup();
   thread_.join();
 }
 
@@ -89,24 +86,22 @@ void Worker::refresh() {
   snapshot_ = config_.get();
 }
 
-void Worker::accept(size_t slot) {
-  auto& [acceptor, listenerIndex] = acceptors_[slot];
-  acceptor.async_accept([this, slot](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
-    auto& [acc, idx] = acceptors_[slot];
-    if (ec == asio::error::operation_aborted || !acc.is_open()) return;
-    if (ec) {
-      // Out of fds or similar: back off briefly instead of spinning on the error.
-      spdlog::warn("proxy: accept failed: {}", ec.message());
-      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(50));
-      timer->async_wait([this, slot, timer](const boost::system::error_code&) {
-        if (!stopped_) accept(slot);
-      });
+void Worker::acceptAll(Listener& l) {
+  l.retry = false;
+  for (;;) {
+    const int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      // Out of fds or similar: the backlog stays queued and raises no new edge, so retry on the
+      // next tick instead of spinning on the error.
+      spdlog::warn("proxy: accept failed: {}", std::strerror(errno));
+      l.retry = true;
       return;
     }
-    auto session = std::make_shared<Session>(*this, std::move(socket), idx);
+    auto session = std::make_shared<Session>(*this, fd, l.listenerIndex);
     session->start();
-    accept(slot);
-  });
+  }
 }
 
 void Worker::link(Timed* t) {
@@ -124,8 +119,10 @@ void Worker::unlink(Timed* t) {
 }
 
 void Worker::shutdown() {
-  boost::system::error_code ec;
-  for (auto& [acc, idx] : acceptors_) acc.close(ec);
+  for (auto& l : listeners_) {
+    ::close(l->fd);
+    l->fd = -1;
+  }
   std::vector<std::shared_ptr<void>> alive;  // keep everything alive while closing
   for (Timed* t = head_.next; t != &head_; t = t->next) alive.push_back(t->self());
   for (Timed* t = head_.next; t != &head_;) {
@@ -136,11 +133,11 @@ void Worker::shutdown() {
 }
 
 void Worker::tick() {
-  if (stopped_) {
-    shutdown();
-    return;  // no new tick: the loop ends when the closed connections have unwound
-  }
   const SteadyTime now = std::chrono::steady_clock::now();
+  nextTick_ = now + std::chrono::milliseconds(10);
+  for (auto& l : listeners_) {
+    if (l->retry) acceptAll(*l);
+  }
   expired_.clear();
   for (Timed* t = head_.next; t != &head_; t = t->next) {
     if (t->deadline <= now) {
@@ -151,10 +148,6 @@ void Worker::tick() {
   // Fire after the scan: a handler may unlink (destroy) other entries.
   for (auto& [t, keep] : expired_) t->onDeadline();
   expired_.clear();
-  tickTimer_.expires_after(std::chrono::milliseconds(10));
-  tickTimer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) tick();
-  });
 }
 
 }  // namespace aviary::proxy

@@ -1,17 +1,16 @@
 #pragma once
-// A worker: one thread, one io_context, its own SO_REUSEPORT acceptors, upstream pools and
-// statistics. Sessions never leave their worker, so the data path needs no locks; the only shared
-// state is the published config snapshot (one atomic version check per request).
+// A worker: one thread, one edge-triggered event loop, its own SO_REUSEPORT listening sockets,
+// upstream pools and statistics. Sessions never leave their worker, so the data path needs no
+// locks; the only shared state is the published config snapshot (one atomic version check per
+// request).
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "proxy/event_loop.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
@@ -38,8 +37,8 @@ class ConfigStore {
   std::atomic<uint64_t> version_{0};
 };
 
-// Something with a deadline, checked by the worker's 10 ms tick (cheaper than arming an Asio
-// timer per request). Intrusively linked into its worker's list while alive.
+// Something with a deadline, checked by the worker's 10 ms tick (cheaper than arming a timer per
+// request). Intrusively linked into its worker's list while alive.
 class Timed {
  public:
   virtual ~Timed() = default;
@@ -69,14 +68,16 @@ class Worker {
   Worker(size_t index, const ConfigStore& config, StatsRegistry& registry);
   ~Worker();
 
-  // Before start(): adopt a bound, listening acceptor for listener `listenerIndex`.
-  void addAcceptor(boost::asio::ip::tcp::acceptor acceptor, size_t listenerIndex);
+  // Non-zero (an errno value) when the worker's event loop could not be created.
+  int error() const { return loop_.error(); }
+  // Before start(): adopt a bound, listening, non-blocking socket for listener `listenerIndex`.
+  void addListener(int fd, size_t listenerIndex);
   void start();
-  // Closes acceptors and every connection, stops the thread and joins it. Idempotent.
+  // Closes listeners and every connection, stops the thread and joins it. Idempotent.
   void stop();
 
   // Worker-thread only.
-  boost::asio::io_context& io() { return io_; }
+  EventLoop& loop() { return loop_; }
   const SnapshotPtr& snapshot() {
     if (config_.version() != version_) refresh();
     return snapshot_;
@@ -103,10 +104,20 @@ class Worker {
   int mirrorsInFlight = 0;
 
  private:
+  // A listening socket; accepts until the backlog is empty on each edge.
+  struct Listener final : IoHandler {
+    Listener(Worker& w, int f, size_t l) : worker(w), fd(f), listenerIndex(l) {}
+    void onIo(uint32_t) override { worker.acceptAll(*this); }
+    Worker& worker;
+    int fd;
+    size_t listenerIndex;
+    bool retry = false;  // accept failed (out of fds): retried by the tick
+  };
+
   void refresh();
   void run();
   void flushDeferred();
-  void accept(size_t slot);
+  void acceptAll(Listener& l);
   void tick();
   void shutdown();
 
@@ -114,19 +125,18 @@ class Worker {
   const ConfigStore& config_;
   StatsRegistry& registry_;
   std::shared_ptr<ThreadStats> stats_;
-  Timed head_;  // sentinel of the Timed list; declared before io_ so it outlives pending handlers
-  boost::asio::io_context io_;
+  Timed head_;  // sentinel of the Timed list
+  EventLoop loop_;  // declared before everything that registers with it or retires into it
   UpstreamManager upstreams_;
   SnapshotPtr snapshot_;
   uint64_t version_ = ~0ull;
   uint64_t rng_;
-  std::vector<std::pair<boost::asio::ip::tcp::acceptor, size_t>> acceptors_;
-  boost::asio::steady_timer tickTimer_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  SteadyTime nextTick_{};
   std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
   std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
-  std::atomic<bool> exited_{false};
 };
 
 }  // namespace aviary::proxy
