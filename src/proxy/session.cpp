@@ -79,7 +79,11 @@ void Session::onIo(uint32_t events) {
   if (phase_ == Phase::Closed) return;
   stream_.onEvents(events);
   if (writing_) {
-    if (stream_.writable()) continueWrite();
+    if (!stream_.writable()) return;
+    // Writable again: the client has read part of the response. idleTimeout bounds a stalled
+    // write, not the time a large response takes to deliver, so the deadline moves on.
+    deadline = steady_clock::now() + worker_.snapshot()->config().limits.idleTimeout;
+    continueWrite();
   } else if (phase_ == Phase::ReadingRequest && stream_.readable()) {
     readRequest();
   }

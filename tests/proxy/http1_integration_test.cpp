@@ -1,11 +1,115 @@
 // HTTP/1.1 conformance of the proxy against a real backend: pipelining, chunked bodies,
 // hop-by-hop headers, X-Forwarded-For, Host, limits (431/413/400) and slow clients.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "proxy_fixture.h"
 
 namespace aviary::proxy::testing {
 namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+// A blocking loopback client socket whose receive buffer is set before connecting (so the TCP
+// window it advertises stays small) and whose reads time out after 5 s. -1 on failure.
+int connectWithSmallWindow(uint16_t port, int rcvbuf) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// A raw backend on 127.0.0.1 (port 0): one connection at a time, it reads one request head,
+// answers "200 ok" with Content-Length and no "Connection: close", then closes the connection
+// (every third one after 10 ms). The proxy therefore pools each connection as keep-alive, and
+// the close reaches it later: while the connection is idle in the pool, or after the proxy sent
+// the next request on it.
+class ClosingBackend {
+ public:
+  ClosingBackend() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 64), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ClosingBackend() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+  int answered() const { return answered_.load(); }
+
+ private:
+  void run() {
+    static constexpr char kResponse[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;  // 20 ms: the stop flag is checked that often
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      ++accepted_;
+      timeval tv{2, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
+        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      if (request.find("\r\n\r\n") != std::string::npos &&
+          ::send(c, kResponse, sizeof kResponse - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof kResponse - 1)) {
+        ++answered_;
+      }
+      // Every third connection lingers 10 ms before closing: a request the proxy sends on it
+      // meanwhile is never read (the close then resets the connection).
+      if (accepted_ % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::atomic<int> answered_{0};
+  std::thread thread_;  // declared last: started once the members it uses exist
+};
+
+// The istio_requests_total lines of the proxy's stats (for failure messages).
+std::string requestSeries(ProxyServer& proxy) {
+  std::string text = proxy.renderStats();
+  std::string out;
+  for (size_t pos = 0; (pos = text.find("\nistio_requests_total{", pos)) != std::string::npos;) {
+    size_t eol = text.find('\n', pos + 1);
+    out += text.substr(pos + 1, eol - pos);
+    pos = eol;
+  }
+  return out;
+}
 
 class Http1Test : public ::testing::Test {
  protected:
@@ -105,6 +209,9 @@ TEST_F(Http1Test, LimitsAndMalformedRequests) {
 }
 
 TEST_F(Http1Test, ExpectContinueAndConnectionClose) {
+  const std::vector<std::string> complete200 = {"response_code=\"200\"", "response_flags=\"-\""};
+  const double before200 = requestsTotal(*proxy_, complete200);  // the proxy is shared by the suite
+  const double beforeAll = requestsTotal(*proxy_, {});
   RawClient c(port());
   c.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
   std::string interim = c.readResponse();
@@ -117,6 +224,9 @@ TEST_F(Http1Test, ExpectContinueAndConnectionClose) {
   r = c.readResponse();
   EXPECT_NE(r.find("connection: close\r\n"), std::string::npos);
   EXPECT_TRUE(c.closedByPeer());
+  // Each request recorded once, as complete: closing after the last one cuts nothing off.
+  EXPECT_EQ(waitRequestsTotal(*proxy_, complete200, before200 + 2), before200 + 2) << requestSeries(*proxy_);
+  EXPECT_EQ(requestsTotal(*proxy_, {}), beforeAll + 2) << requestSeries(*proxy_);
 }
 
 TEST_F(Http1Test, SlowClientDoesNotDelayOthers) {
@@ -153,6 +263,226 @@ TEST_F(Http1Test, IdleConnectionsAreClosedAfterIdleTimeout) {
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.closedByPeer());  // idleTimeout 3s < the client's 5 s read timeout
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+}
+
+TEST_F(Http1Test, LargeResponseToASlowReader) {
+  // A 4 MiB body to a client with a small receive window that first stops reading, then reads
+  // at most 16 KiB per 2 ms: the proxy's writes to it come up short again and again and
+  // must wait for EPOLLOUT, while another client on another connection keeps being served.
+  constexpr size_t kSize = 4u << 20;
+  // A proxy of its own: its stats count only this test's requests. maxResponseBytes (default
+  // 64 MiB) is set explicitly above kSize; idleTimeout also bounds the whole response write.
+  auto proxy = startProxy(fill(R"(limits: {maxResponseBytes: 16777216, idleTimeout: 10s}
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - route: [{cluster: be}]
+clusters:
+  - {name: be, endpoints: ["{be}"]}
+)", {{"be", backend_->address()}}));
+  ASSERT_TRUE(proxy);
+  const uint16_t proxyPort = proxy->listenerPort(0);
+  const auto testDeadline = steady_clock::now() + 30s;
+
+  std::atomic<bool> started{false}, resume{false}, finished{false};
+  std::string received;  // the slow client's whole response; read after join()
+  std::string slowError;
+  std::thread slow([&] {
+    const int fd = connectWithSmallWindow(proxyPort, 16 * 1024);
+    if (fd < 0) {
+      slowError = "connect failed";
+      started = finished = true;
+      return;
+    }
+    const std::string request = "GET /bytes/" + std::to_string(kSize) + " HTTP/1.1\r\nHost: slow\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      slowError = "send failed";
+    }
+    char chunk[16 * 1024];
+    size_t headEnd = std::string::npos;
+    auto complete = [&] { return headEnd != std::string::npos && received.size() >= headEnd + 4 + kSize; };
+    // Phase 1: the head and the first body bytes.
+    while (slowError.empty() && steady_clock::now() < testDeadline) {
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        slowError = "closed or timed out before the body started";
+        break;
+      }
+      received.append(chunk, static_cast<size_t>(n));
+      headEnd = received.find("\r\n\r\n");
+      if (headEnd != std::string::npos && received.size() > headEnd + 4) break;
+    }
+    started = true;
+    // Phase 2: read nothing until the main thread has been served (at most 10 s).
+    for (int i = 0; i < 1000 && !resume; ++i) std::this_thread::sleep_for(10ms);
+    // Phase 3: read slowly.
+    for (int i = 0; i < 100000 && slowError.empty() && !complete(); ++i) {
+      if (steady_clock::now() >= testDeadline) {
+        slowError = "gave up after 30 s";
+        break;
+      }
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        slowError = "closed or timed out after " + std::to_string(received.size()) + " bytes";
+        break;
+      }
+      received.append(chunk, static_cast<size_t>(n));
+      std::this_thread::sleep_for(2ms);
+    }
+    ::close(fd);
+    finished = true;
+  });
+  struct Joiner {
+    std::thread& t;
+    std::atomic<bool>& resume;
+    ~Joiner() {  // also on an early return (ASSERT); the slow thread's loops are bounded
+      resume = true;
+      if (t.joinable()) t.join();
+    }
+  } joiner{slow, resume};
+
+  for (int i = 0; i < 1000 && !started; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(started) << "the slow response did not start within 10 s";
+
+  // While the slow client reads nothing, 20 requests on another connection are answered.
+  RawClient fast(proxyPort);
+  auto worst = 0ms;
+  auto timedRequest = [&] {
+    const auto t0 = steady_clock::now();
+    fast.send("GET / HTTP/1.1\r\nHost: fast\r\n\r\n");
+    std::string r = fast.readResponse();
+    worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - t0));
+    return r;
+  };
+  for (int i = 0; i < 20; ++i) {
+    std::string r = timedRequest();
+    ASSERT_EQ(statusOf(r), 200) << "request " << i << " while the slow client paused: " << r;
+    ASSERT_EQ(bodyOf(r), "backend");
+  }
+  // A response is recorded once completely written: 20, not 21, shows the slow client's response
+  // was still pending in a short write while the worker served the other connection.
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\""}, 20), 20)
+      << "the large response was already fully written, so no write to the slow client came up short\n"
+      << requestSeries(*proxy);
+
+  // The slow client reads on; the other client keeps being served meanwhile.
+  resume = true;
+  int servedWhileReading = 0;
+  while (!finished && servedWhileReading < 100000 && steady_clock::now() < testDeadline) {
+    std::string r = timedRequest();
+    ASSERT_EQ(statusOf(r), 200) << "request while the slow client reads: " << r;
+    ++servedWhileReading;
+  }
+  slow.join();
+  ASSERT_TRUE(slowError.empty()) << slowError;
+  const size_t headEnd = received.find("\r\n\r\n");
+  ASSERT_NE(headEnd, std::string::npos);
+  std::string head = received.substr(0, headEnd + 4);
+  EXPECT_EQ(statusOf(head), 200) << head;
+  for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_NE(head.find("content-length: " + std::to_string(kSize) + "\r\n"), std::string::npos) << head;
+  // Byte-exact, without printing megabytes on failure.
+  const std::string expected = patternBody(kSize);
+  const std::string_view body = std::string_view(received).substr(headEnd + 4);
+  EXPECT_EQ(body.size(), kSize);
+  size_t mismatch = 0;
+  while (mismatch < std::min(body.size(), expected.size()) && body[mismatch] == expected[mismatch]) ++mismatch;
+  EXPECT_EQ(mismatch, std::min(body.size(), expected.size())) << "first differing byte at offset " << mismatch;
+
+  EXPECT_GT(servedWhileReading, 10);
+  EXPECT_LT(worst.count(), 900) << "a request on the other connection waited behind the slow reader";
+  // Everything recorded as a complete 200, nothing cut off (DC).
+  const double total = 20 + servedWhileReading + 1;
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}, total), total)
+      << requestSeries(*proxy);
+  EXPECT_EQ(requestsTotal(*proxy, {}), total) << requestSeries(*proxy);
+}
+
+TEST_F(Http1Test, BackendClosingIdleConnectionsCausesNoErrors) {
+  // The backend closes every connection right after its response, without saying so: the proxy
+  // pools each one, and must then skip it (close seen while idle) or, when the next request got
+  // to the connection first, retry on a fresh one, with no error and no retry budget (none set).
+  ClosingBackend backend;
+  auto proxy = startProxy(fill(R"(limits: {idleTimeout: 10s}
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - route: [{cluster: closing}]
+clusters:
+  - {name: closing, endpoints: ["127.0.0.1:{port}"]}
+)", {{"port", std::to_string(backend.port())}}));
+  ASSERT_TRUE(proxy);
+  RawClient client(proxy->listenerPort(0));
+  constexpr int kRequests = 50;
+  for (int i = 0; i < kRequests; ++i) {
+    client.send("GET /r" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n");
+    std::string r = client.readResponse();
+    ASSERT_EQ(statusOf(r), 200) << "request " << i << ": " << r << "\n" << requestSeries(*proxy);
+    EXPECT_EQ(bodyOf(r), "ok") << "request " << i;
+    // After every other request, wait so that the close reaches the proxy while the connection
+    // is idle in the pool; the other requests follow at once and race the close.
+    if (i % 2 == 1) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}, kRequests), kRequests)
+      << requestSeries(*proxy);
+  // Nothing else was recorded: no UC, URX, UF (or any other flag or code).
+  EXPECT_EQ(requestsTotal(*proxy, {}), kRequests) << requestSeries(*proxy);
+  EXPECT_EQ(backend.answered(), kRequests);
+  EXPECT_GE(backend.accepted(), kRequests);
+}
+
+TEST_F(Http1Test, IdleTimeoutCutsAStalledResponseButNotASlowOne) {
+  // idleTimeout 500 ms. The 12 MiB response is far larger than the proxy's socket send buffer
+  // (at most 4 MiB with Linux's default tcp_wmem), so its writes come up short until the client
+  // has read most of it. A client that keeps reading (16 KiB per 2 ms) gets all of it, although
+  // that takes far longer than 500 ms; a client that stops reading is cut off and recorded as DC.
+  constexpr size_t kSize = 12u << 20;
+  auto proxy = startProxy(fill(R"(limits: {idleTimeout: 500ms}
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - route: [{cluster: be}]
+clusters:
+  - {name: be, endpoints: ["{be}"]}
+)", {{"be", backend_->address()}}));
+  ASSERT_TRUE(proxy);
+  const std::string request = "GET /bytes/" + std::to_string(kSize) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+  auto fetch = [&](int fd, std::chrono::milliseconds pause, size_t stopAfter) {
+    EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string got;
+    char chunk[16 * 1024];
+    const auto deadline = steady_clock::now() + 20s;
+    for (int i = 0; i < 100000 && got.size() < stopAfter && steady_clock::now() < deadline; ++i) {
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      got.append(chunk, static_cast<size_t>(n));
+      std::this_thread::sleep_for(pause);
+    }
+    return got;
+  };
+
+  const int slow = connectWithSmallWindow(proxy->listenerPort(0), 16 * 1024);
+  ASSERT_GE(slow, 0);
+  const auto t0 = steady_clock::now();
+  const std::string all = fetch(slow, 2ms, SIZE_MAX);
+  ::close(slow);
+  const size_t headEnd = all.find("\r\n\r\n");
+  ASSERT_NE(headEnd, std::string::npos);
+  EXPECT_EQ(statusOf(all.substr(0, headEnd + 4)), 200);
+  EXPECT_EQ(all.size() - headEnd - 4, kSize) << "the slowly read response was cut off";
+  EXPECT_GT(steady_clock::now() - t0, 1000ms) << "too fast to show that idleTimeout did not apply";
+
+  const int stalled = connectWithSmallWindow(proxy->listenerPort(0), 16 * 1024);
+  ASSERT_GE(stalled, 0);
+  const std::string first = fetch(stalled, 0ms, 1);  // the head arrives, then nothing is read
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_flags=\"DC\""}, 1), 1)
+      << "the stalled response was not cut off\n" << requestSeries(*proxy);
+  ::close(stalled);
+  EXPECT_EQ(requestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}), 1) << requestSeries(*proxy);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,8 +24,23 @@
 
 namespace aviary::proxy::testing {
 
+// `size` bytes in which every 16-byte line names its own offset ("000000000000016\n"...), so a
+// lost, repeated or reordered chunk shows up as a mismatch at a known position.
+inline std::string patternBody(size_t size) {
+  std::string out;
+  out.reserve(size + 16);
+  char line[32];
+  for (size_t off = 0; off < size; off += 16) {
+    std::snprintf(line, sizeof line, "%015zu\n", off);  // 16 bytes for any size below 10^15
+    out.append(line, 16);
+  }
+  out.resize(size);
+  return out;
+}
+
 // A backend answering by path: /status/<code>, /delay/<ms>, /echo (request headers and body as
-// text), anything else → 200 "<name>". Counts requests per Host header and in total.
+// text), /bytes/<n> (200 with patternBody(n)), anything else → 200 "<name>". Counts requests per
+// Host header and in total.
 class Backend {
  public:
   explicit Backend(std::string name, int defaultStatus = 200, int defaultDelayMs = 0)
@@ -67,6 +83,7 @@ class Backend {
       body += "body=" + r.body;
       return http::ServerResponse::text(200, body);
     }
+    if (r.path.rfind("/bytes/", 0) == 0) return http::ServerResponse::text(200, patternBody(std::stoul(r.path.substr(7))));
     return http::ServerResponse::text(status, name_);
   }
   std::string name_;
