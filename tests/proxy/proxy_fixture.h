@@ -204,4 +204,17 @@ inline double waitRequestsTotal(ProxyServer& proxy, const std::vector<std::strin
   return v;
 }
 
+// A baseline for counting: the counter once earlier requests have all been recorded (it stays
+// the same over 30 ms; bounded to 2 s).
+inline double settledRequestsTotal(ProxyServer& proxy, const std::vector<std::string>& fragments) {
+  double v = requestsTotal(proxy, fragments);
+  for (int i = 0; i < 66; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    const double now = requestsTotal(proxy, fragments);
+    if (now == v) break;
+    v = now;
+  }
+  return v;
+}
+
 }  // namespace aviary::proxy::testing
