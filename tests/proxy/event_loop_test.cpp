@@ -36,13 +36,21 @@ struct Pair {
   Stream a, b;
 };
 
-TEST(EventLoopTest, ShortReadClearsReadableAndAnEdgeSetsItAgain) {
+// A pair whose end `a` is registered with a loop, its events recorded into a's flags.
+struct Watched {
+  Watched() {
+    r.stream = &p.a;
+    EXPECT_EQ(loop.error(), 0);
+    EXPECT_EQ(loop.add(p.a.fd(), &r), 0);
+  }
   EventLoop loop;
-  ASSERT_EQ(loop.error(), 0);
   Pair p;
   Recorder r;
-  r.stream = &p.a;
-  ASSERT_EQ(loop.add(p.a.fd(), &r), 0);
+};
+
+TEST(EventLoopTest, ShortReadClearsReadableAndAnEdgeSetsItAgain) {
+  Watched w;
+  auto& [loop, p, r] = w;
   char buf[64];
   // An adopted socket is assumed readable; the first read finds nothing and clears the flag.
   EXPECT_TRUE(p.a.readable());
@@ -70,11 +78,8 @@ TEST(EventLoopTest, ShortReadClearsReadableAndAnEdgeSetsItAgain) {
 }
 
 TEST(EventLoopTest, HangupKeepsTheStreamReadableUntilEndOfStream) {
-  EventLoop loop;
-  Pair p;
-  Recorder r;
-  r.stream = &p.a;
-  ASSERT_EQ(loop.add(p.a.fd(), &r), 0);
+  Watched w;
+  auto& [loop, p, r] = w;
   char buf[64];
   EXPECT_EQ(p.a.read(buf, sizeof buf), -EAGAIN);
   iovec last{const_cast<char*>("bye"), 3};
@@ -88,11 +93,8 @@ TEST(EventLoopTest, HangupKeepsTheStreamReadableUntilEndOfStream) {
 }
 
 TEST(EventLoopTest, PartialWriteResumesOnTheWritableEdge) {
-  EventLoop loop;
-  Pair p;
-  Recorder r;
-  r.stream = &p.a;
-  ASSERT_EQ(loop.add(p.a.fd(), &r), 0);
+  Watched w;
+  auto& [loop, p, r] = w;
   const int small = 4096;
   ::setsockopt(p.a.fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   const std::string head = "HEAD:";

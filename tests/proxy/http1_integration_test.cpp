@@ -134,6 +134,19 @@ clusters:
     delete backend_;
   }
   static uint16_t port() { return proxy_->listenerPort(0); }
+  // A proxy of the test's own (its stats count only the test's requests) with one route to the
+  // suite's backend; `limits` is the YAML flow mapping of its limits.
+  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits) {
+    return startProxy(fill("limits: " + limits + R"(
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - route: [{cluster: be}]
+clusters:
+  - {name: be, endpoints: ["{be}"]}
+)", {{"be", backend_->address()}}));
+  }
   static Backend* backend_;
   static ProxyServer* proxy_;
 };
@@ -272,15 +285,7 @@ TEST_F(Http1Test, LargeResponseToASlowReader) {
   constexpr size_t kSize = 4u << 20;
   // A proxy of its own: its stats count only this test's requests. maxResponseBytes (default
   // 64 MiB) is set explicitly above kSize; idleTimeout also bounds the whole response write.
-  auto proxy = startProxy(fill(R"(limits: {maxResponseBytes: 16777216, idleTimeout: 10s}
-admin: {enabled: false}
-listeners:
-  - name: main
-    routes:
-      - route: [{cluster: be}]
-clusters:
-  - {name: be, endpoints: ["{be}"]}
-)", {{"be", backend_->address()}}));
+  auto proxy = ownProxy("{maxResponseBytes: 16777216, idleTimeout: 10s}");
   ASSERT_TRUE(proxy);
   const uint16_t proxyPort = proxy->listenerPort(0);
   const auto testDeadline = steady_clock::now() + 30s;
@@ -439,15 +444,7 @@ TEST_F(Http1Test, IdleTimeoutCutsAStalledResponseButNotASlowOne) {
   // has read most of it. A client that keeps reading (16 KiB per 2 ms) gets all of it, although
   // that takes far longer than 500 ms; a client that stops reading is cut off and recorded as DC.
   constexpr size_t kSize = 12u << 20;
-  auto proxy = startProxy(fill(R"(limits: {idleTimeout: 500ms}
-admin: {enabled: false}
-listeners:
-  - name: main
-    routes:
-      - route: [{cluster: be}]
-clusters:
-  - {name: be, endpoints: ["{be}"]}
-)", {{"be", backend_->address()}}));
+  auto proxy = ownProxy("{idleTimeout: 500ms}");
   ASSERT_TRUE(proxy);
   const std::string request = "GET /bytes/" + std::to_string(kSize) + " HTTP/1.1\r\nHost: t\r\n\r\n";
   auto fetch = [&](int fd, std::chrono::milliseconds pause, size_t stopAfter) {
