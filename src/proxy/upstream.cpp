@@ -94,6 +94,9 @@ UpstreamConnectionPtr UpstreamManager::acquire(EndpointState& ep) {
 void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, uint32_t maxIdle) {
   EndpointState& ep = *conn->endpoint;
   conn->user = nullptr;
+  if (ep.idle.size() >= maxIdle) {  // make room: drop the ones the backend closed while idle
+    std::erase_if(ep.idle, [](const UpstreamConnectionPtr& c) { return !c->stream.isOpen(); });
+  }
   if (reusable && ep.idle.size() < maxIdle && conn->stream.isOpen() && !conn->stream.hangup()) {
     if (conn->buf.size() > 64 * 1024) {  // don't keep a large response buffer around
       conn->buf.resize(16 * 1024);
