@@ -7,6 +7,7 @@
 # order of (a)/(b)/(c) rotated each round. Prints a markdown table (req/s, p50, p99, RSS).
 # Every server binds 127.0.0.1 ports 18001-18031 and is stopped by PID on exit.
 # Usage: bench/proxy.sh [ROUNDS] [DURATION]   (env AVIARY_BIN = path of the aviary binary)
+# CONNS=N: wrk connections (default 50, the issue's setting).
 # PIN=1: fixed CPU layout, the same for every proxy: the proxy under test on CPU 0, wrk and the
 # backend on CPU 1 (taskset). Without it the kernel places all four busy tasks on the two cores
 # as it likes, which moves the figures by ±10% between runs and favours whichever proxy happens
@@ -14,6 +15,7 @@
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10s}
+CONNS=${CONNS:-50}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 AVIARY_BIN=${AVIARY_BIN:-}
@@ -76,13 +78,14 @@ declare -A PID=([18010]=$AVIARY [18020]=$HAPROXY [18030]=$NGINX_PX)
 ORDER=(18010 18020 18030)
 echo
 [[ "${PIN:-0}" == 1 ]] && echo "CPU layout: proxies on CPU 0, wrk and backend on CPU 1 (PIN=1)"
+echo "wrk -t2 -c$CONNS -d$DURATION"
 echo "| round | proxy | req/s | p50 ms | p99 ms | non-2xx/errors | RSS MB | CPU µs/req |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 HZ=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
   for port in "${ORDER[@]}"; do
     cpu0=$(cpu_of "${PID[$port]}")
-    out=$("${ON_OTHER_CPU[@]}" wrk -t2 -c50 -d"$DURATION" --latency "http://127.0.0.1:$port/")
+    out=$("${ON_OTHER_CPU[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 10s --latency "http://127.0.0.1:$port/")
     cpu1=$(cpu_of "${PID[$port]}")
     rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
     p50=$(awk '$1=="50%"{print $2}' <<<"$out" | to_ms)

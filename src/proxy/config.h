@@ -139,7 +139,9 @@ struct ClusterConfig {
   std::vector<Endpoint> endpoints;
   LbPolicy loadBalancer = LbPolicy::RoundRobin;
   Duration connectTimeout{1000};
-  uint32_t maxIdleConnections = 256;  // per worker and endpoint
+  // Per worker and endpoint. At least the peak of concurrent requests to one endpoint: below
+  // that, connections are closed and reopened under load (see docs/proxy.md).
+  uint32_t maxIdleConnections = 1024;
   OutlierDetection outlierDetection;
   WorkloadIdentity workload;
 };
