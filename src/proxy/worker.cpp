@@ -87,6 +87,7 @@ void Worker::refresh() {
 }
 
 void Worker::acceptAll(Listener& l) {
+  const bool retrying = l.retry;
   l.retry = false;
   for (;;) {
     const int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -95,7 +96,7 @@ void Worker::acceptAll(Listener& l) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       // Out of fds or similar: the backlog stays queued and raises no new edge, so retry on the
       // next tick instead of spinning on the error.
-      spdlog::warn("proxy: accept failed: {}", std::strerror(errno));
+      if (!retrying) spdlog::warn("proxy: accept failed: {} (retrying every 10 ms)", std::strerror(errno));
       l.retry = true;
       return;
     }
