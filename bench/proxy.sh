@@ -12,6 +12,8 @@
 # backend on CPU 1 (taskset). Without it the kernel places all four busy tasks on the two cores
 # as it likes, which moves the figures by ±10% between runs and favours whichever proxy happens
 # to end up alone on a core; pinned, the table compares the proxies' own costs.
+# PIN=proxy: only the proxy under test is pinned (CPU 0); wrk and the backend go where the kernel
+# puts them.
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10s}
@@ -25,10 +27,14 @@ if [[ -z "$AVIARY_BIN" ]]; then
   done
 fi
 ON_PROXY_CPU=(); ON_OTHER_CPU=()
-if [[ "${PIN:-0}" == 1 ]]; then
-  [[ $(nproc) -ge 2 ]] || { echo "PIN=1 needs 2 CPUs" >&2; exit 2; }
-  ON_PROXY_CPU=(taskset -c 0); ON_OTHER_CPU=(taskset -c 1)
-fi
+case "${PIN:-0}" in
+  0) ;;
+  1|proxy)
+    [[ $(nproc) -ge 2 ]] || { echo "PIN needs 2 CPUs" >&2; exit 2; }
+    ON_PROXY_CPU=(taskset -c 0)
+    [[ "$PIN" == 1 ]] && ON_OTHER_CPU=(taskset -c 1) ;;
+  *) echo "PIN must be 0, 1 or proxy" >&2; exit 2 ;;
+esac
 for b in nginx haproxy wrk curl "$AVIARY_BIN"; do
   command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 2; }
 done
@@ -78,6 +84,7 @@ declare -A PID=([18010]=$AVIARY [18020]=$HAPROXY [18030]=$NGINX_PX)
 ORDER=(18010 18020 18030)
 echo
 [[ "${PIN:-0}" == 1 ]] && echo "CPU layout: proxies on CPU 0, wrk and backend on CPU 1 (PIN=1)"
+[[ "${PIN:-0}" == proxy ]] && echo "CPU layout: proxies on CPU 0, wrk and backend unpinned (PIN=proxy)"
 echo "wrk -t2 -c$CONNS -d$DURATION"
 echo "| round | proxy | req/s | p50 ms | p99 ms | non-2xx/errors | RSS MB | CPU µs/req |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
