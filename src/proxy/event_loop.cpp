@@ -93,8 +93,7 @@ int Stream::connect(EventLoop& loop, IoHandler* handler, const sockaddr* addr, s
   readable_ = writable_ = hangup_ = false;
   fd_ = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return -errno;
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setNoDelay();
   if (int err = loop.add(fd_, handler); err != 0) {
     close();
     return -err;
@@ -111,6 +110,11 @@ int Stream::connectError() const {
   socklen_t len = sizeof err;
   if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
   return err;
+}
+
+void Stream::setNoDelay() {
+  const int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 void Stream::onEvents(uint32_t events) {

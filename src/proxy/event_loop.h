@@ -80,6 +80,8 @@ class Stream {
   // The pending error of a finished non-blocking connect (0 = connected).
   int connectError() const;
 
+  // Sends small writes at once (TCP_NODELAY): a proxy's writes are whole messages.
+  void setNoDelay();
   void onEvents(uint32_t events);
   bool isOpen() const { return fd_ >= 0; }
   bool readable() const { return readable_; }

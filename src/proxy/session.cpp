@@ -7,7 +7,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -39,8 +38,7 @@ Session::Session(Worker& worker, int fd, size_t listenerIndex)
     : worker_(worker), stream_(fd), listenerIndex_(listenerIndex), exchange_(worker, *this) {
   in_.resize(kInitialBuffer);
   clientIp_ = peerAddress(fd);
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  stream_.setNoDelay();
   if (worker_.loop().add(fd, this) != 0) stream_.close();  // start() then finds it closed
   worker_.link(this);
   worker_.registry().activeDownstream.fetch_add(1, std::memory_order_relaxed);

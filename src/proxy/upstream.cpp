@@ -5,8 +5,7 @@
 namespace aviary::proxy {
 
 void UpstreamConnectionDeleter::operator()(UpstreamConnection* c) const {
-  c->stream.close();
-  c->user = nullptr;  // a later event of this round must not reach the exchange it served
+  c->stream.close();  // a later event of this round then stops in onIo, never reaching `user`
   c->loop.retire(std::shared_ptr<UpstreamConnection>(c));
 }
 

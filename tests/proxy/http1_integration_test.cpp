@@ -134,9 +134,9 @@ clusters:
     delete backend_;
   }
   static uint16_t port() { return proxy_->listenerPort(0); }
-  // A proxy of the test's own (its stats count only the test's requests) with one route to the
-  // suite's backend; `limits` is the YAML flow mapping of its limits.
-  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits) {
+  // A proxy of the test's own (its stats count only the test's requests) with one route to
+  // `endpoint` (default: the suite's backend); `limits` is the YAML flow mapping of its limits.
+  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits, const std::string& endpoint = "") {
     return startProxy(fill("limits: " + limits + R"(
 admin: {enabled: false}
 listeners:
@@ -145,7 +145,7 @@ listeners:
       - route: [{cluster: be}]
 clusters:
   - {name: be, endpoints: ["{be}"]}
-)", {{"be", backend_->address()}}));
+)", {{"be", endpoint.empty() ? backend_->address() : endpoint}}));
   }
   static Backend* backend_;
   static ProxyServer* proxy_;
@@ -409,15 +409,7 @@ TEST_F(Http1Test, BackendClosingIdleConnectionsCausesNoErrors) {
   // pools each one, and must then skip it (close seen while idle) or, when the next request got
   // to the connection first, retry on a fresh one, with no error and no retry budget (none set).
   ClosingBackend backend;
-  auto proxy = startProxy(fill(R"(limits: {idleTimeout: 10s}
-admin: {enabled: false}
-listeners:
-  - name: main
-    routes:
-      - route: [{cluster: closing}]
-clusters:
-  - {name: closing, endpoints: ["127.0.0.1:{port}"]}
-)", {{"port", std::to_string(backend.port())}}));
+  auto proxy = ownProxy("{idleTimeout: 10s}", "127.0.0.1:" + std::to_string(backend.port()));
   ASSERT_TRUE(proxy);
   RawClient client(proxy->listenerPort(0));
   constexpr int kRequests = 50;
