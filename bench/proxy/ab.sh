@@ -5,11 +5,13 @@
 # syscalls and context switches (perf stat on the proxy process over the middle of the run, divided
 # by the mean rate of the whole run, so approximate).
 #   bench/proxy/ab.sh A_BIN B_BIN [ROUNDS] [DURATION]      (defaults: 4 rounds of 5s)
+# CONNS=N: wrk connections (default 50). Each line ends with the proxy's RSS after the run.
 # Ports 18001-18002 (backend), 18010/18011 (A), 18040/18041 (B), 18020 (HAProxy).
 set -euo pipefail
 A=${1:?usage: ab.sh A_BIN B_BIN [ROUNDS] [DURATION]}
 B=${2:?usage: ab.sh A_BIN B_BIN [ROUNDS] [DURATION]}
 ROUNDS=${3:-4}
+CONNS=${CONNS:-50}
 DURATION=${4:-5s}
 HERE=$(cd "$(dirname "$0")" && pwd)
 for b in nginx haproxy wrk curl "$A" "$B"; do command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 2; }; done
@@ -32,7 +34,7 @@ ORDER=(18010 18040 18020)
 secs=${DURATION%s}
 for round in $(seq "$ROUNDS"); do
   for port in "${ORDER[@]}"; do
-    wrk -t2 -c50 -d"$DURATION" -s "$HERE/percentiles.lua" "http://127.0.0.1:$port/" > "$RUN/wrk.txt" & WRK=$!
+    wrk -t2 -c"$CONNS" -d"$DURATION" -s "$HERE/percentiles.lua" "http://127.0.0.1:$port/" > "$RUN/wrk.txt" & WRK=$!
     counts=""
     if [[ "${PERF:-0}" == 1 && "$secs" -ge 3 ]]; then
       sleep 1
@@ -46,7 +48,8 @@ for round in $(seq "$ROUNDS"); do
       # per request, over the perf window (secs - 2 seconds at the run's mean rate)
       counts=$(awk -v c="$counts" -v r="${line#rps=}" -v s=$((secs - 2)) 'BEGIN{r+=0; n=split(c, kv, " "); for (i=1;i<=n;i++){split(kv[i], a, "="); printf " %s/req=%.2f", a[1], a[2]/(r*s)}}')
     fi
-    echo "$round ${NAME[$port]} $line$counts"
+    rss=$(awk '/VmRSS/{printf "%.1f", $2 / 1024}' "/proc/${PID[$port]}/status")
+    echo "$round ${NAME[$port]} $line$counts rss_mb=$rss"
   done
   ORDER=("${ORDER[@]:1}" "${ORDER[0]}")
 done

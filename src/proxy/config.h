@@ -142,6 +142,9 @@ struct ClusterConfig {
   // Per worker and endpoint. At least the peak of concurrent requests to one endpoint: below
   // that, connections are closed and reopened under load (see docs/proxy.md).
   uint32_t maxIdleConnections = 1024;
+  // A pooled connection unused for this long is closed (Istio's connectionPool.http.idleTimeout,
+  // same default); 0 = kept until the backend closes it.
+  Duration idleTimeout{3600000};
   OutlierDetection outlierDetection;
   WorkloadIdentity workload;
 };
@@ -151,6 +154,9 @@ struct Limits {
   uint64_t maxRequestBodyBytes = 1 << 20;
   uint64_t maxResponseBytes = 64ull << 20;
   Duration idleTimeout{300000};     // keep-alive connection idle / slow request head
+  // A client that closes (or half-closes) its connection while its request is upstream cancels
+  // that request, recorded as response code 0 with flag DC (Envoy's and nginx's behaviour).
+  bool abortOnClientClose = true;
 };
 
 struct AdminConfig {

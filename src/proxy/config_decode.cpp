@@ -193,7 +193,7 @@ void decodeListener(Decoder& d, const YAML::Node& n, const std::string& path, Li
 
 void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, ClusterConfig& c) {
   if (!d.map(n, path, {"name", "endpoints", "loadBalancer", "connectTimeout", "maxIdleConnections",
-                       "outlierDetection", "workload"})) {
+                       "idleTimeout", "outlierDetection", "workload"})) {
     return;
   }
   d.required(n, "name", path);
@@ -227,6 +227,7 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
   }
   d.duration(n, "connectTimeout", path, c.connectTimeout);
   d.uint(n, "maxIdleConnections", path, c.maxIdleConnections, 100000);
+  d.duration(n, "idleTimeout", path, c.idleTimeout);
   if (YAML::Node o = n["outlierDetection"]; o.IsDefined()) {
     std::string p = Decoder::join(path, "outlierDetection");
     if (d.map(o, p, {"consecutive5xxErrors", "consecutiveGatewayErrors", "baseEjectionTime", "maxEjectionPercent"})) {
@@ -264,11 +265,12 @@ void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
   }
   if (YAML::Node l = root["limits"];
       l.IsDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",
-                                           "idleTimeout"})) {
+                                           "idleTimeout", "abortOnClientClose"})) {
     d.uint(l, "maxRequestHeadersBytes", "limits", cfg.limits.maxRequestHeadersBytes, 1u << 20);
     d.uint(l, "maxRequestBodyBytes", "limits", cfg.limits.maxRequestBodyBytes, 1ull << 32);
     d.uint(l, "maxResponseBytes", "limits", cfg.limits.maxResponseBytes, 1ull << 32);
     d.duration(l, "idleTimeout", "limits", cfg.limits.idleTimeout);
+    d.boolean(l, "abortOnClientClose", "limits", cfg.limits.abortOnClientClose);
   }
   d.required(root, "listeners", "");
   if (YAML::Node ls = root["listeners"]; ls.IsDefined() && d.list(ls, "listeners")) {

@@ -154,7 +154,8 @@ std::string toJson(const ProxyConfig& cfg) {
   j["limits"] = {{"maxRequestHeadersBytes", cfg.limits.maxRequestHeadersBytes},
                  {"maxRequestBodyBytes", cfg.limits.maxRequestBodyBytes},
                  {"maxResponseBytes", cfg.limits.maxResponseBytes},
-                 {"idleTimeout", durationText(cfg.limits.idleTimeout)}};
+                 {"idleTimeout", durationText(cfg.limits.idleTimeout)},
+                 {"abortOnClientClose", cfg.limits.abortOnClientClose}};
   j["listeners"] = nlohmann::json::array();
   for (const ListenerConfig& l : cfg.listeners) {
     nlohmann::json lj = {{"name", l.name}, {"address", l.address}, {"port", l.port},
@@ -197,7 +198,8 @@ std::string toJson(const ProxyConfig& cfg) {
     nlohmann::json cj = {{"name", c.name},
                          {"loadBalancer", c.loadBalancer == ClusterConfig::LbPolicy::RoundRobin ? "ROUND_ROBIN" : "LEAST_REQUEST"},
                          {"connectTimeout", durationText(c.connectTimeout)},
-                         {"maxIdleConnections", c.maxIdleConnections}};
+                         {"maxIdleConnections", c.maxIdleConnections},
+                         {"idleTimeout", durationText(c.idleTimeout)}};
     cj["endpoints"] = nlohmann::json::array();
     for (const Endpoint& e : c.endpoints) {
       cj["endpoints"].push_back((e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host) + ":" +

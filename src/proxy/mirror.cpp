@@ -75,8 +75,7 @@ void Mirror::onExchangeDone(ExchangeFailure failure) {
         steady_clock::now());
     worker_.stats().record(labels, static_cast<uint16_t>(exchange_.response().status), 0, ms, reqBytes,
                            exchange_.payloadBytes());
-    worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(),
-                                snap_->clusters()[cluster_].config->maxIdleConnections);
+    worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(), *snap_->clusters()[cluster_].config);
     return;
   }
   exchange_.connection().reset();

@@ -83,9 +83,22 @@ void Session::onIo(uint32_t events) {
     deadline = steady_clock::now() + worker_.snapshot()->config().limits.idleTimeout;
     continueWrite();
   } else if (phase_ == Phase::ReadingRequest && stream_.readable()) {
-    readRequest();
+    readRequest();  // may dispatch a request, so the hang-up check below applies to it too
   }
-  // While the request is upstream, input waits (pipelined requests are answered in order).
+  // While the request is upstream, input waits (pipelined requests are answered in order), but a
+  // hang-up means nobody will read the answer.
+  if (phase_ == Phase::Upstream && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
+    abandonRequest();
+  }
+}
+
+void Session::abandonRequest() {
+  // Like Envoy: the upstream request is reset and the request recorded with response code 0 and
+  // flag DC (nothing was sent to the client). A half-close counts too, as in Envoy (no half-close
+  // on HTTP connections) and nginx: a client that stops sending before its answer has given up.
+  flags_ |= kFlagDC;
+  record(0, 0);
+  close();  // aborts the exchange; the upstream connection is closed, not pooled
 }
 
 void Session::readRequest() {
@@ -321,7 +334,7 @@ void Session::onExchangeDone(ExchangeFailure failure) {
     if (ups.report(*snap_, dest_->cluster, *endpoint_, outcome, now)) worker_.registry().ejections.fetch_add(1);
     if (shouldRetry(status, failure)) {
       if (canRetry) {
-        ups.release(std::move(exchange_.connection()), exchange_.reusable(), cluster.maxIdleConnections);
+        ups.release(std::move(exchange_.connection()), exchange_.reusable(), cluster);
         lastEndpoint_ = endpoint_;
         startAttempt();
         return;

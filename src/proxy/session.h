@@ -53,6 +53,7 @@ class Session final : public Timed,
   void onResponseWritten();
   void record(int status, uint64_t responseBytes);
   void startMirror();
+  void abandonRequest();
 
   Worker& worker_;
   Stream stream_;

@@ -96,8 +96,7 @@ void Session::onResponseWritten() {
   record(status_, responseBytes_);
   phase_ = Phase::ReadingRequest;  // recorded: closing from here on does not cut a response off
   if (exchange_.connection()) {
-    worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(),
-                                snap_->clusters()[dest_->cluster].config->maxIdleConnections);
+    worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(), *snap_->clusters()[dest_->cluster].config);
   }
   if (closeAfter_) {
     stream_.shutdown();

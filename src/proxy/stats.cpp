@@ -138,8 +138,10 @@ std::string StatsRegistry::renderPrometheus() const {
                  "# HELP aviary_proxy_outlier_ejections_total Endpoints ejected by passive outlier detection.\n"
                  "# TYPE aviary_proxy_outlier_ejections_total counter\naviary_proxy_outlier_ejections_total {}\n"
                  "# HELP aviary_proxy_downstream_connections_active Open client connections.\n"
-                 "# TYPE aviary_proxy_downstream_connections_active gauge\naviary_proxy_downstream_connections_active {}\n",
-                 overflow, configSwaps.get(), ejections.load(), activeDownstream.load());
+                 "# TYPE aviary_proxy_downstream_connections_active gauge\naviary_proxy_downstream_connections_active {}\n"
+                 "# HELP aviary_proxy_upstream_connections_active Open backend connections (in use or pooled).\n"
+                 "# TYPE aviary_proxy_upstream_connections_active gauge\naviary_proxy_upstream_connections_active {}\n",
+                 overflow, configSwaps.get(), ejections.load(), activeDownstream.load(), activeUpstream.load());
   return out;
 }
 

@@ -101,6 +101,7 @@ class StatsRegistry {
   RelaxedCounter configSwaps;  // written under the proxy's config mutex only
   std::atomic<uint64_t> ejections{0};
   std::atomic<int64_t> activeDownstream{0};
+  std::atomic<int64_t> activeUpstream{0};  // upstream connections open, in use or pooled
 
  private:
   mutable std::mutex mu_;

@@ -19,7 +19,8 @@ void UpstreamConnection::onIo(uint32_t events) {
   }
 }
 
-UpstreamManager::UpstreamManager(EventLoop& loop, size_t workerIndex) : loop_(loop), worker_(workerIndex) {}
+UpstreamManager::UpstreamManager(EventLoop& loop, size_t workerIndex, std::atomic<int64_t>& gauge)
+    : loop_(loop), worker_(workerIndex), gauge_(gauge) {}
 
 ClusterBinding& UpstreamManager::bind(const Snapshot& snap, uint32_t cluster) {
   WorkerBinding& wb = snap.bindingForWorker(worker_);
@@ -84,24 +85,27 @@ UpstreamConnectionPtr UpstreamManager::acquire(EndpointState& ep) {
     c->len = 0;
     return c;
   }
-  UpstreamConnectionPtr c(new UpstreamConnection(loop_));
+  UpstreamConnectionPtr c(new UpstreamConnection(loop_, gauge_));
   c->endpoint = &ep;
-  c->buf.resize(16 * 1024);
+  c->buf.resize(kUpstreamBuffer);
   return c;
 }
 
-void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, uint32_t maxIdle) {
+void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, const ClusterConfig& cluster) {
   EndpointState& ep = *conn->endpoint;
+  const uint32_t maxIdle = cluster.maxIdleConnections;
   conn->user = nullptr;
   if (ep.idle.size() >= maxIdle) {  // make room: drop the ones the backend closed while idle
     std::erase_if(ep.idle, [](const UpstreamConnectionPtr& c) { return !c->stream.isOpen(); });
   }
   if (reusable && ep.idle.size() < maxIdle && conn->stream.isOpen() && !conn->stream.hangup()) {
     if (conn->buf.size() > 64 * 1024) {  // don't keep a large response buffer around
-      conn->buf.resize(16 * 1024);
+      conn->buf.resize(kUpstreamBuffer);
       conn->buf.shrink_to_fit();
     }
     conn->len = 0;
+    conn->idleUntil = cluster.idleTimeout.count() > 0 ? std::chrono::steady_clock::now() + cluster.idleTimeout
+                                                      : SteadyTime::max();
     ep.idle.push_back(std::move(conn));
     return;
   }
@@ -136,6 +140,14 @@ bool UpstreamManager::report(const Snapshot& snap, uint32_t cluster, EndpointSta
   // Idle connections to an ejected host are dropped; it is re-admitted after the ejection time.
   ep.idle.clear();
   return true;
+}
+
+void UpstreamManager::purgeIdle(SteadyTime now) {
+  // The pool is used last-in first-out, so under steady load the surplus left by a burst sits
+  // unused at the front and ages out here, while the connections in use stay warm.
+  for (auto& [addr, ep] : endpoints_) {
+    std::erase_if(ep->idle, [now](const UpstreamConnectionPtr& c) { return !c->stream.isOpen() || c->idleUntil <= now; });
+  }
 }
 
 size_t UpstreamManager::idleConnectionsForTest() const {

@@ -3,6 +3,7 @@
 // keep-alive connection pools, load balancing and passive outlier detection. Owned and used by
 // exactly one worker thread; nothing here is locked.
 #include <boost/asio/ip/tcp.hpp>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -16,6 +17,10 @@ namespace aviary::proxy {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct EndpointState;
+
+// An upstream connection's response buffer to start with (one page); it grows to the largest
+// response seen and is cut back when pooled after a response above 64 KiB.
+inline constexpr size_t kUpstreamBuffer = 4 * 1024;
 struct UpstreamConnection;
 
 // Closes the socket at once but frees the connection only after the current round of events,
@@ -29,16 +34,19 @@ using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection, UpstreamConnec
 // sits in the idle pool (user == nullptr), any input or hang-up means the peer closed it or broke
 // the protocol, so it is closed and dropped by the next acquire().
 struct UpstreamConnection final : IoHandler {
-  explicit UpstreamConnection(EventLoop& l) : loop(l) {}
+  UpstreamConnection(EventLoop& l, std::atomic<int64_t>& g) : loop(l), gauge(g) { gauge.fetch_add(1, std::memory_order_relaxed); }
+  ~UpstreamConnection() { gauge.fetch_sub(1, std::memory_order_relaxed); }
   void onIo(uint32_t events) override;
 
   EventLoop& loop;
+  std::atomic<int64_t>& gauge;  // StatsRegistry::activeUpstream
   Stream stream;  // not open until the first exchange connects it
   std::vector<char> buf;  // response bytes; reused across requests
   size_t len = 0;
   EndpointState* endpoint = nullptr;
   IoHandler* user = nullptr;
   bool reused = false;  // taken from the idle pool (may have been closed by the peer meanwhile)
+  SteadyTime idleUntil = SteadyTime::max();  // while pooled: closed by purgeIdle() after this
 };
 
 struct EndpointState {
@@ -62,7 +70,8 @@ enum class AttemptOutcome {
 
 class UpstreamManager {
  public:
-  UpstreamManager(EventLoop& loop, size_t workerIndex);
+  // `gauge` counts the connections this manager has open (shared by all workers).
+  UpstreamManager(EventLoop& loop, size_t workerIndex, std::atomic<int64_t>& gauge);
 
   // Picks an endpoint of `cluster` that is not ejected, avoiding `avoid` when another is
   // available. nullptr when every endpoint is ejected (503 UH).
@@ -70,8 +79,12 @@ class UpstreamManager {
                         const EndpointState* avoid);
   // An idle pooled connection to `ep`, or a new unconnected one (reused == false).
   UpstreamConnectionPtr acquire(EndpointState& ep);
-  // Returns a connection after a complete exchange; pooled when `reusable` and the pool has room.
-  void release(UpstreamConnectionPtr conn, bool reusable, uint32_t maxIdle);
+  // Returns a connection after a complete exchange; pooled when `reusable` and the pool has room
+  // (cluster.maxIdleConnections), until cluster.idleTimeout passes unused.
+  void release(UpstreamConnectionPtr conn, bool reusable, const ClusterConfig& cluster);
+  // Closes pooled connections whose idle timeout has passed. Called by the worker about once a
+  // second, so a timeout is honoured to within that.
+  void purgeIdle(SteadyTime now);
   // Updates consecutive-error counters; may eject the endpoint. Returns true when it ejected.
   bool report(const Snapshot& snap, uint32_t cluster, EndpointState& ep, AttemptOutcome outcome, SteadyTime now);
 
@@ -82,6 +95,7 @@ class UpstreamManager {
 
   EventLoop& loop_;
   size_t worker_;
+  std::atomic<int64_t>& gauge_;
   std::map<boost::asio::ip::tcp::endpoint, std::unique_ptr<EndpointState>> endpoints_;
 };
 

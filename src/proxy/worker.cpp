@@ -17,7 +17,7 @@ Worker::Worker(size_t index, const ConfigStore& config, StatsRegistry& registry)
       config_(config),
       registry_(registry),
       stats_(registry.addThread()),
-      upstreams_(loop_, index),
+      upstreams_(loop_, index, registry.activeUpstream),
       rng_(0x9E3779B97F4A7C15ull ^ (index + 1) * 0xD1B54A32D192ED03ull ^
            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
   head_.prev = head_.next = &head_;
@@ -138,6 +138,10 @@ void Worker::tick() {
   nextTick_ = now + std::chrono::milliseconds(10);
   for (auto& l : listeners_) {
     if (l->retry) acceptAll(*l);
+  }
+  if (now >= nextPurge_) {
+    nextPurge_ = now + std::chrono::seconds(1);
+    upstreams_.purgeIdle(now);
   }
   expired_.clear();
   for (Timed* t = head_.next; t != &head_; t = t->next) {

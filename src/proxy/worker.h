@@ -133,6 +133,7 @@ class Worker {
   uint64_t rng_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   SteadyTime nextTick_{};
+  SteadyTime nextPurge_{};  // of idle upstream connections, once a second
   std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
   std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_;
   std::thread thread_;

@@ -9,6 +9,7 @@ namespace aviary::proxy {
 namespace {
 
 const char* kValid = R"(workers: 2
+limits: {abortOnClientClose: false}
 listeners:
   - name: main
     port: 0
@@ -39,6 +40,7 @@ clusters:
   - name: primary
     endpoints: ["127.0.0.1:1", "127.0.0.1:2"]
     loadBalancer: LEAST_REQUEST
+    idleTimeout: 90s
     outlierDetection: {consecutive5xxErrors: 3, baseEjectionTime: 10s}
   - name: canary
     endpoints: ["127.0.0.1:3"]
@@ -60,6 +62,9 @@ TEST(ProxyConfigTest, DecodesEveryField) {
   EXPECT_EQ(cfg->clusters[0].loadBalancer, ClusterConfig::LbPolicy::LeastRequest);
   EXPECT_EQ(cfg->clusters[0].workload.workload, "primary");  // defaults to the cluster name
   EXPECT_EQ(cfg->clusters[1].workload.version, "v2");
+  EXPECT_FALSE(cfg->limits.abortOnClientClose);
+  EXPECT_EQ(cfg->clusters[0].idleTimeout, Duration(90000));
+  EXPECT_EQ(cfg->clusters[1].idleTimeout, Duration(3600000));  // Istio's default
   // GET /config's JSON decodes back to the same config.
   auto again = decodeProxyConfig(toJson(cfg.value()), "roundtrip.json");
   ASSERT_TRUE(again.ok()) << again.error().format();
@@ -79,6 +84,8 @@ clusters:
   - name: primary
     endpoints: ["127.0.0.1"]
     colour: blue
+    idleTimeout: -1s
+limits: {abortOnClientClose: sometimes}
 )";
   auto cfg = decodeProxyConfig(bad, "bad.yaml");
   ASSERT_FALSE(cfg.ok());
@@ -88,6 +95,8 @@ clusters:
   EXPECT_NE(msg.find("bad.yaml:8:18: listeners[0].routes[0].timeout: expected a non-negative duration"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:11:17: clusters[0].endpoints[0]: expected \"host:port\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:12:5: clusters[0].colour: unknown field"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:13:18: clusters[0].idleTimeout: expected a non-negative duration"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:14:30: limits.abortOnClientClose: expected true or false"), std::string::npos) << msg;
   // Cross-field problems are reported in the same pass.
   EXPECT_NE(msg.find("bad.yaml:6:23: listeners[0].routes[0].route[1].cluster: unknown cluster \"nope\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("listeners[0].routes[0].route: weights must add up to 100, got 90"), std::string::npos) << msg;

@@ -136,7 +136,9 @@ clusters:
   static uint16_t port() { return proxy_->listenerPort(0); }
   // A proxy of the test's own (its stats count only the test's requests) with one route to
   // `endpoint` (default: the suite's backend); `limits` is the YAML flow mapping of its limits.
-  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits, const std::string& endpoint = "") {
+  // `clusterFields` are more fields of the cluster's flow mapping (", idleTimeout: 1s").
+  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits, const std::string& endpoint = "",
+                                               const std::string& clusterFields = "") {
     return startProxy(fill("limits: " + limits + R"(
 admin: {enabled: false}
 listeners:
@@ -144,8 +146,8 @@ listeners:
     routes:
       - route: [{cluster: be}]
 clusters:
-  - {name: be, endpoints: ["{be}"]}
-)", {{"be", endpoint.empty() ? backend_->address() : endpoint}}));
+  - {name: be, endpoints: ["{be}"]{more}}
+)", {{"be", endpoint.empty() ? backend_->address() : endpoint}, {"more", clusterFields}}));
   }
   static Backend* backend_;
   static ProxyServer* proxy_;
@@ -472,6 +474,64 @@ TEST_F(Http1Test, IdleTimeoutCutsAStalledResponseButNotASlowOne) {
       << "the stalled response was not cut off\n" << requestSeries(*proxy);
   ::close(stalled);
   EXPECT_EQ(requestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}), 1) << requestSeries(*proxy);
+}
+
+TEST_F(Http1Test, ClientGoneWhileUpstreamCancelsTheRequest) {
+  // Two clients give up on a request the backend holds for 1.5 s: one closes its connection, the
+  // other half-closes it after sending. Both requests are cancelled at once (the upstream
+  // connections are closed, not pooled) and recorded like Envoy does: response code 0, flag DC.
+  auto proxy = ownProxy("{idleTimeout: 10s}");
+  ASSERT_TRUE(proxy);
+  const std::string request = "GET /delay/1500 HTTP/1.1\r\nHost: a\r\n\r\n";
+  const auto t0 = steady_clock::now();
+  {
+    RawClient closing(proxy->listenerPort(0));
+    closing.send(request);
+    std::this_thread::sleep_for(50ms);  // the request is upstream by now
+  }  // closed here
+  const int halfClosing = connectWithSmallWindow(proxy->listenerPort(0), 64 * 1024);
+  ASSERT_GE(halfClosing, 0);
+  ASSERT_EQ(::send(halfClosing, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+  ::shutdown(halfClosing, SHUT_WR);
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"0\"", "response_flags=\"DC\""}, 2), 2) << requestSeries(*proxy);
+  EXPECT_LT(steady_clock::now() - t0, 1200ms) << "recorded only when the backend answered";
+  EXPECT_EQ(waitGauge(*proxy, "aviary_proxy_upstream_connections_active", 0), 0) << "upstream requests not cancelled";
+  char c;
+  EXPECT_EQ(::recv(halfClosing, &c, 1, 0), 0) << "the half-closed client got an answer";
+  ::close(halfClosing);
+  EXPECT_EQ(requestsTotal(*proxy, {}), 2) << requestSeries(*proxy);
+}
+
+TEST_F(Http1Test, ClientGoneIsAnsweredAnywayWithoutAbortOnClientClose) {
+  // abortOnClientClose: false (HAProxy's default): the request runs to its end and the answer is
+  // recorded with the backend's status.
+  auto proxy = ownProxy("{idleTimeout: 10s, abortOnClientClose: false}");
+  ASSERT_TRUE(proxy);
+  {
+    RawClient closing(proxy->listenerPort(0));
+    closing.send("GET /delay/300 HTTP/1.1\r\nHost: a\r\n\r\n");
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\""}, 1), 1) << requestSeries(*proxy);
+  EXPECT_EQ(requestsTotal(*proxy, {"response_code=\"0\""}), 0) << requestSeries(*proxy);
+}
+
+TEST_F(Http1Test, PooledConnectionsCloseAfterTheClusterIdleTimeout) {
+  // The same request through a proxy whose cluster closes pooled connections after 300 ms and
+  // through one with the default (1 h): the first pool empties, the second keeps its connection.
+  auto shortLived = ownProxy("{idleTimeout: 10s}", "", ", idleTimeout: 300ms");
+  auto kept = ownProxy("{idleTimeout: 10s}");
+  ASSERT_TRUE(shortLived && kept);
+  const auto t0 = steady_clock::now();
+  for (ProxyServer* p : {shortLived.get(), kept.get()}) {
+    RawClient client(p->listenerPort(0));
+    client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_EQ(statusOf(client.readResponse()), 200);
+  }
+  EXPECT_EQ(gauge(*shortLived, "aviary_proxy_upstream_connections_active"), 1);
+  EXPECT_EQ(waitGauge(*shortLived, "aviary_proxy_upstream_connections_active", 0), 0);
+  EXPECT_GE(steady_clock::now() - t0, 300ms) << "closed before its idle timeout";
+  EXPECT_EQ(gauge(*kept, "aviary_proxy_upstream_connections_active"), 1);
 }
 
 }  // namespace

@@ -204,6 +204,23 @@ inline double waitRequestsTotal(ProxyServer& proxy, const std::vector<std::strin
   return v;
 }
 
+// The value of an unlabelled series (a gauge such as aviary_proxy_upstream_connections_active).
+inline double gauge(ProxyServer& proxy, const std::string& name) {
+  std::string text = proxy.renderStats();
+  size_t pos = text.find("\n" + name + " ");
+  return pos == std::string::npos ? -1 : std::stod(text.substr(pos + name.size() + 2));
+}
+
+// Polls (bounded to 3 s) until the gauge shows `expected`; returns the last value seen.
+inline double waitGauge(ProxyServer& proxy, const std::string& name, double expected) {
+  double v = gauge(proxy, name);
+  for (int i = 0; i < 300 && v != expected; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    v = gauge(proxy, name);
+  }
+  return v;
+}
+
 // A baseline for counting: the counter once earlier requests have all been recorded (it stays
 // the same over 30 ms; bounded to 2 s).
 inline double settledRequestsTotal(ProxyServer& proxy, const std::vector<std::string>& fragments) {
