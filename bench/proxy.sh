@@ -12,6 +12,8 @@
 # backend on CPU 1 (taskset). Without it the kernel places all four busy tasks on the two cores
 # as it likes, which moves the figures by ±10% between runs and favours whichever proxy happens
 # to end up alone on a core; pinned, the table compares the proxies' own costs.
+# URLPATH=/files/64k.bin or /files/1m.bin: wrk fetches a static file of that size (x bytes) from
+# the backend instead of the 16-byte answer of /.
 # PIN=proxy: only the proxy under test is pinned (CPU 0); wrk and the backend go where the kernel
 # puts them.
 set -euo pipefail
@@ -40,7 +42,10 @@ for b in nginx haproxy wrk curl "$AVIARY_BIN"; do
 done
 
 RUN=$(mktemp -d); chmod 755 "$RUN"   # nginx workers run as nobody when started as root
-mkdir -p "$RUN"/be/tmp "$RUN"/px/tmp
+mkdir -p "$RUN"/be/tmp "$RUN"/px/tmp "$RUN"/be/files
+head -c 65536 /dev/zero | tr "\0" x > "$RUN/be/files/64k.bin"
+head -c 1048576 /dev/zero | tr "\0" x > "$RUN/be/files/1m.bin"
+URLPATH=${URLPATH:-/}
 PIDS=()
 cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$RUN"; }
 trap cleanup EXIT
@@ -85,14 +90,14 @@ ORDER=(18010 18020 18030)
 echo
 [[ "${PIN:-0}" == 1 ]] && echo "CPU layout: proxies on CPU 0, wrk and backend on CPU 1 (PIN=1)"
 [[ "${PIN:-0}" == proxy ]] && echo "CPU layout: proxies on CPU 0, wrk and backend unpinned (PIN=proxy)"
-echo "wrk -t2 -c$CONNS -d$DURATION"
+echo "wrk -t2 -c$CONNS -d$DURATION http://127.0.0.1:PORT$URLPATH"
 echo "| round | proxy | req/s | p50 ms | p99 ms | non-2xx/errors | RSS MB | CPU µs/req |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 HZ=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
   for port in "${ORDER[@]}"; do
     cpu0=$(cpu_of "${PID[$port]}")
-    out=$("${ON_OTHER_CPU[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 10s --latency "http://127.0.0.1:$port/")
+    out=$("${ON_OTHER_CPU[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 10s --latency "http://127.0.0.1:$port$URLPATH")
     cpu1=$(cpu_of "${PID[$port]}")
     rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
     p50=$(awk '$1=="50%"{print $2}' <<<"$out" | to_ms)

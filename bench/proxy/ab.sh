@@ -5,7 +5,8 @@
 # syscalls and context switches (perf stat on the proxy process over the middle of the run, divided
 # by the mean rate of the whole run, so approximate).
 #   bench/proxy/ab.sh A_BIN B_BIN [ROUNDS] [DURATION]      (defaults: 4 rounds of 5s)
-# CONNS=N: wrk connections (default 50). Each line ends with the proxy's RSS after the run.
+# CONNS=N: wrk connections (default 50). URLPATH=/files/64k.bin or /files/1m.bin: fetch a file of
+# that size instead of /. Each line ends with the proxy's RSS after the run.
 # Ports 18001-18002 (backend), 18010/18011 (A), 18040/18041 (B), 18020 (HAProxy).
 set -euo pipefail
 A=${1:?usage: ab.sh A_BIN B_BIN [ROUNDS] [DURATION]}
@@ -15,7 +16,10 @@ CONNS=${CONNS:-50}
 DURATION=${4:-5s}
 HERE=$(cd "$(dirname "$0")" && pwd)
 for b in nginx haproxy wrk curl "$A" "$B"; do command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 2; }; done
-RUN=$(mktemp -d); chmod 755 "$RUN"; mkdir -p "$RUN/be/tmp"
+RUN=$(mktemp -d); chmod 755 "$RUN"; mkdir -p "$RUN/be/tmp" "$RUN/be/files"
+head -c 65536 /dev/zero | tr "\0" x > "$RUN/be/files/64k.bin"
+head -c 1048576 /dev/zero | tr "\0" x > "$RUN/be/files/1m.bin"
+URLPATH=${URLPATH:-/}
 PIDS=()
 cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$RUN"; }
 trap cleanup EXIT
@@ -34,7 +38,7 @@ ORDER=(18010 18040 18020)
 secs=${DURATION%s}
 for round in $(seq "$ROUNDS"); do
   for port in "${ORDER[@]}"; do
-    wrk -t2 -c"$CONNS" -d"$DURATION" -s "$HERE/percentiles.lua" "http://127.0.0.1:$port/" > "$RUN/wrk.txt" & WRK=$!
+    wrk -t2 -c"$CONNS" -d"$DURATION" -s "$HERE/percentiles.lua" "http://127.0.0.1:$port$URLPATH" > "$RUN/wrk.txt" & WRK=$!
     counts=""
     if [[ "${PERF:-0}" == 1 && "$secs" -ge 3 ]]; then
       sleep 1

@@ -28,6 +28,12 @@ class ExchangeOwner {
   virtual ~ExchangeOwner() = default;
   virtual void onExchangeDone(ExchangeFailure failure) = 0;
   virtual std::shared_ptr<void> keepAlive() = 0;
+  // A response head arrived but its body did not all come with it. Return true to stream it: the
+  // owner takes the head and the body so far now (takeBody), then onExchangeBody reports each
+  // further part, and reading pauses until bodyWritten(); onExchangeDone comes after the last
+  // part, whose bytes are still to be taken. false (default) = buffer the whole response.
+  virtual bool onExchangeHead() { return false; }
+  virtual void onExchangeBody() {}
 };
 
 class Exchange final : public Deferred, public IoHandler {
@@ -46,14 +52,20 @@ class Exchange final : public Deferred, public IoHandler {
   bool receivedAnything() const { return received_; }
   UpstreamConnectionPtr& connection() { return conn_; }
   const MessageHead& response() const { return head_; }
+  // The response head's bytes; valid until the first bodyWritten() of a streamed response.
   const char* base() const { return conn_->buf.data(); }
-  // The raw response body (framing included for chunked bodies).
-  std::string_view body() const { return {conn_->buf.data() + head_.headLength, bodyLen_}; }
+  // The raw response body received since the last call (framing included for chunked bodies):
+  // all of it for a buffered response. Valid until bodyWritten() or the next exchange.
+  std::string_view takeBody();
+  // Streaming: the owner has written what it took; the buffer is reused and reading resumes
+  // (from the next round, so a fast transfer does not starve the worker's other connections).
+  void bodyWritten();
+  bool streaming() const { return streaming_; }
   uint64_t payloadBytes() const { return framer_.payloadBytes(); }
   // True when the connection can serve another request.
   bool reusable() const;
   // Deferred: connects and sends the request (queued by start() so that it leaves with the
-  // round's writes), or reports an abort.
+  // round's writes), reports an abort, or resumes a streamed response (Worker::nextRound).
   void flushDeferred() override;
   // IoHandler: readiness of the connection (forwarded by UpstreamConnection while in use).
   void onIo(uint32_t events) override;
@@ -77,7 +89,14 @@ class Exchange final : public Deferred, public IoHandler {
   BodyFramer framer_;
   size_t scanFrom_ = 0;
   bool headDone_ = false;
-  size_t bodyLen_ = 0;
+  size_t handed_ = 0;   // buffer offset up to which the body was handed out by takeBody()
+  size_t bodyEnd_ = 0;  // buffer offset where the framed body bytes end
+  bool streaming_ = false;
+  bool offered_ = false;         // onExchangeHead was asked
+  bool paused_ = false;         // streaming: a part was handed out and is not written yet
+  bool resumeQueued_ = false;   // streaming: reading resumes at the next round
+  uint64_t round_ = 0;          // streaming: the worker round of the last part...
+  uint32_t partsThisRound_ = 0;  // ... and how many parts were read in it
   bool headRequest_ = false;
   bool received_ = false;
   bool eof_ = false;

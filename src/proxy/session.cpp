@@ -80,8 +80,10 @@ void Session::onIo(uint32_t events) {
     if (!stream_.writable()) return;
     // Writable again: the client has read part of the response. idleTimeout bounds a stalled
     // write, not the time a large response takes to deliver, so the deadline moves on.
-    deadline = steady_clock::now() + worker_.snapshot()->config().limits.idleTimeout;
+    deadline = writeDeadline();
     continueWrite();
+  } else if (streaming_ && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
+    close();  // gone while the stream waits for the backend: recorded with DC, backend cut off
   } else if (phase_ == Phase::ReadingRequest && stream_.readable()) {
     readRequest();  // may dispatch a request, so the hang-up check below applies to it too
   }
@@ -271,6 +273,13 @@ void Session::startAttempt() {
 
 void Session::onDeadline() {
   const SteadyTime now = steady_clock::now();
+  if (streaming_ && !finalPart_ && phase_ == Phase::WritingResponse && (!writing_ || now >= requestDeadline_)) {
+    // The route's timeout covers the whole response, as in Envoy; a backend that sends nothing
+    // for idleTimeout counts as timed out too. Either way the stream is cut with flag UT.
+    timeout_ = TimeoutKind::Request;
+    exchange_.abort();
+    return;
+  }
   if (phase_ != Phase::Upstream) {
     close();  // idle keep-alive connection, slow request or stuck client
     return;
@@ -316,6 +325,71 @@ bool Session::shouldRetry(int status, ExchangeFailure failure) const {
   return isRetriable(p, cause, status);
 }
 
+void Session::reportOutcome(int status, SteadyTime now) {
+  const AttemptOutcome outcome = status < 500                                        ? AttemptOutcome::Success
+                                 : (status == 502 || status == 503 || status == 504) ? AttemptOutcome::GatewayError
+                                                                                     : AttemptOutcome::ServerError;
+  if (worker_.upstreams().report(*snap_, dest_->cluster, *endpoint_, outcome, now)) {
+    worker_.registry().ejections.fetch_add(1);
+  }
+}
+
+bool Session::onExchangeHead() {
+  // Only a response that will not be retried can be passed on before it is complete.
+  if (phase_ != Phase::Upstream) return false;
+  const int status = exchange_.response().status;
+  const SteadyTime now = steady_clock::now();
+  const bool canRetry = attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
+  const bool retriable = shouldRetry(status, ExchangeFailure::None);
+  if (retriable && canRetry) return false;
+  if (retriable && attempts_ > 1) flags_ |= kFlagURX;  // the last attempt: nothing more to retry
+  reportOutcome(status, now);
+  streaming_ = true;
+  finalPart_ = false;
+  buildResponseHead();
+  writeResponse(exchange_.takeBody());
+  return true;
+}
+
+void Session::onExchangeBody() {
+  if (phase_ != Phase::WritingResponse) return;
+  const std::string_view part = exchange_.takeBody();
+  out_.reset(part.data(), part.size(), nullptr, 0);
+  deadline = writeDeadline();
+  worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);
+}
+
+void Session::streamDone(ExchangeFailure failure) {
+  if (failure == ExchangeFailure::None) {
+    // The last part: written like the others, then the response is complete.
+    finalPart_ = true;
+    responseBytes_ = exchange_.payloadBytes();
+    const std::string_view part = exchange_.takeBody();
+    out_.reset(part.data(), part.size(), nullptr, 0);
+    deadline = steady_clock::now() + snap_->config().limits.idleTimeout;
+    worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);
+    return;
+  }
+  // The head is out, so no error response is possible: the client connection is cut, which
+  // tells an HTTP/1.1 client that the body is incomplete.
+  responseBytes_ = exchange_.payloadBytes();
+  exchange_.connection().reset();
+  if (failure == ExchangeFailure::Aborted && timeout_ == TimeoutKind::None) {
+    close();  // shutdown, or the client went away (recorded with DC)
+    return;
+  }
+  cutResponse(failure == ExchangeFailure::Aborted    ? kFlagUT
+              : failure == ExchangeFailure::Protocol ? kFlagUPE
+                                                     : kFlagUC);
+}
+
+void Session::cutResponse(uint16_t flag) {
+  flags_ |= flag;
+  record(status_, responseBytes_);
+  phase_ = Phase::ReadingRequest;  // recorded: close() must not record it again as DC
+  close();
+}
+
 void Session::onExchangeDone(ExchangeFailure failure) {
   if (endpoint_ != nullptr) --endpoint_->active;
   UpstreamManager& ups = worker_.upstreams();
@@ -323,15 +397,16 @@ void Session::onExchangeDone(ExchangeFailure failure) {
     exchange_.connection().reset();
     return;
   }
+  if (streaming_) {
+    streamDone(failure);
+    return;
+  }
   const SteadyTime now = steady_clock::now();
   const ClusterConfig& cluster = *snap_->clusters()[dest_->cluster].config;
   const bool canRetry = attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
   if (failure == ExchangeFailure::None) {
     const int status = exchange_.response().status;
-    const AttemptOutcome outcome = status < 500                                        ? AttemptOutcome::Success
-                                   : (status == 502 || status == 503 || status == 504) ? AttemptOutcome::GatewayError
-                                                                                       : AttemptOutcome::ServerError;
-    if (ups.report(*snap_, dest_->cluster, *endpoint_, outcome, now)) worker_.registry().ejections.fetch_add(1);
+    reportOutcome(status, now);
     if (shouldRetry(status, failure)) {
       if (canRetry) {
         ups.release(std::move(exchange_.connection()), exchange_.reusable(), cluster);

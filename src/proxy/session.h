@@ -29,6 +29,8 @@ class Session final : public Timed,
   std::shared_ptr<void> self() override { return shared_from_this(); }
   // ExchangeOwner
   void onExchangeDone(ExchangeFailure failure) override;
+  bool onExchangeHead() override;
+  void onExchangeBody() override;
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
   // Deferred: sends the response prepared by writeResponse().
   void flushDeferred() override;
@@ -47,6 +49,11 @@ class Session final : public Timed,
   bool shouldRetry(int status, ExchangeFailure failure) const;
   void finishAttemptFailure(ExchangeFailure failure);
   void respondFromUpstream();
+  void buildResponseHead();
+  void reportOutcome(int status, SteadyTime now);
+  void streamDone(ExchangeFailure failure);
+  void cutResponse(uint16_t flag);
+  SteadyTime writeDeadline() const;
   void sendLocal(int status, std::string_view body, uint16_t flags, bool close);
   void writeResponse(std::string_view body);
   void continueWrite();
@@ -100,6 +107,8 @@ class Session final : public Timed,
   int status_ = 0;
   uint64_t responseBytes_ = 0;
   bool upstreamResponse_ = false;
+  bool streaming_ = false;  // the upstream response is passed on part by part (Exchange streaming)
+  bool finalPart_ = false;  // ... and the part being written is its last
 };
 
 }  // namespace aviary::proxy

@@ -12,6 +12,13 @@ using std::chrono::steady_clock;
 using namespace detail;
 
 void Session::respondFromUpstream() {
+  streaming_ = false;
+  buildResponseHead();
+  responseBytes_ = exchange_.payloadBytes();
+  writeResponse(exchange_.takeBody());
+}
+
+void Session::buildResponseHead() {
   const MessageHead& r = exchange_.response();
   const char* base = exchange_.base();
   const HeaderOperations& routeOps = route_->config->headers.response;
@@ -26,15 +33,19 @@ void Session::respondFromUpstream() {
     if (untilClose && equalsIgnoreCase(name, "transfer-encoding")) continue;
     downHead_.append(name).append(": ").append(r.view(base, r.headers[i].value)).append("\r\n");
   }
-  if (untilClose) downHead_.append("content-length: ").append(std::to_string(exchange_.payloadBytes())).append("\r\n");
+  if (untilClose) {
+    if (streaming_) {
+      closeAfter_ = true;  // length unknown until the backend closes: so is ours to the client
+    } else {
+      downHead_.append("content-length: ").append(std::to_string(exchange_.payloadBytes())).append("\r\n");
+    }
+  }
   appendOps(downHead_, routeOps);
   if (destOps) appendOps(downHead_, *destOps);
   if (closeAfter_) downHead_.append("connection: close\r\n");
   downHead_.append("\r\n");
   status_ = r.status;
-  responseBytes_ = exchange_.payloadBytes();
   phase_ = Phase::WritingResponse;
-  writeResponse(exchange_.body());
 }
 
 void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool close) {
@@ -56,8 +67,13 @@ void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool 
   writeResponse({});
 }
 
+SteadyTime Session::writeDeadline() const {
+  const SteadyTime idle = steady_clock::now() + snap_->config().limits.idleTimeout;
+  return streaming_ && !finalPart_ ? std::min(idle, requestDeadline_) : idle;
+}
+
 void Session::writeResponse(std::string_view body) {
-  deadline = steady_clock::now() + snap_->config().limits.idleTimeout;
+  deadline = writeDeadline();
   out_.reset(downHead_.data(), downHead_.size(), body.data(), body.size());
   worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);  // sent with the rest of this round's writes
 }
@@ -82,6 +98,10 @@ void Session::continueWrite() {
     readRequest();
     return;
   }
+  if (streaming_ && !finalPart_) {
+    exchange_.bodyWritten();  // reading the backend resumes; onExchangeBody/Done follow
+    return;
+  }
   onResponseWritten();
 }
 
@@ -93,6 +113,7 @@ void Session::record(int status, uint64_t responseBytes) {
 }
 
 void Session::onResponseWritten() {
+  streaming_ = finalPart_ = false;
   record(status_, responseBytes_);
   phase_ = Phase::ReadingRequest;  // recorded: closing from here on does not cut a response off
   if (exchange_.connection()) {

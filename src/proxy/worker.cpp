@@ -52,12 +52,17 @@ void Worker::run() {
   using std::chrono::steady_clock;
   while (!stopped_.load(std::memory_order_relaxed)) {
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(nextTick_ - steady_clock::now()).count();
-    loop_.poll(static_cast<int>(std::max<int64_t>(0, wait)));
+    ++round_;
+    resumed_.swap(nextRound_);
+    loop_.poll(resumed_.empty() ? static_cast<int>(std::max<int64_t>(0, wait)) : 0);
     if (steady_clock::now() >= nextTick_) tick();
+    for (auto& [d, keep] : resumed_) d->flushDeferred();
+    resumed_.clear();
     flushDeferred();
   }
   shutdown();
   flushDeferred();  // aborted exchanges report, sessions and mirrors unwind
+  nextRound_.clear();
 }
 
 void Worker::flushDeferred() {

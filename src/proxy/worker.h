@@ -99,6 +99,11 @@ class Worker {
   void defer(Deferred* d, std::shared_ptr<void> keep, Flush which) {
     (which == Flush::Upstream ? deferredUp_ : deferredDown_).emplace_back(d, std::move(keep));
   }
+  // Queues `d` to be flushed after the next round's events (that poll then does not wait): work
+  // that could go on at once but should let the other connections have their turn first.
+  void nextRound(Deferred* d, std::shared_ptr<void> keep) { nextRound_.emplace_back(d, std::move(keep)); }
+  // Counts the loop's rounds (for per-round budgets).
+  uint64_t round() const { return round_; }
   void link(Timed* t);
   void unlink(Timed* t);
   int mirrorsInFlight = 0;
@@ -133,9 +138,10 @@ class Worker {
   uint64_t rng_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   SteadyTime nextTick_{};
-  SteadyTime nextPurge_{};  // of idle upstream connections, once a second
+  SteadyTime nextPurge_{};
+  uint64_t round_ = 0;  // of idle upstream connections, once a second
   std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
-  std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_;
+  std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_, nextRound_, resumed_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
 };

@@ -14,25 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 
-// A blocking loopback client socket whose receive buffer is set before connecting (so the TCP
-// window it advertises stays small) and whose reads time out after 5 s. -1 on failure.
-int connectWithSmallWindow(uint16_t port, int rcvbuf) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // A raw backend on 127.0.0.1 (port 0): one connection at a time, it reads one request head,
 // answers "200 ok" with Content-Length and no "Connection: close", then closes the connection
 // (every third one after 10 ms). The proxy therefore pools each connection as keep-alive, and
@@ -41,16 +22,8 @@ int connectWithSmallWindow(uint16_t port, int rcvbuf) {
 class ClosingBackend {
  public:
   ClosingBackend() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 64), 0);
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
+    fd_ = listenLoopback(&port_);
+    EXPECT_GE(fd_, 0);
     thread_ = std::thread([this] { run(); });
   }
   ~ClosingBackend() {
@@ -296,7 +269,7 @@ TEST_F(Http1Test, LargeResponseToASlowReader) {
   std::string received;  // the slow client's whole response; read after join()
   std::string slowError;
   std::thread slow([&] {
-    const int fd = connectWithSmallWindow(proxyPort, 16 * 1024);
+    const int fd = connectLoopback(proxyPort, 16 * 1024);
     if (fd < 0) {
       slowError = "connect failed";
       started = finished = true;
@@ -455,7 +428,7 @@ TEST_F(Http1Test, IdleTimeoutCutsAStalledResponseButNotASlowOne) {
     return got;
   };
 
-  const int slow = connectWithSmallWindow(proxy->listenerPort(0), 16 * 1024);
+  const int slow = connectLoopback(proxy->listenerPort(0), 16 * 1024);
   ASSERT_GE(slow, 0);
   const auto t0 = steady_clock::now();
   const std::string all = fetch(slow, 2ms, SIZE_MAX);
@@ -466,7 +439,7 @@ TEST_F(Http1Test, IdleTimeoutCutsAStalledResponseButNotASlowOne) {
   EXPECT_EQ(all.size() - headEnd - 4, kSize) << "the slowly read response was cut off";
   EXPECT_GT(steady_clock::now() - t0, 1000ms) << "too fast to show that idleTimeout did not apply";
 
-  const int stalled = connectWithSmallWindow(proxy->listenerPort(0), 16 * 1024);
+  const int stalled = connectLoopback(proxy->listenerPort(0), 16 * 1024);
   ASSERT_GE(stalled, 0);
   const std::string first = fetch(stalled, 0ms, 1);  // the head arrives, then nothing is read
   ASSERT_FALSE(first.empty());
@@ -489,7 +462,7 @@ TEST_F(Http1Test, ClientGoneWhileUpstreamCancelsTheRequest) {
     closing.send(request);
     std::this_thread::sleep_for(50ms);  // the request is upstream by now
   }  // closed here
-  const int halfClosing = connectWithSmallWindow(proxy->listenerPort(0), 64 * 1024);
+  const int halfClosing = connectLoopback(proxy->listenerPort(0), 64 * 1024);
   ASSERT_GE(halfClosing, 0);
   ASSERT_EQ(::send(halfClosing, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
   ::shutdown(halfClosing, SHUT_WR);

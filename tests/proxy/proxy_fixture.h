@@ -2,7 +2,10 @@
 // Helpers for the proxy's integration tests: real loopback backends (common/http_server), a raw
 // blocking HTTP/1.1 client for byte-exact cases, and a proxy started from YAML with placeholders.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -149,6 +152,42 @@ class RawClient {
   boost::asio::ip::tcp::socket socket_;
   std::string buf_;
 };
+
+// A listening socket on 127.0.0.1, port 0 (the port chosen is stored in *port). -1 on failure.
+inline int listenLoopback(uint16_t* port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+// A blocking client socket connected to 127.0.0.1:port whose reads time out after 5 s; with
+// `rcvbuf` > 0 its receive buffer is set before connecting (so the TCP window it advertises stays
+// small). -1 on failure.
+inline int connectLoopback(uint16_t port, int rcvbuf = 0) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 inline int statusOf(const std::string& response) {
   return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
