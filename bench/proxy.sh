@@ -24,7 +24,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 AVIARY_BIN=${AVIARY_BIN:-}
 if [[ -z "$AVIARY_BIN" ]]; then
-  for c in "$ROOT/build-proxy/src/cli/aviary" "$ROOT/build/src/cli/aviary"; do
+  for c in "$ROOT/build/src/cli/aviary"; do   # what `make build` produces
     [[ -x "$c" ]] && AVIARY_BIN=$c && break
   done
 fi

@@ -7,7 +7,7 @@ set -euo pipefail
 TOTAL=${1:-1000000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$(dirname "$HERE")")
-AVIARY_BIN=${AVIARY_BIN:-$ROOT/build-proxy/src/cli/aviary}
+AVIARY_BIN=${AVIARY_BIN:-$ROOT/build/src/cli/aviary}   # what `make build` produces
 RUN=$(mktemp -d); chmod 755 "$RUN"; mkdir -p "$RUN/be/tmp"
 PIDS=()
 cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$RUN"; }
