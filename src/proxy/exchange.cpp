@@ -196,15 +196,12 @@ bool Exchange::onRead(size_t n) {
     }
     headDone_ = true;
     framer_.reset(head_.body, head_.contentLength);
-    if (head_.body == BodyKind::Length && head_.contentLength > maxResponse_) {
-      finish(ExchangeFailure::Protocol);
-      return false;
-    }
     handed_ = bodyEnd_ = head_.headLength;
   }
   const size_t framedBefore = bodyEnd_;
   if (conn_->len > bodyEnd_) bodyEnd_ += framer_.consume(conn_->buf.data() + bodyEnd_, conn_->len - bodyEnd_);
-  if (framer_.failed() || framer_.payloadBytes() > maxResponse_) {
+  // maxResponse bounds what is buffered; a streamed body holds one buffer however long it runs.
+  if (framer_.failed() || (!streaming_ && framer_.payloadBytes() > maxResponse_)) {
     finish(ExchangeFailure::Protocol);
     return false;
   }

@@ -55,6 +55,12 @@ void Mirror::launch(Worker& worker, SnapshotPtr snap, const CompiledListener& li
                      snap->config().limits.maxResponseBytes);
 }
 
+bool Mirror::onExchangeHead() {
+  exchange_.takeBody();
+  worker_.defer(this, shared_from_this(), Worker::Flush::Upstream);  // then bodyWritten()
+  return true;
+}
+
 void Mirror::onDeadline() {
   timedOut_ = true;
   connectTimedOut_ = exchange_.connecting();

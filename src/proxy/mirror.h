@@ -1,7 +1,7 @@
 #pragma once
 // Mirror: a fire-and-forget copy of a request sent to the route's mirror cluster. Its response
-// is read (so the connection can be reused) and recorded in telemetry under the mirror
-// cluster's labels, but never reaches the client. Like Istio, "-shadow" is appended to Host.
+// is read to its end and dropped as it arrives (so the connection can be reused) and recorded in
+// telemetry under the mirror cluster's labels, but never reaches the client. Like Istio, "-shadow" is appended to Host.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,7 +11,7 @@
 
 namespace aviary::proxy {
 
-class Mirror final : public Timed, public ExchangeOwner, public std::enable_shared_from_this<Mirror> {
+class Mirror final : public Timed, public ExchangeOwner, public Deferred, public std::enable_shared_from_this<Mirror> {
  public:
   // At most kMaxInFlight mirrors per worker; beyond that the copy is skipped.
   static constexpr int kMaxInFlight = 512;
@@ -28,6 +28,11 @@ class Mirror final : public Timed, public ExchangeOwner, public std::enable_shar
   // ExchangeOwner
   void onExchangeDone(ExchangeFailure failure) override;
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
+  // The response is read part by part and dropped (a large one is never buffered whole).
+  bool onExchangeHead() override;
+  void onExchangeBody() override { onExchangeHead(); }
+  // Deferred: the part just read is "written" (dropped); reading goes on.
+  void flushDeferred() override { exchange_.bodyWritten(); }
 
  private:
   Worker& worker_;

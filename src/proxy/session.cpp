@@ -62,6 +62,7 @@ void Session::start() {
 void Session::close() {
   if (phase_ == Phase::Closed) return;
   if (phase_ == Phase::WritingResponse) {
+    if (streaming_) responseBytes_ = exchange_.payloadBytes();  // what arrived of it so far
     flags_ |= kFlagDC;  // the response was cut off (stuck client's idle timeout, write error, shutdown)
     record(status_, responseBytes_);
   }

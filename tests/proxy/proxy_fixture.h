@@ -42,7 +42,7 @@ inline std::string patternBody(size_t size) {
 }
 
 // A backend answering by path: /status/<code>, /delay/<ms>, /echo (request headers and body as
-// text), /bytes/<n> (200 with patternBody(n)), anything else → 200 "<name>". Counts requests per
+// text), /bytes/<n> (patternBody(n), status 200 or ?status=), anything else → 200 "<name>". Counts requests per
 // Host header and in total.
 class Backend {
  public:
@@ -86,7 +86,7 @@ class Backend {
       body += "body=" + r.body;
       return http::ServerResponse::text(200, body);
     }
-    if (r.path.rfind("/bytes/", 0) == 0) return http::ServerResponse::text(200, patternBody(std::stoul(r.path.substr(7))));
+    if (r.path.rfind("/bytes/", 0) == 0) return http::ServerResponse::text(status, patternBody(std::stoul(r.path.substr(7))));
     return http::ServerResponse::text(status, name_);
   }
   std::string name_;

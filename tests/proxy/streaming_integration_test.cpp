@@ -251,5 +251,42 @@ TEST(StreamingTest, AResponseThatMayBeRetriedIsBufferedNotStreamed) {
   EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"503\"", "response_flags=\"URX\""}, 1), 1);
 }
 
+TEST(StreamingTest, LargeResponsesAreNotLimitedOnlyBufferedOnesAre) {
+  // maxResponseBytes 1 MiB: a 4 MiB answer is streamed to the client whole, and its mirrored copy
+  // is read and dropped part by part (recorded as a 200 of 4 MiB, not a failure). A 4 MiB 503 on
+  // a route that may retry it must be buffered, so that one is refused (502 UPE).
+  Backend backend("big");
+  auto proxy = startProxy(fill(R"(limits: {maxResponseBytes: 1048576, idleTimeout: 10s}
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - match: [{uri: {prefix: /retry/}}]
+        rewrite: {uri: /}
+        route: [{cluster: be}]
+        retries: {attempts: 1, retryOn: 5xx}
+      - route: [{cluster: be}]
+        mirror: {cluster: shadow, percentage: 100}
+clusters:
+  - {name: be, endpoints: ["{be}"]}
+  - {name: shadow, endpoints: ["{be}"]}
+)", {{"be", backend.address()}}));
+  ASSERT_TRUE(proxy);
+  constexpr size_t kSize = 4u << 20;
+  RawClient client(proxy->listenerPort(0));
+  client.send("GET /bytes/" + std::to_string(kSize) + " HTTP/1.1\r\nHost: s\r\n\r\n");
+  const std::string response = client.readResponse();
+  EXPECT_EQ(statusOf(response), 200);
+  EXPECT_TRUE(bodyOf(response) == patternBody(kSize)) << "body of " << bodyOf(response).size() << " bytes differs";
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"destination_workload=\"shadow\"", "response_code=\"200\""}, 1), 1)
+      << proxy->renderStats().substr(0, 4000);
+  EXPECT_EQ(requestsTotal(*proxy, {"destination_workload=\"be\"", "response_code=\"200\""}), 1);
+
+  client.send("GET /retry/bytes/" + std::to_string(kSize) + "?status=503 HTTP/1.1\r\nHost: s\r\n\r\n");
+  const std::string refused = client.readResponse();
+  EXPECT_EQ(statusOf(refused), 502) << refused.substr(0, 200);
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"502\"", "response_flags=\"UPE\""}, 1), 1);
+}
+
 }  // namespace
 }  // namespace aviary::proxy::testing
