@@ -83,15 +83,19 @@ void Session::onIo(uint32_t events) {
     // write, not the time a large response takes to deliver, so the deadline moves on.
     deadline = writeDeadline();
     continueWrite();
-  } else if (streaming_ && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
-    close();  // gone while the stream waits for the backend: recorded with DC, backend cut off
   } else if (phase_ == Phase::ReadingRequest && stream_.readable()) {
     readRequest();  // may dispatch a request, so the hang-up check below applies to it too
   }
-  // While the request is upstream, input waits (pipelined requests are answered in order), but a
-  // hang-up means nobody will read the answer.
-  if (phase_ == Phase::Upstream && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
-    abandonRequest();
+  // While the answer is awaited (the request upstream, or a streamed response waiting for its
+  // next part), input waits (pipelined requests are answered in order), but a hang-up means
+  // nobody will read the answer.
+  const bool awaiting = phase_ == Phase::Upstream || (phase_ == Phase::WritingResponse && streaming_ && !writing_);
+  if (awaiting && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
+    if (phase_ == Phase::Upstream) {
+      abandonRequest();
+    } else {
+      close();  // recorded with the status already sent and DC; the backend connection is closed
+    }
   }
 }
 
@@ -353,7 +357,10 @@ bool Session::onExchangeHead() {
 }
 
 void Session::onExchangeBody() {
-  if (phase_ != Phase::WritingResponse) return;
+  if (phase_ == Phase::WritingResponse) sendPart();
+}
+
+void Session::sendPart() {
   const std::string_view part = exchange_.takeBody();
   out_.reset(part.data(), part.size(), nullptr, 0);
   deadline = writeDeadline();
@@ -365,10 +372,7 @@ void Session::streamDone(ExchangeFailure failure) {
     // The last part: written like the others, then the response is complete.
     finalPart_ = true;
     responseBytes_ = exchange_.payloadBytes();
-    const std::string_view part = exchange_.takeBody();
-    out_.reset(part.data(), part.size(), nullptr, 0);
-    deadline = steady_clock::now() + snap_->config().limits.idleTimeout;
-    worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);
+    sendPart();
     return;
   }
   // The head is out, so no error response is possible: the client connection is cut, which

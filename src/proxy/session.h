@@ -51,6 +51,7 @@ class Session final : public Timed,
   void respondFromUpstream();
   void buildResponseHead();
   void reportOutcome(int status, SteadyTime now);
+  void sendPart();  // the streamed body's part just read (Exchange::takeBody), deferred
   void streamDone(ExchangeFailure failure);
   void cutResponse(uint16_t flag);
   SteadyTime writeDeadline() const;
