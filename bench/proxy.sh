@@ -41,14 +41,7 @@ for b in nginx haproxy wrk curl "$AVIARY_BIN"; do
   command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 2; }
 done
 
-RUN=$(mktemp -d); chmod 755 "$RUN"   # nginx workers run as nobody when started as root
-mkdir -p "$RUN"/be/tmp "$RUN"/px/tmp "$RUN"/be/files
-head -c 65536 /dev/zero | tr "\0" x > "$RUN/be/files/64k.bin"
-head -c 1048576 /dev/zero | tr "\0" x > "$RUN/be/files/1m.bin"
-URLPATH=${URLPATH:-/}
-PIDS=()
-cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$RUN"; }
-trap cleanup EXIT
+source "$HERE/proxy/rundir.sh"
 
 sed "s#@RUN@#$RUN#g" "$HERE/proxy/backend-nginx.conf" > "$RUN/be/nginx.conf"
 sed "s#@RUN@#$RUN#g" "$HERE/proxy/proxy-nginx.conf" > "$RUN/px/nginx.conf"

@@ -16,13 +16,7 @@ CONNS=${CONNS:-50}
 DURATION=${4:-5s}
 HERE=$(cd "$(dirname "$0")" && pwd)
 for b in nginx haproxy wrk curl "$A" "$B"; do command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 2; }; done
-RUN=$(mktemp -d); chmod 755 "$RUN"; mkdir -p "$RUN/be/tmp" "$RUN/be/files"
-head -c 65536 /dev/zero | tr "\0" x > "$RUN/be/files/64k.bin"
-head -c 1048576 /dev/zero | tr "\0" x > "$RUN/be/files/1m.bin"
-URLPATH=${URLPATH:-/}
-PIDS=()
-cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$RUN"; }
-trap cleanup EXIT
+source "$HERE/rundir.sh"
 sed "s#@RUN@#$RUN#g" "$HERE/backend-nginx.conf" > "$RUN/be/nginx.conf"
 sed 's/18010/18040/; s/18011/18041/' "$HERE/aviary.yaml" > "$RUN/aviary-b.yaml"
 nginx -p "$RUN/be" -c nginx.conf > "$RUN/be.log" 2>&1 & PIDS+=($!)
