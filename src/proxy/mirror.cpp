@@ -55,10 +55,9 @@ void Mirror::launch(Worker& worker, SnapshotPtr snap, const CompiledListener& li
                      snap->config().limits.maxResponseBytes);
 }
 
-bool Mirror::onExchangeHead() {
+void Mirror::dropPart() {
   exchange_.takeBody();
   worker_.defer(this, shared_from_this(), Worker::Flush::Upstream);  // then bodyWritten()
-  return true;
 }
 
 void Mirror::onDeadline() {

@@ -29,12 +29,17 @@ class Mirror final : public Timed, public ExchangeOwner, public Deferred, public
   void onExchangeDone(ExchangeFailure failure) override;
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
   // The response is read part by part and dropped (a large one is never buffered whole).
-  bool onExchangeHead() override;
-  void onExchangeBody() override { onExchangeHead(); }
+  bool onExchangeHead() override {
+    dropPart();
+    return true;
+  }
+  void onExchangeBody() override { dropPart(); }
   // Deferred: the part just read is "written" (dropped); reading goes on.
   void flushDeferred() override { exchange_.bodyWritten(); }
 
  private:
+  void dropPart();
+
   Worker& worker_;
   std::shared_ptr<Mirror> self_;  // keeps the mirror alive while its exchange runs
   SnapshotPtr snap_;

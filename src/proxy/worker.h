@@ -138,8 +138,8 @@ class Worker {
   uint64_t rng_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   SteadyTime nextTick_{};
-  SteadyTime nextPurge_{};
-  uint64_t round_ = 0;  // of idle upstream connections, once a second
+  SteadyTime nextPurge_{};  // of idle upstream connections, once a second
+  uint64_t round_ = 0;
   std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
   std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_, nextRound_, resumed_;
   std::thread thread_;
