@@ -273,17 +273,19 @@ void BodyFramer::reset(BodyKind kind, uint64_t contentLength) {
   done_ = kind == BodyKind::None;
 }
 
-size_t BodyFramer::consume(const char* data, size_t len) {
+size_t BodyFramer::consume(const char* data, size_t len, std::string* payload) {
   if (done_ || failed_) return 0;
   if (kind_ == BodyKind::Length) {
     size_t n = len < remaining_ ? len : static_cast<size_t>(remaining_);
     remaining_ -= n;
     payload_ += n;
     done_ = remaining_ == 0;
+    if (payload) payload->append(data, n);
     return n;
   }
   if (kind_ == BodyKind::UntilClose) {
     payload_ += len;
+    if (payload) payload->append(data, len);
     return len;
   }
   size_t i = 0;
@@ -327,6 +329,7 @@ size_t BodyFramer::consume(const char* data, size_t len) {
         break;
       case State::Data: {
         size_t n = len - i < remaining_ ? len - i : static_cast<size_t>(remaining_);
+        if (payload) payload->append(data + i, n);
         i += n;
         remaining_ -= n;
         payload_ += n;

@@ -11,6 +11,7 @@
 // stay valid as long as the buffer's prefix is not moved.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace aviary::proxy {
@@ -89,7 +90,8 @@ class BodyFramer {
   void reset(BodyKind kind, uint64_t contentLength);
 
   // Consumes up to `len` raw bytes; returns how many belong to the body. Check done()/failed().
-  size_t consume(const char* data, size_t len);
+  // With `payload`, the body's payload bytes among them (chunk framing removed) are appended.
+  size_t consume(const char* data, size_t len, std::string* payload = nullptr);
   // For UntilClose bodies: the peer closed, the body is complete.
   void finishOnClose() { done_ = true; }
 

@@ -352,7 +352,7 @@ bool Session::onExchangeHead() {
   streaming_ = true;
   finalPart_ = false;
   buildResponseHead();
-  writeResponse(exchange_.takeBody());
+  writeResponse(clientBody(exchange_.takeBody()));
   return true;
 }
 
@@ -361,7 +361,7 @@ void Session::onExchangeBody() {
 }
 
 void Session::sendPart() {
-  const std::string_view part = exchange_.takeBody();
+  const std::string_view part = clientBody(exchange_.takeBody());
   out_.reset(part.data(), part.size(), nullptr, 0);
   deadline = writeDeadline();
   worker_.defer(this, shared_from_this(), Worker::Flush::Downstream);

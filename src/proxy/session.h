@@ -50,6 +50,9 @@ class Session final : public Timed,
   void finishAttemptFailure(ExchangeFailure failure);
   void respondFromUpstream();
   void buildResponseHead();
+  void appendConnection();  // the response's Connection header, if it needs one
+  // The response body bytes `raw` as the client gets them: as they are, or de-chunked (dechunk_).
+  std::string_view clientBody(std::string_view raw);
   void reportOutcome(int status, SteadyTime now);
   void sendPart();  // the streamed body's part just read (Exchange::takeBody), deferred
   void streamDone(ExchangeFailure failure);
@@ -110,6 +113,9 @@ class Session final : public Timed,
   bool upstreamResponse_ = false;
   bool streaming_ = false;  // the upstream response is passed on part by part (Exchange streaming)
   bool finalPart_ = false;  // ... and the part being written is its last
+  bool dechunk_ = false;    // a chunked response to an HTTP/1.0 client: payload only
+  BodyFramer dechunker_;
+  std::string plain_;       // the de-chunked bytes being written
 };
 
 }  // namespace aviary::proxy

@@ -15,7 +15,14 @@ void Session::respondFromUpstream() {
   streaming_ = false;
   buildResponseHead();
   responseBytes_ = exchange_.payloadBytes();
-  writeResponse(exchange_.takeBody());
+  writeResponse(clientBody(exchange_.takeBody()));
+}
+
+std::string_view Session::clientBody(std::string_view raw) {
+  if (!dechunk_) return raw;
+  plain_.clear();
+  dechunker_.consume(raw.data(), raw.size(), &plain_);
+  return plain_;
 }
 
 void Session::buildResponseHead() {
@@ -26,7 +33,11 @@ void Session::buildResponseHead() {
   downHead_.clear();
   appendStatus(downHead_, r.status);
   downHead_.append(r.reason.len ? r.view(base, r.reason) : std::string_view(reasonPhrase(r.status))).append("\r\n");
-  const bool untilClose = r.body == BodyKind::UntilClose;
+  // An HTTP/1.0 client cannot read chunked framing: it gets the payload, framed like a body
+  // delimited by the backend's close.
+  dechunk_ = r.body == BodyKind::Chunked && req_.minorVersion == 0;
+  if (dechunk_) dechunker_.reset(BodyKind::Chunked, 0);
+  const bool untilClose = r.body == BodyKind::UntilClose || dechunk_;
   for (size_t i = 0; i < r.headerCount; ++i) {
     std::string_view name = r.view(base, r.headers[i].name);
     if (isHopByHop(name) || dropped(name, routeOps, destOps)) continue;
@@ -42,10 +53,18 @@ void Session::buildResponseHead() {
   }
   appendOps(downHead_, routeOps);
   if (destOps) appendOps(downHead_, *destOps);
-  if (closeAfter_) downHead_.append("connection: close\r\n");
+  appendConnection();
   downHead_.append("\r\n");
   status_ = r.status;
   phase_ = Phase::WritingResponse;
+}
+
+void Session::appendConnection() {
+  if (closeAfter_) {
+    downHead_.append("connection: close\r\n");
+  } else if (req_.minorVersion == 0) {
+    downHead_.append("connection: keep-alive\r\n");  // HTTP/1.0 closes unless told otherwise
+  }
 }
 
 void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool close) {
@@ -59,7 +78,7 @@ void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool 
   appendStatus(downHead_, status);
   downHead_.append(reasonPhrase(status)).append("\r\ncontent-length: ").append(std::to_string(body.size()));
   downHead_.append("\r\ncontent-type: text/plain\r\n");
-  if (closeAfter_) downHead_.append("connection: close\r\n");
+  appendConnection();
   downHead_.append("\r\n").append(body);
   status_ = status;
   responseBytes_ = body.size();

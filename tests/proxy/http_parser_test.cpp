@@ -107,6 +107,15 @@ TEST(BodyFramerTest, ChunkedBodyWithExtensionsAndTrailers) {
   f.reset(BodyKind::Chunked, 0);
   EXPECT_EQ(f.consume(body.data(), body.size()), body.size() - 4);  // stops at the body's end
   EXPECT_TRUE(f.done());
+  // The payload without the framing, in pieces of any size (here split inside a chunk and
+  // inside a size line).
+  std::string payload;
+  f.reset(BodyKind::Chunked, 0);
+  f.consume(body.data(), 11, &payload);
+  f.consume(body.data() + 11, 7, &payload);
+  f.consume(body.data() + 18, body.size() - 18, &payload);
+  EXPECT_TRUE(f.done());
+  EXPECT_EQ(payload, "Wikipedia");
 }
 
 TEST(BodyFramerTest, RejectsBadChunks) {

@@ -288,5 +288,36 @@ clusters:
   EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"502\"", "response_flags=\"UPE\""}, 1), 1);
 }
 
+TEST(StreamingTest, Http10ClientsGetChunkedResponsesDechunked) {
+  // HTTP/1.0 has no chunked framing. A chunked answer that arrives whole is sent with a length
+  // (so a keep-alive 1.0 client keeps its connection, told so by "connection: keep-alive"); one
+  // that is streamed is sent delimited by close.
+  ScriptedBackend whole({{0ms, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst\n\r\n5\r\nlast\n\r\n0\r\n\r\n"}},
+                        false);
+  auto proxy = proxyTo(whole);
+  ASSERT_TRUE(proxy);
+  RawClient keepAlive(proxy->listenerPort(0));
+  for (int i = 0; i < 2; ++i) {
+    keepAlive.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const std::string r = keepAlive.readResponse();
+    EXPECT_EQ(statusOf(r), 200) << r;
+    EXPECT_EQ(bodyOf(r), "first\nlast\n");
+    EXPECT_NE(r.find("content-length: 11\r\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("connection: keep-alive\r\n"), std::string::npos) << r;
+    EXPECT_EQ(r.find("Transfer-Encoding"), std::string::npos) << r;
+  }
+
+  ScriptedBackend parts({{0ms, kChunkedStart}, {200ms, "5\r\nlast\n\r\n0\r\n\r\n"}}, false);
+  auto streaming = proxyTo(parts);
+  ASSERT_TRUE(streaming);
+  Client client(streaming->listenerPort(0));
+  client.send("GET /b HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(client.readToClose()) << client.got;
+  EXPECT_EQ(bodyOf(client.got), "first\nlast\n");
+  EXPECT_NE(client.got.find("connection: close\r\n"), std::string::npos) << client.got;
+  EXPECT_EQ(client.got.find("Transfer-Encoding"), std::string::npos) << client.got;
+  EXPECT_EQ(waitRequestsTotal(*streaming, {"response_code=\"200\"", "response_flags=\"-\""}, 1), 1);
+}
+
 }  // namespace
 }  // namespace aviary::proxy::testing
