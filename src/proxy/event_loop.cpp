@@ -167,6 +167,10 @@ void Stream::shutdown() {
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 
+void Stream::shutdownWrite() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 void Stream::close() {
   closeFd(fd_);
 }

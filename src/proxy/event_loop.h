@@ -95,6 +95,8 @@ class Stream {
   // Writes what the socket takes now: bytes written, -EAGAIN (nothing; wait for an edge), -errno.
   ssize_t write(const iovec* iov, int count);
   void shutdown();
+  // Half-close: the peer reads end of stream; this side can still read.
+  void shutdownWrite();
   void close();
 
  private:

@@ -15,7 +15,7 @@ constexpr size_t kStreamBuffer = 64 * 1024;
 constexpr uint32_t kPartsPerRound = 4;
 
 void Exchange::start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
-                     uint64_t maxResponseBytes) {
+                     uint64_t maxResponseBytes, bool upgrade) {
   conn_ = std::move(conn);
   conn_->user = this;
   out_.reset(head.data(), head.size(), body.data(), body.size());
@@ -24,7 +24,8 @@ void Exchange::start(UpstreamConnectionPtr conn, std::string_view head, std::str
   scanFrom_ = 0;
   headDone_ = false;
   handed_ = bodyEnd_ = 0;
-  streaming_ = paused_ = resumeQueued_ = offered_ = false;
+  streaming_ = paused_ = resumeQueued_ = offered_ = upgraded_ = false;
+  upgradeAllowed_ = upgrade;
   received_ = false;
   eof_ = false;
   aborted_ = false;
@@ -45,7 +46,7 @@ void Exchange::abort() {
 }
 
 bool Exchange::reusable() const {
-  return conn_ && conn_->stream.isOpen() && !head_.connectionClose && head_.body != BodyKind::UntilClose && !eof_ &&
+  return conn_ && conn_->stream.isOpen() && !upgraded_ && !head_.connectionClose && head_.body != BodyKind::UntilClose && !eof_ &&
          conn_->len == bodyEnd_;  // nothing after the response (unasked bytes spoil the connection)
 }
 
@@ -183,6 +184,13 @@ bool Exchange::onRead(size_t n) {
     ParseStatus st =
         parseResponseHead(conn_->buf.data(), conn_->len, kMaxResponseHead, scanFrom_, headRequest_, head_, err);
     if (st == ParseStatus::NeedMore) return true;
+    if (head_.status == 101 && st == ParseStatus::Done && upgradeAllowed_) {
+      headDone_ = upgraded_ = true;  // the bytes after the head belong to the new protocol
+      handed_ = head_.headLength;
+      bodyEnd_ = conn_->len;
+      finish(ExchangeFailure::None);
+      return false;
+    }
     if (st == ParseStatus::Error || head_.status == 101) {
       finish(ExchangeFailure::Protocol);
       return false;

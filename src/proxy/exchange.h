@@ -42,8 +42,10 @@ class Exchange final : public Deferred, public IoHandler {
 
   // Takes `conn` (connected when conn->reused) and sends head + body. The buffers must stay valid
   // until onExchangeDone. `headRequest` = the request is HEAD (response has no body).
+  // `upgrade` = the request asks for a protocol upgrade: a 101 answer then completes the exchange
+  // (upgraded()), with whatever the backend sent after it left in the buffer (takeBody()).
   void start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
-             uint64_t maxResponseBytes);
+             uint64_t maxResponseBytes, bool upgrade = false);
   // Cancels the exchange in progress by closing its socket (onExchangeDone(Aborted) follows);
   // between exchanges it only closes the connection still held.
   void abort();
@@ -61,6 +63,8 @@ class Exchange final : public Deferred, public IoHandler {
   // (from the next round, so a fast transfer does not starve the worker's other connections).
   void bodyWritten();
   bool streaming() const { return streaming_; }
+  // The backend answered 101 Switching Protocols: the connection is no longer HTTP.
+  bool upgraded() const { return upgraded_; }
   uint64_t payloadBytes() const { return framer_.payloadBytes(); }
   // True when the connection can serve another request.
   bool reusable() const;
@@ -92,6 +96,8 @@ class Exchange final : public Deferred, public IoHandler {
   size_t handed_ = 0;   // buffer offset up to which the body was handed out by takeBody()
   size_t bodyEnd_ = 0;  // buffer offset where the framed body bytes end
   bool streaming_ = false;
+  bool upgradeAllowed_ = false;
+  bool upgraded_ = false;
   bool offered_ = false;         // onExchangeHead was asked
   bool paused_ = false;         // streaming: a part was handed out and is not written yet
   bool resumeQueued_ = false;   // streaming: reading resumes at the next round

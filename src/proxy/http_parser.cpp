@@ -73,6 +73,7 @@ ParseStatus parseFields(const char* buf, size_t pos, size_t headEnd, bool isRequ
   bool sawTe = false;
   bool chunked = false;
   bool keepAlive = false;
+  bool connectionUpgrade = false;
   const size_t end = headEnd - 2;  // the final CRLF
   while (pos < end) {
     const char* lineEnd = static_cast<const char*>(memchr(buf + pos, '\r', end - pos));
@@ -124,6 +125,9 @@ ParseStatus parseFields(const char* buf, size_t pos, size_t headEnd, bool isRequ
     } else if (equalsIgnoreCase(name, "connection")) {
       if (containsToken(value, "close")) out.connectionClose = true;
       if (containsToken(value, "keep-alive")) keepAlive = true;
+      if (containsToken(value, "upgrade")) connectionUpgrade = true;
+    } else if (equalsIgnoreCase(name, "upgrade")) {
+      out.upgradeValue = f.value;
     } else if (isRequest && equalsIgnoreCase(name, "expect")) {
       out.expectContinue = equalsIgnoreCase(value, "100-continue");
     }
@@ -135,6 +139,7 @@ ParseStatus parseFields(const char* buf, size_t pos, size_t headEnd, bool isRequ
     return ParseStatus::Error;
   }
   if (out.minorVersion == 0 && !keepAlive) out.connectionClose = true;
+  out.upgrade = connectionUpgrade && out.upgradeValue.len > 0;
   if (chunked) {
     out.body = BodyKind::Chunked;
   } else if (sawTe) {
@@ -156,6 +161,8 @@ void resetHead(MessageHead& out) {
   out.contentLength = 0;
   out.connectionClose = false;
   out.expectContinue = false;
+  out.upgradeValue = Span{};
+  out.upgrade = false;
 }
 
 }  // namespace

@@ -66,6 +66,8 @@ struct MessageHead {
   uint64_t contentLength = 0;
   bool connectionClose = false;      // "Connection: close" (or HTTP/1.0 without keep-alive)
   bool expectContinue = false;       // "Expect: 100-continue"
+  Span upgradeValue;                 // the Upgrade header's value (len 0: none)
+  bool upgrade = false;              // an Upgrade header and "Connection: upgrade"
 
   std::string_view view(const char* base, Span s) const { return {base + s.off, s.len}; }
 };

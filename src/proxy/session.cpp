@@ -66,10 +66,16 @@ void Session::close() {
     flags_ |= kFlagDC;  // the response was cut off (stuck client's idle timeout, write error, shutdown)
     record(status_, responseBytes_);
   }
+  if (phase_ == Phase::Tunnel) {
+    // Recorded once the joined connections end, like Envoy's upgraded streams: code 101, the
+    // bytes the backend sent after its head, the time since the upgrade request.
+    record(101, tunnel_->bytesToClient() - std::min<uint64_t>(tunnel_->bytesToClient(), downHead_.size()));
+  }
   writing_ = false;
   phase_ = Phase::Closed;
   deadline = SteadyTime::max();
   stream_.close();
+  tunnel_.reset();  // closes the backend connection
   exchange_.abort();
   worker_.loop().retire(std::move(self_));
 }
@@ -77,6 +83,10 @@ void Session::close() {
 void Session::onIo(uint32_t events) {
   if (phase_ == Phase::Closed) return;
   stream_.onEvents(events);
+  if (phase_ == Phase::Tunnel) {
+    pumpTunnel();
+    return;
+  }
   if (writing_) {
     if (!stream_.writable()) return;
     // Writable again: the client has read part of the response. idleTimeout bounds a stalled
@@ -204,7 +214,10 @@ void Session::dispatch() {
   lastEndpoint_ = nullptr;
   const Duration timeout = route_->config->timeout;
   requestDeadline_ = timeout.count() > 0 ? steady_clock::now() + timeout : SteadyTime::max();
-  if (route_->mirrorCluster >= 0 && worker_.random() % 1000000 < route_->mirrorPerMillion) startMirror();
+  // An upgrade (WebSocket) is not mirrored: a copy could not follow the connection it becomes.
+  if (route_->mirrorCluster >= 0 && !req_.upgrade && worker_.random() % 1000000 < route_->mirrorPerMillion) {
+    startMirror();
+  }
   phase_ = Phase::Upstream;
   startAttempt();
 }
@@ -240,6 +253,9 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
   }
   appendOps(upHead_, routeOps);
   if (destOps) appendOps(upHead_, *destOps);
+  if (req_.upgrade) {  // hop-by-hop, so passed on explicitly when the client asks for one
+    upHead_.append("connection: upgrade\r\nupgrade: ").append(req_.view(base, req_.upgradeValue)).append("\r\n");
+  }
   upHead_.append("x-forwarded-for: ");
   if (!xff.empty()) upHead_.append(xff).append(", ");
   upHead_.append(clientIp_).append("\r\n");
@@ -265,7 +281,7 @@ void Session::startAttempt() {
   const bool reused = conn->reused;
   const bool isHead = req_.view(in_.data(), req_.method) == "HEAD";
   exchange_.start(std::move(conn), upHead_, std::string_view(in_.data() + req_.headLength, bodyRaw_), isHead,
-                  snap_->config().limits.maxResponseBytes);
+                  snap_->config().limits.maxResponseBytes, req_.upgrade);
   // Deadline = the earliest of request timeout, per-try timeout and (new connections) connect timeout.
   SteadyTime d = requestDeadline_;
   const Duration perTry = route_->config->retries.perTryTimeout;
@@ -412,6 +428,10 @@ void Session::onExchangeDone(ExchangeFailure failure) {
   if (failure == ExchangeFailure::None) {
     const int status = exchange_.response().status;
     reportOutcome(status, now);
+    if (exchange_.upgraded()) {
+      startTunnel();
+      return;
+    }
     if (shouldRetry(status, failure)) {
       if (canRetry) {
         ups.release(std::move(exchange_.connection()), exchange_.reusable(), cluster);
@@ -468,6 +488,23 @@ void Session::onExchangeDone(ExchangeFailure failure) {
     sendLocal(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
               kFlagUC, closeAfter_);
   }
+}
+
+void Session::startTunnel() {
+  buildResponseHead();
+  std::string toClient = downHead_;
+  toClient.append(exchange_.takeBody());  // what the backend sent right after its 101
+  const size_t used = req_.headLength + bodyRaw_;
+  const std::string_view fromClient(in_.data() + used, inLen_ - used);  // sent after the request
+  phase_ = Phase::Tunnel;
+  tunnel_ = std::make_unique<Tunnel>(stream_, std::move(exchange_.connection()), &tunnelSide_, toClient, fromClient);
+  pumpTunnel();
+}
+
+void Session::pumpTunnel() {
+  if (phase_ != Phase::Tunnel) return;
+  deadline = steady_clock::now() + snap_->config().limits.idleTimeout;  // idle, not total, time
+  if (!tunnel_->pump()) close();
 }
 
 void Session::startMirror() {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/exchange.h"
+#include "proxy/tunnel.h"
 #include "proxy/worker.h"
 
 namespace aviary::proxy {
@@ -38,7 +39,7 @@ class Session final : public Timed,
   void onIo(uint32_t events) override;
 
  private:
-  enum class Phase { ReadingRequest, Upstream, WritingResponse, Closed };
+  enum class Phase { ReadingRequest, Upstream, WritingResponse, Tunnel, Closed };
   enum class TimeoutKind { None, Connect, PerTry, Request };
 
   void readRequest();
@@ -64,6 +65,8 @@ class Session final : public Timed,
   void onResponseWritten();
   void record(int status, uint64_t responseBytes);
   void startMirror();
+  void startTunnel();
+  void pumpTunnel();
   void abandonRequest();
 
   Worker& worker_;
@@ -113,6 +116,15 @@ class Session final : public Timed,
   bool upstreamResponse_ = false;
   bool streaming_ = false;  // the upstream response is passed on part by part (Exchange streaming)
   bool finalPart_ = false;  // ... and the part being written is its last
+  // After 101 Switching Protocols: the joined connections, and the handler that receives the
+  // backend socket's events for them.
+  struct TunnelSide final : IoHandler {
+    explicit TunnelSide(Session& s) : session(s) {}
+    void onIo(uint32_t) override { session.pumpTunnel(); }
+    Session& session;
+  };
+  std::unique_ptr<Tunnel> tunnel_;
+  TunnelSide tunnelSide_{*this};
   bool dechunk_ = false;    // a chunked response to an HTTP/1.0 client: payload only
   BodyFramer dechunker_;
   std::string plain_;       // the de-chunked bytes being written

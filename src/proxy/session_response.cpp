@@ -53,7 +53,12 @@ void Session::buildResponseHead() {
   }
   appendOps(downHead_, routeOps);
   if (destOps) appendOps(downHead_, *destOps);
-  appendConnection();
+  if (exchange_.upgraded()) {
+    const std::string_view to = r.upgradeValue.len ? r.view(base, r.upgradeValue) : req_.view(in_.data(), req_.upgradeValue);
+    downHead_.append("connection: upgrade\r\nupgrade: ").append(to).append("\r\n");
+  } else {
+    appendConnection();
+  }
   downHead_.append("\r\n");
   status_ = r.status;
   phase_ = Phase::WritingResponse;

@@ -19,57 +19,37 @@ using std::chrono::steady_clock;
 // (every third one after 10 ms). The proxy therefore pools each connection as keep-alive, and
 // the close reaches it later: while the connection is idle in the pool, or after the proxy sent
 // the next request on it.
-class ClosingBackend {
+class ClosingBackend final : public RawBackend {
  public:
-  ClosingBackend() {
-    fd_ = listenLoopback(&port_);
-    EXPECT_GE(fd_, 0);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~ClosingBackend() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  uint16_t port() const { return port_; }
+  ClosingBackend() { start(); }
+  ~ClosingBackend() override { stop(); }
   int accepted() const { return accepted_.load(); }
   int answered() const { return answered_.load(); }
 
  private:
-  void run() {
+  void serve(int c) override {
     static constexpr char kResponse[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;  // 20 ms: the stop flag is checked that often
-      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      ++accepted_;
-      timeval tv{2, 0};
-      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      std::string request;
-      char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-      }
-      if (request.find("\r\n\r\n") != std::string::npos &&
-          ::send(c, kResponse, sizeof kResponse - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof kResponse - 1)) {
-        ++answered_;
-      }
-      // Every third connection lingers 10 ms before closing: a request the proxy sends on it
-      // meanwhile is never read (the close then resets the connection).
-      if (accepted_ % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      ::close(c);
+    ++accepted_;
+    timeval tv{2, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      request.append(buf, static_cast<size_t>(n));
     }
+    if (request.find("\r\n\r\n") != std::string::npos &&
+        ::send(c, kResponse, sizeof kResponse - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof kResponse - 1)) {
+      ++answered_;
+    }
+    // Every third connection lingers 10 ms before closing: a request the proxy sends on it
+    // meanwhile is never read (the close then resets the connection).
+    if (accepted_ % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
   std::atomic<int> answered_{0};
-  std::thread thread_;  // declared last: started once the members it uses exist
 };
 
 // The istio_requests_total lines of the proxy's stats (for failure messages).

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -189,6 +190,58 @@ inline int connectLoopback(uint16_t port, int rcvbuf = 0) {
   return fd;
 }
 
+// A hand-written backend for byte-exact cases: listens on 127.0.0.1 (port 0) and hands each
+// accepted connection, one at a time, to serve() on its own thread. A subclass calls start() at
+// the end of its constructor and stop() first thing in its destructor (serve() is virtual).
+class RawBackend {
+ public:
+  virtual ~RawBackend() {
+    stop();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ protected:
+  RawBackend() {
+    fd_ = listenLoopback(&port_);
+    EXPECT_GE(fd_, 0);
+  }
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  bool stopping() const { return stop_; }
+  // Waits until `fd` is readable, in 20 ms slices (the stop flag is checked that often), at most
+  // `limit`; false when stopped or timed out.
+  bool waitReadable(int fd, std::chrono::milliseconds limit) const {
+    for (auto end = std::chrono::steady_clock::now() + limit; !stop_ && std::chrono::steady_clock::now() < end;) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+  // Handles one accepted connection; it is closed when this returns.
+  virtual void serve(int fd) = 0;
+
+ private:
+  void run() {
+    while (!stop_) {
+      if (!waitReadable(fd_, std::chrono::hours(1))) continue;
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      serve(c);
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 inline int statusOf(const std::string& response) {
   return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
 }
@@ -213,6 +266,21 @@ inline std::unique_ptr<ProxyServer> startProxy(const std::string& yaml) {
   auto server = ProxyServer::start(std::move(cfg.value()));
   EXPECT_TRUE(server.ok()) << server.error().format();
   return server.ok() ? std::move(server.value()) : nullptr;
+}
+
+// A proxy (idleTimeout 10 s, no admin listener) whose one route sends everything to one cluster
+// "be" of `endpoint`. `routeFields` are more fields of the route's flow mapping
+// (", timeout: 1s, mirror: {cluster: be, percentage: 100}").
+inline std::unique_ptr<ProxyServer> startProxyTo(const std::string& endpoint, const std::string& routeFields = "") {
+  return startProxy(fill(R"(limits: {idleTimeout: 10s}
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - {route: [{cluster: be}]{more}}
+clusters:
+  - {name: be, endpoints: ["{be}"]}
+)", {{"be", endpoint}, {"more", routeFields}}));
 }
 
 // Value of the istio_requests_total series whose label text contains every fragment (summed).

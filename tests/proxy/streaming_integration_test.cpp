@@ -21,47 +21,23 @@ using std::chrono::steady_clock;
 // sends its bytes after waiting its delay. After the script it closes the connection when
 // `closeAfter`, else it waits for the next request on it. One connection at a time; every wait
 // is bounded (stop flag checked every 20 ms).
-class ScriptedBackend {
+class ScriptedBackend final : public RawBackend {
  public:
   struct Step {
     std::chrono::milliseconds delay;
     std::string bytes;
   };
   ScriptedBackend(std::vector<Step> script, bool closeAfter) : script_(std::move(script)), closeAfter_(closeAfter) {
-    fd_ = listenLoopback(&port_);
-    EXPECT_GE(fd_, 0);
-    thread_ = std::thread([this] { run(); });
+    start();
   }
-  ~ScriptedBackend() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+  ~ScriptedBackend() override { stop(); }
   int requests() const { return requests_.load(); }
 
  private:
-  // Waits (in 20 ms slices) until `fd` is readable; false when stopped or after `limit`.
-  bool waitReadable(int fd, std::chrono::milliseconds limit) {
-    for (auto end = steady_clock::now() + limit; !stop_ && steady_clock::now() < end;) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) > 0) return true;
-    }
-    return false;
-  }
-  void run() {
-    while (!stop_) {
-      if (!waitReadable(fd_, 1h)) continue;
-      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      serve(c);
-      ::close(c);
-    }
-  }
-  void serve(int c) {
+  void serve(int c) override {
     std::string in;
     char buf[4096];
-    while (!stop_) {
+    while (!stopping()) {
       while (in.find("\r\n\r\n") == std::string::npos) {
         if (!waitReadable(c, 5s)) return;
         const ssize_t n = ::recv(c, buf, sizeof buf, 0);
@@ -71,7 +47,7 @@ class ScriptedBackend {
       in.erase(0, in.find("\r\n\r\n") + 4);
       ++requests_;
       for (const Step& step : script_) {
-        for (auto end = steady_clock::now() + step.delay; !stop_ && steady_clock::now() < end;) {
+        for (auto end = steady_clock::now() + step.delay; !stopping() && steady_clock::now() < end;) {
           std::this_thread::sleep_for(5ms);
         }
         if (::send(c, step.bytes.data(), step.bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(step.bytes.size())) {
@@ -84,26 +60,12 @@ class ScriptedBackend {
 
   std::vector<Step> script_;
   bool closeAfter_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
-  std::thread thread_;  // declared last: started once the members it uses exist
 };
 
 std::unique_ptr<ProxyServer> proxyTo(const ScriptedBackend& backend, const std::string& routeTimeout = "0s",
                                      const std::string& retries = "{attempts: 0}") {
-  return startProxy(fill(R"(limits: {idleTimeout: 10s}
-admin: {enabled: false}
-listeners:
-  - name: main
-    routes:
-      - route: [{cluster: be}]
-        timeout: {timeout}
-        retries: {retries}
-clusters:
-  - {name: be, endpoints: ["{be}"]}
-)", {{"be", backend.endpoint()}, {"timeout", routeTimeout}, {"retries", retries}}));
+  return startProxyTo(backend.endpoint(), ", timeout: " + routeTimeout + ", retries: " + retries);
 }
 
 // A blocking client socket with a 5 s receive timeout.

@@ -1,0 +1,48 @@
+#pragma once
+// Tunnel: after 101 Switching Protocols (WebSocket), a client connection and its backend
+// connection are joined. Bytes are copied both ways as they arrive, one buffer per direction: a
+// side is read only once the other side has taken the previous buffer (back-pressure), a
+// half-close is passed on, and the tunnel ends when both directions have ended or either fails.
+// Worker-thread only; the owner routes the readiness events of both sockets to pump().
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "proxy/event_loop.h"
+#include "proxy/upstream.h"
+
+namespace aviary::proxy {
+
+class Tunnel {
+ public:
+  // `toClient` / `toUpstream`: bytes already received for the other side (the 101 head and what
+  // followed it; what the client sent after its upgrade request). `upstream`'s events must go to
+  // `handler` from now on.
+  Tunnel(Stream& client, UpstreamConnectionPtr upstream, IoHandler* handler, std::string_view toClient,
+         std::string_view toUpstream);
+
+  // Moves everything that can move now. false once the tunnel is over (both directions ended,
+  // or a socket failed); the owner then closes both.
+  bool pump();
+  uint64_t bytesToClient() const { return down_.moved; }
+  uint64_t bytesToUpstream() const { return up_.moved; }
+
+ private:
+  struct Pipe {
+    std::vector<char> buf;
+    size_t off = 0;
+    size_t len = 0;
+    bool eof = false;   // the source ended
+    bool done = false;  // ... and the sink was half-closed after the last byte
+    uint64_t moved = 0;
+  };
+  // false when a socket failed.
+  static bool move(Stream& from, Stream& to, Pipe& p);
+
+  Stream& client_;
+  UpstreamConnectionPtr upstream_;
+  Pipe down_;  // backend -> client
+  Pipe up_;    // client -> backend
+};
+
+}  // namespace aviary::proxy
