@@ -208,6 +208,9 @@ void Session::dispatch() {
     return;
   }
   dest_ = &Snapshot::pick(*route_, worker_.random());
+  // Only WebSocket upgrades are passed on, as Envoy does by default: others (h2c above all) would
+  // let a client talk to the backend past the proxy's routing ("h2c smuggling").
+  websocket_ = req_.upgrade && equalsIgnoreCase(req_.view(in_.data(), req_.upgradeValue), "websocket");
   buildUpstreamRequest(*dest_);
   attempts_ = 0;
   staleRetried_ = false;
@@ -215,7 +218,7 @@ void Session::dispatch() {
   const Duration timeout = route_->config->timeout;
   requestDeadline_ = timeout.count() > 0 ? steady_clock::now() + timeout : SteadyTime::max();
   // An upgrade (WebSocket) is not mirrored: a copy could not follow the connection it becomes.
-  if (route_->mirrorCluster >= 0 && !req_.upgrade && worker_.random() % 1000000 < route_->mirrorPerMillion) {
+  if (route_->mirrorCluster >= 0 && !websocket_ && worker_.random() % 1000000 < route_->mirrorPerMillion) {
     startMirror();
   }
   phase_ = Phase::Upstream;
@@ -253,8 +256,8 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
   }
   appendOps(upHead_, routeOps);
   if (destOps) appendOps(upHead_, *destOps);
-  if (req_.upgrade) {  // hop-by-hop, so passed on explicitly when the client asks for one
-    upHead_.append("connection: upgrade\r\nupgrade: ").append(req_.view(base, req_.upgradeValue)).append("\r\n");
+  if (websocket_) {  // hop-by-hop, so passed on explicitly when the client asks for one
+    upHead_.append("connection: upgrade\r\nupgrade: websocket\r\n");
   }
   upHead_.append("x-forwarded-for: ");
   if (!xff.empty()) upHead_.append(xff).append(", ");
@@ -281,7 +284,7 @@ void Session::startAttempt() {
   const bool reused = conn->reused;
   const bool isHead = req_.view(in_.data(), req_.method) == "HEAD";
   exchange_.start(std::move(conn), upHead_, std::string_view(in_.data() + req_.headLength, bodyRaw_), isHead,
-                  snap_->config().limits.maxResponseBytes, req_.upgrade);
+                  snap_->config().limits.maxResponseBytes, websocket_);
   // Deadline = the earliest of request timeout, per-try timeout and (new connections) connect timeout.
   SteadyTime d = requestDeadline_;
   const Duration perTry = route_->config->retries.perTryTimeout;

@@ -123,6 +123,7 @@ class Session final : public Timed,
     void onIo(uint32_t) override { session.pumpTunnel(); }
     Session& session;
   };
+  bool websocket_ = false;  // the request asks for a WebSocket upgrade (passed on)
   std::unique_ptr<Tunnel> tunnel_;
   TunnelSide tunnelSide_{*this};
   bool dechunk_ = false;    // a chunked response to an HTTP/1.0 client: payload only

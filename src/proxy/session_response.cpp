@@ -54,8 +54,7 @@ void Session::buildResponseHead() {
   appendOps(downHead_, routeOps);
   if (destOps) appendOps(downHead_, *destOps);
   if (exchange_.upgraded()) {
-    const std::string_view to = r.upgradeValue.len ? r.view(base, r.upgradeValue) : req_.view(in_.data(), req_.upgradeValue);
-    downHead_.append("connection: upgrade\r\nupgrade: ").append(to).append("\r\n");
+    downHead_.append("connection: upgrade\r\nupgrade: websocket\r\n");
   } else {
     appendConnection();
   }

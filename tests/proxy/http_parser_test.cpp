@@ -71,6 +71,13 @@ TEST(HttpParserTest, ConnectionSemantics) {
   EXPECT_FALSE(parseRequest("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").head.connectionClose);
   EXPECT_TRUE(parseRequest("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n").head.connectionClose);
   EXPECT_TRUE(parseRequest("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").head.expectContinue);
+  // An upgrade needs both the Upgrade header and the "upgrade" token in Connection.
+  const std::string ws = "GET /ws HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  Parsed up = parseRequest(ws);
+  EXPECT_TRUE(up.head.upgrade);
+  EXPECT_EQ(up.head.view(ws.data(), up.head.upgradeValue), "websocket");
+  EXPECT_FALSE(parseRequest("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n").head.upgrade);
+  EXPECT_FALSE(parseRequest("GET / HTTP/1.1\r\nConnection: upgrade\r\n\r\n").head.upgrade);
 }
 
 TEST(HttpParserTest, ResponseFraming) {

@@ -129,6 +129,12 @@ TEST(UpgradeTest, ARefusedUpgradeIsAnOrdinaryResponse) {
   EXPECT_EQ(backend.lastRequest().find("pgrade"), std::string::npos) << backend.lastRequest();
   client.send("GET /plain HTTP/1.1\r\nHost: chat\r\n\r\n");  // the connection is still HTTP
   EXPECT_EQ(statusOf(client.readResponse()), 426);
+  // Only WebSocket is passed on: an h2c upgrade goes on as plain HTTP.
+  client.send("GET /h2c HTTP/1.1\r\nHost: chat\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+              "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+  EXPECT_EQ(statusOf(client.readResponse()), 426);
+  EXPECT_EQ(backend.lastRequest().find("pgrade"), std::string::npos) << backend.lastRequest();
+  EXPECT_EQ(backend.lastRequest().find("HTTP2-Settings"), std::string::npos) << backend.lastRequest();
 }
 
 }  // namespace
