@@ -14,7 +14,8 @@ namespace {
 void checkHead(const MessageHead& h, size_t len) {
   if (h.headLength > len) std::abort();
   auto inside = [&](Span s) { return static_cast<size_t>(s.off) + s.len <= h.headLength; };
-  if (!inside(h.method) || !inside(h.target) || !inside(h.reason)) std::abort();
+  if (!inside(h.method) || !inside(h.target) || !inside(h.reason) || !inside(h.upgradeValue)) std::abort();
+  if (h.upgrade && h.upgradeValue.len == 0) std::abort();
   for (size_t i = 0; i < h.headerCount; ++i) {
     if (!inside(h.headers[i].name) || !inside(h.headers[i].value)) std::abort();
   }
@@ -34,8 +35,16 @@ void parseStream(const char* data, size_t size, size_t split) {
     checkHead(head, avail);
     BodyFramer framer;
     framer.reset(head.body, head.contentLength);
-    size_t used = framer.consume(data + pos + head.headLength, avail - head.headLength);
-    if (used > avail - head.headLength) std::abort();
+    // Split in two at `split`, collecting the payload: the same bytes used, the same payload
+    // count, and the payload never larger than what was consumed.
+    const size_t bodyAvail = avail - head.headLength;
+    const size_t first = std::min(split, bodyAvail);
+    std::string payload;
+    size_t used = framer.consume(data + pos + head.headLength, first, &payload);
+    if (used == first && !framer.done() && !framer.failed()) {
+      used += framer.consume(data + pos + head.headLength + first, bodyAvail - first, &payload);
+    }
+    if (used > bodyAvail || payload.size() != framer.payloadBytes() || payload.size() > used) std::abort();
     if (!framer.done() || framer.failed()) return;
     pos += head.headLength + used;
   }
