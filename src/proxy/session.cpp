@@ -507,7 +507,19 @@ void Session::startTunnel() {
 void Session::pumpTunnel() {
   if (phase_ != Phase::Tunnel) return;
   deadline = steady_clock::now() + snap_->config().limits.idleTimeout;  // idle, not total, time
-  if (!tunnel_->pump()) close();
+  switch (tunnel_->pump()) {
+    case Tunnel::State::Over:
+      close();
+      return;
+    case Tunnel::State::More:
+      if (!tunnelQueued_) {
+        tunnelQueued_ = true;
+        worker_.nextRound(this, shared_from_this());  // flushDeferred pumps again
+      }
+      return;
+    case Tunnel::State::Waiting:
+      return;
+  }
 }
 
 void Session::startMirror() {

@@ -33,7 +33,7 @@ class Session final : public Timed,
   bool onExchangeHead() override;
   void onExchangeBody() override;
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
-  // Deferred: sends the response prepared by writeResponse().
+  // Deferred: sends the response prepared by writeResponse(); in a tunnel, pumps it again.
   void flushDeferred() override;
   // IoHandler: readiness of the client socket.
   void onIo(uint32_t events) override;
@@ -125,6 +125,7 @@ class Session final : public Timed,
   };
   bool websocket_ = false;  // the request asks for a WebSocket upgrade (passed on)
   std::unique_ptr<Tunnel> tunnel_;
+  bool tunnelQueued_ = false;  // pumpTunnel queued for the next round
   TunnelSide tunnelSide_{*this};
   bool dechunk_ = false;    // a chunked response to an HTTP/1.0 client: payload only
   BodyFramer dechunker_;

@@ -103,6 +103,11 @@ void Session::writeResponse(std::string_view body) {
 
 void Session::flushDeferred() {
   if (phase_ == Phase::Closed) return;
+  if (phase_ == Phase::Tunnel) {  // queued by pumpTunnel (Worker::nextRound)
+    tunnelQueued_ = false;
+    pumpTunnel();
+    return;
+  }
   writing_ = true;
   writingContinue_ = false;
   continueWrite();

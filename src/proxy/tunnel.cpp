@@ -7,6 +7,7 @@ namespace aviary::proxy {
 
 namespace {
 constexpr size_t kTunnelBuffer = 16 * 1024;
+constexpr int kBudget = 16;  // buffers per direction and pump(): 256 KiB
 
 void preload(std::vector<char>& buf, size_t& len, std::string_view bytes) {
   buf.resize(std::max(kTunnelBuffer, bytes.size()));
@@ -23,19 +24,22 @@ Tunnel::Tunnel(Stream& client, UpstreamConnectionPtr upstream, IoHandler* handle
   preload(up_.buf, up_.len, toUpstream);
 }
 
-bool Tunnel::pump() {
-  if (!move(upstream_->stream, client_, down_) || !move(client_, upstream_->stream, up_)) return false;
-  return !(down_.done && up_.done);
+Tunnel::State Tunnel::pump() {
+  const Step down = move(upstream_->stream, client_, down_);
+  const Step up = move(client_, upstream_->stream, up_);
+  if (down == Step::Failed || up == Step::Failed || (down_.done && up_.done)) return State::Over;
+  return down == Step::More || up == Step::More ? State::More : State::Waiting;
 }
 
-bool Tunnel::move(Stream& from, Stream& to, Pipe& p) {
-  // Runs until a socket says "not now" (edge-triggered: stopping earlier would lose the edge).
-  for (;;) {
+Tunnel::Step Tunnel::move(Stream& from, Stream& to, Pipe& p) {
+  // Runs until a socket says "not now" (then its next edge resumes it) or the budget is spent
+  // (then the owner calls again next round: edge-triggered, nothing else would).
+  for (int reads = 0;;) {
     if (p.off < p.len) {
       const iovec v{p.buf.data() + p.off, p.len - p.off};
       const ssize_t n = to.write(&v, 1);
-      if (n == -EAGAIN) return true;  // resumed by the sink's writable edge
-      if (n < 0) return false;
+      if (n == -EAGAIN) return Step::Waiting;  // resumed by the sink's writable edge
+      if (n < 0) return Step::Failed;
       p.off += static_cast<size_t>(n);
       p.moved += static_cast<uint64_t>(n);
       continue;
@@ -44,12 +48,13 @@ bool Tunnel::move(Stream& from, Stream& to, Pipe& p) {
     if (p.eof) {
       if (!p.done) to.shutdownWrite();
       p.done = true;
-      return true;
+      return Step::Waiting;
     }
-    if (!from.readable()) return true;
+    if (!from.readable()) return Step::Waiting;
+    if (reads++ == kBudget) return Step::More;
     const ssize_t n = from.read(p.buf.data(), p.buf.size());
-    if (n == -EAGAIN) return true;
-    if (n < 0) return false;
+    if (n == -EAGAIN) return Step::Waiting;
+    if (n < 0) return Step::Failed;
     if (n == 0) {
       p.eof = true;
       continue;

@@ -21,9 +21,14 @@ class Tunnel {
   Tunnel(Stream& client, UpstreamConnectionPtr upstream, IoHandler* handler, std::string_view toClient,
          std::string_view toUpstream);
 
-  // Moves everything that can move now. false once the tunnel is over (both directions ended,
-  // or a socket failed); the owner then closes both.
-  bool pump();
+  enum class State {
+    Waiting,  // both directions wait for readiness events
+    More,     // a direction used its budget with more ready: call pump() again next round
+    Over,     // both directions ended, or a socket failed: the owner closes both
+  };
+  // Moves what can move now, at most kBudget buffers per direction (so that one fast tunnel
+  // cannot hold its worker's other connections up).
+  State pump();
   uint64_t bytesToClient() const { return down_.moved; }
   uint64_t bytesToUpstream() const { return up_.moved; }
 
@@ -36,8 +41,8 @@ class Tunnel {
     bool done = false;  // ... and the sink was half-closed after the last byte
     uint64_t moved = 0;
   };
-  // false when a socket failed.
-  static bool move(Stream& from, Stream& to, Pipe& p);
+  enum class Step { Waiting, More, Failed };
+  static Step move(Stream& from, Stream& to, Pipe& p);
 
   Stream& client_;
   UpstreamConnectionPtr upstream_;

@@ -108,6 +108,30 @@ TEST(UpgradeTest, WebSocketUpgradeJoinsTheConnections) {
   ASSERT_EQ(::send(fd, "ping2;", 6, MSG_NOSIGNAL), 6);
   ASSERT_TRUE(readUntil(fd, got, "ping2;")) << got;
   EXPECT_EQ(requestsTotal(*proxy, {}), 0) << "recorded before the upgraded connection ended";
+  // 2 MiB each way, more than a tunnel moves per round: sent from a thread while this one reads
+  // the echo (each side's buffers are far smaller, so back-pressure is exercised too).
+  const std::string big = patternBody(2u << 20);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread writer([&] {
+    size_t off = 0;
+    while (off < big.size()) {
+      const ssize_t n = ::send(fd, big.data() + off, big.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+  });
+  got.clear();
+  char buf[65536];
+  while (got.size() < big.size()) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  writer.join();
+  EXPECT_TRUE(got == big) << "echoed " << got.size() << " of " << big.size() << " bytes, or changed";
+  // Takes milliseconds; a tunnel that stops after its per-round budget only resumes on an
+  // unrelated event (the 5 s the backend waits), if at all.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << "the transfer stalled";
   // Half-close: the backend sees the end, half-closes in turn, and the client reads the end.
   ::shutdown(fd, SHUT_WR);
   char c;
