@@ -321,6 +321,10 @@ void Session::onDeadline() {
   exchange_.abort();
 }
 
+bool Session::retryBudgetLeft(SteadyTime now) const {
+  return attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
+}
+
 bool Session::shouldRetry(int status, ExchangeFailure failure) const {
   const RetryPolicy& p = route_->config->retries;
   if (p.attempts == 0) return false;
@@ -363,7 +367,7 @@ bool Session::onExchangeHead() {
   if (phase_ != Phase::Upstream) return false;
   const int status = exchange_.response().status;
   const SteadyTime now = steady_clock::now();
-  const bool canRetry = attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
+  const bool canRetry = retryBudgetLeft(now);
   const bool retriable = shouldRetry(status, ExchangeFailure::None);
   if (retriable && canRetry) return false;
   if (retriable && attempts_ > 1) flags_ |= kFlagURX;  // the last attempt: nothing more to retry
@@ -427,7 +431,7 @@ void Session::onExchangeDone(ExchangeFailure failure) {
   }
   const SteadyTime now = steady_clock::now();
   const ClusterConfig& cluster = *snap_->clusters()[dest_->cluster].config;
-  const bool canRetry = attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
+  const bool canRetry = retryBudgetLeft(now);
   if (failure == ExchangeFailure::None) {
     const int status = exchange_.response().status;
     reportOutcome(status, now);

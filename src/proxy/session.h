@@ -48,6 +48,7 @@ class Session final : public Timed,
   void buildUpstreamRequest(const CompiledDestination& dest);
   void startAttempt();
   bool shouldRetry(int status, ExchangeFailure failure) const;
+  bool retryBudgetLeft(SteadyTime now) const;  // attempts and request time left for a retry
   void finishAttemptFailure(ExchangeFailure failure);
   void respondFromUpstream();
   void buildResponseHead();
