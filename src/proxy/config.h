@@ -151,7 +151,13 @@ struct ClusterConfig {
 
 struct Limits {
   uint32_t maxRequestHeadersBytes = 60 * 1024;
+  // The largest request body buffered whole before the request goes upstream (so that it can be
+  // retried and mirrored), like Envoy's per-connection buffer limit.
   uint64_t maxRequestBodyBytes = 1 << 20;
+  // A larger body is streamed to the backend as it arrives (Envoy's behaviour: no retry, no
+  // mirror), or refused with 413 (nginx's client_max_body_size).
+  enum class LargeBodies { Stream, Reject };
+  LargeBodies largeRequestBodies = LargeBodies::Stream;
   uint64_t maxResponseBytes = 64ull << 20;
   Duration idleTimeout{300000};     // keep-alive connection idle / slow request head
   // A client that closes (or half-closes) its connection while its request is upstream cancels

@@ -265,10 +265,16 @@ void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
   }
   if (YAML::Node l = root["limits"];
       l.IsDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",
-                                           "idleTimeout", "abortOnClientClose"})) {
+                                           "largeRequestBodies", "idleTimeout", "abortOnClientClose"})) {
     d.uint(l, "maxRequestHeadersBytes", "limits", cfg.limits.maxRequestHeadersBytes, 1u << 20);
     d.uint(l, "maxRequestBodyBytes", "limits", cfg.limits.maxRequestBodyBytes, 1ull << 32);
     d.uint(l, "maxResponseBytes", "limits", cfg.limits.maxResponseBytes, 1ull << 32);
+    std::string large;
+    if (d.str(l, "largeRequestBodies", "limits", large)) {
+      if (large == "stream") cfg.limits.largeRequestBodies = Limits::LargeBodies::Stream;
+      else if (large == "reject") cfg.limits.largeRequestBodies = Limits::LargeBodies::Reject;
+      else d.fail(l["largeRequestBodies"], "limits.largeRequestBodies", "expected stream or reject, found \"" + large + "\"");
+    }
     d.duration(l, "idleTimeout", "limits", cfg.limits.idleTimeout);
     d.boolean(l, "abortOnClientClose", "limits", cfg.limits.abortOnClientClose);
   }

@@ -153,6 +153,7 @@ std::string toJson(const ProxyConfig& cfg) {
   if (!cfg.admin.token.empty()) j["admin"]["token"] = "<redacted>";
   j["limits"] = {{"maxRequestHeadersBytes", cfg.limits.maxRequestHeadersBytes},
                  {"maxRequestBodyBytes", cfg.limits.maxRequestBodyBytes},
+                 {"largeRequestBodies", cfg.limits.largeRequestBodies == Limits::LargeBodies::Stream ? "stream" : "reject"},
                  {"maxResponseBytes", cfg.limits.maxResponseBytes},
                  {"idleTimeout", durationText(cfg.limits.idleTimeout)},
                  {"abortOnClientClose", cfg.limits.abortOnClientClose}};

@@ -15,7 +15,7 @@ constexpr size_t kStreamBuffer = 64 * 1024;
 constexpr uint32_t kPartsPerRound = 4;
 
 void Exchange::start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
-                     uint64_t maxResponseBytes, bool upgrade) {
+                     uint64_t maxResponseBytes, bool upgrade, bool bodyOpen) {
   conn_ = std::move(conn);
   conn_->user = this;
   out_.reset(head.data(), head.size(), body.data(), body.size());
@@ -26,6 +26,8 @@ void Exchange::start(UpstreamConnectionPtr conn, std::string_view head, std::str
   handed_ = bodyEnd_ = 0;
   streaming_ = paused_ = resumeQueued_ = offered_ = upgraded_ = false;
   upgradeAllowed_ = upgrade;
+  bodyOpen_ = bodyOpen;
+  bodyQueued_ = bodyPending_ = bodyLast_ = false;
   received_ = false;
   eof_ = false;
   aborted_ = false;
@@ -46,8 +48,31 @@ void Exchange::abort() {
 }
 
 bool Exchange::reusable() const {
-  return conn_ && conn_->stream.isOpen() && !upgraded_ && !head_.connectionClose && head_.body != BodyKind::UntilClose && !eof_ &&
+  // An upload cut short by an early answer leaves the backend expecting the rest of the body.
+  return conn_ && conn_->stream.isOpen() && !upgraded_ && !bodyOpen_ && !head_.connectionClose &&
+         head_.body != BodyKind::UntilClose && !eof_ &&
          conn_->len == bodyEnd_;  // nothing after the response (unasked bytes spoil the connection)
+}
+
+void Exchange::sendBody(std::string_view part, bool last) {
+  bodyOut_.reset(part.data(), part.size(), nullptr, 0);
+  bodyLast_ = last;
+  bodyQueued_ = true;
+  worker_.defer(this, owner_.keepAlive(), Worker::Flush::Upstream);
+}
+
+void Exchange::writeBody() {
+  const int rc = bodyOut_.sendOn(conn_->stream);
+  if (rc == -EAGAIN) return;  // onIo continues once the socket is writable
+  bodyPending_ = false;
+  if (rc < 0) {
+    // The backend stopped reading: it may have answered already (and closed), so the response is
+    // still read; without one, the read reports the reset.
+    read();
+    return;
+  }
+  if (bodyLast_) bodyOpen_ = false;
+  owner_.onExchangeBodySent();
 }
 
 std::string_view Exchange::takeBody() {
@@ -80,6 +105,14 @@ void Exchange::bodyWritten() {
 }
 
 void Exchange::flushDeferred() {
+  if (bodyQueued_) {
+    bodyQueued_ = false;
+    if (state_ == State::Reading) {
+      bodyPending_ = true;
+      writeBody();
+      if (state_ != State::Reading) return;
+    }
+  }
   if (resumeQueued_) {
     resumeQueued_ = false;
     if (state_ == State::Reading) {
@@ -128,6 +161,10 @@ void Exchange::onIo(uint32_t) {
       write();
       return;
     case State::Reading:
+      if (bodyPending_ && conn_->stream.writable()) {
+        writeBody();
+        if (state_ != State::Reading) return;
+      }
       read();
       return;
     default:
@@ -143,6 +180,10 @@ void Exchange::write() {
     return;
   }
   state_ = State::Reading;
+  if (bodyOpen_) {
+    owner_.onExchangeBodySent();
+    if (state_ != State::Reading) return;
+  }
   read();
 }
 
@@ -237,6 +278,7 @@ bool Exchange::onRead(size_t n) {
 
 void Exchange::finish(ExchangeFailure f) {
   state_ = State::Idle;
+  bodyQueued_ = bodyPending_ = false;
   owner_.onExchangeDone(f);
 }
 

@@ -34,6 +34,9 @@ class ExchangeOwner {
   // part, whose bytes are still to be taken. false (default) = buffer the whole response.
   virtual bool onExchangeHead() { return false; }
   virtual void onExchangeBody() {}
+  // An open request body (start with bodyOpen): the bytes handed over so far (start's `body`,
+  // then each sendBody part) are written; the owner may drop them and send the next part.
+  virtual void onExchangeBodySent() {}
 };
 
 class Exchange final : public Deferred, public IoHandler {
@@ -44,8 +47,14 @@ class Exchange final : public Deferred, public IoHandler {
   // until onExchangeDone. `headRequest` = the request is HEAD (response has no body).
   // `upgrade` = the request asks for a protocol upgrade: a 101 answer then completes the exchange
   // (upgraded()), with whatever the backend sent after it left in the buffer (takeBody()).
+  // `bodyOpen` = `body` is only the start of the request body: the owner streams the rest with
+  // sendBody() after each onExchangeBodySent(). The response is read meanwhile, so a backend that
+  // answers before the upload ends (an early 413, say) is heard; the connection is then not reused.
   void start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
-             uint64_t maxResponseBytes, bool upgrade = false);
+             uint64_t maxResponseBytes, bool upgrade = false, bool bodyOpen = false);
+  // The next part of an open request body (valid until onExchangeBodySent); `last` closes it.
+  // Sent with the round's writes. Only between onExchangeBodySent() and the end of the exchange.
+  void sendBody(std::string_view part, bool last);
   // Cancels the exchange in progress by closing its socket (onExchangeDone(Aborted) follows);
   // between exchanges it only closes the connection still held.
   void abort();
@@ -78,6 +87,7 @@ class Exchange final : public Deferred, public IoHandler {
   enum class State { Idle, Queued, Connecting, Writing, Reading };
 
   void write();
+  void writeBody();
   void read();
   // Frames the n bytes just read; false once the exchange has finished.
   bool onRead(size_t n);
@@ -103,6 +113,11 @@ class Exchange final : public Deferred, public IoHandler {
   bool resumeQueued_ = false;   // streaming: reading resumes at the next round
   uint64_t round_ = 0;          // streaming: the worker round of the last part...
   uint32_t partsThisRound_ = 0;  // ... and how many parts were read in it
+  bool bodyOpen_ = false;     // the request body is not all handed over yet (sendBody)
+  bool bodyQueued_ = false;   // a sendBody part waits for its deferred write...
+  bool bodyPending_ = false;  // ... or is being written (bodyOut_)
+  bool bodyLast_ = false;     // ... and it is the last one
+  WriteCursor bodyOut_;
   bool headRequest_ = false;
   bool received_ = false;
   bool eof_ = false;

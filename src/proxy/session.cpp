@@ -88,19 +88,24 @@ void Session::onIo(uint32_t events) {
     return;
   }
   if (writing_) {
-    if (!stream_.writable()) return;
     // Writable again: the client has read part of the response. idleTimeout bounds a stalled
-    // write, not the time a large response takes to deliver, so the deadline moves on.
-    deadline = writeDeadline();
-    continueWrite();
+    // write, not the time a large response takes to deliver, so the deadline moves on. (A write
+    // waiting for the client does not stop an upload below: a client may send its whole body
+    // before it reads the answer.)
+    if (stream_.writable()) {
+      deadline = writeDeadline();
+      continueWrite();
+    }
   } else if (phase_ == Phase::ReadingRequest && stream_.readable()) {
     readRequest();  // may dispatch a request, so the hang-up check below applies to it too
   }
+  if (uploading_ && !partInFlight_ && !uploadQueued_ && phase_ != Phase::Closed && stream_.readable()) pumpUpload();
   // While the answer is awaited (the request upstream, or a streamed response waiting for its
   // next part), input waits (pipelined requests are answered in order), but a hang-up means
-  // nobody will read the answer.
+  // nobody will read the answer. During an upload the bytes before the hang-up are read first
+  // (pumpUpload sees the end of the stream).
   const bool awaiting = phase_ == Phase::Upstream || (phase_ == Phase::WritingResponse && streaming_ && !writing_);
-  if (awaiting && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
+  if (awaiting && !uploadOpen() && stream_.hangup() && snap_->config().limits.abortOnClientClose) {
     if (phase_ == Phase::Upstream) {
       abandonRequest();
     } else {
@@ -163,10 +168,7 @@ void Session::processInput() {
     closeAfter_ = req_.connectionClose;
     reqFramer_.reset(req_.body, req_.contentLength);
     bodyRaw_ = 0;
-    if (req_.body == BodyKind::Length && req_.contentLength > limits.maxRequestBodyBytes) {
-      sendLocal(413, "payload too large", kFlagDPE, true);
-      return;
-    }
+    streamedBody_ = uploading_ = partInFlight_ = false;
   }
   if (!reqFramer_.done()) {
     size_t avail = inLen_ - req_.headLength - bodyRaw_;
@@ -175,7 +177,12 @@ void Session::processInput() {
       sendLocal(400, "bad request body", kFlagDPE, true);
       return;
     }
-    if (reqFramer_.payloadBytes() > limits.maxRequestBodyBytes) {
+    // Above the buffer limit (known from Content-Length, or a chunked body grown past it; raw
+    // bytes count too, for bodies cut into tiny chunks): streamed, or refused.
+    const uint64_t max = limits.maxRequestBodyBytes;
+    const bool large = reqFramer_.payloadBytes() > max || bodyRaw_ > max ||
+                       (req_.body == BodyKind::Length && req_.contentLength > max);
+    if (large && limits.largeRequestBodies == Limits::LargeBodies::Reject) {
       sendLocal(413, "payload too large", kFlagDPE, true);
       return;
     }
@@ -187,6 +194,11 @@ void Session::processInput() {
         writing_ = true;
         writingContinue_ = true;
         continueWrite();  // then reads on
+        return;
+      }
+      if (large) {
+        uploading_ = streamedBody_ = true;
+        dispatch();
         return;
       }
       readRequest();
@@ -210,15 +222,20 @@ void Session::dispatch() {
   dest_ = &Snapshot::pick(*route_, worker_.random());
   // Only WebSocket upgrades are passed on, as Envoy does by default: others (h2c above all) would
   // let a client talk to the backend past the proxy's routing ("h2c smuggling").
-  websocket_ = req_.upgrade && equalsIgnoreCase(req_.view(in_.data(), req_.upgradeValue), "websocket");
+  websocket_ = req_.upgrade && !streamedBody_ && equalsIgnoreCase(req_.view(in_.data(), req_.upgradeValue), "websocket");
   buildUpstreamRequest(*dest_);
   attempts_ = 0;
   staleRetried_ = false;
   lastEndpoint_ = nullptr;
   const Duration timeout = route_->config->timeout;
-  requestDeadline_ = timeout.count() > 0 ? steady_clock::now() + timeout : SteadyTime::max();
-  // An upgrade (WebSocket) is not mirrored: a copy could not follow the connection it becomes.
-  if (route_->mirrorCluster >= 0 && !websocket_ && worker_.random() % 1000000 < route_->mirrorPerMillion) {
+  // The route's timeout starts once the request is all with the backend (as in Envoy): a large
+  // upload is bounded by idleTimeout between parts instead (startRequestTimers).
+  requestDeadline_ = timeout.count() > 0 && !streamedBody_ ? steady_clock::now() + timeout : SteadyTime::max();
+  uploadFailure_ = 0;
+  // An upgrade (WebSocket) is not mirrored: a copy could not follow the connection it becomes;
+  // nor is a streamed body, which is never held whole.
+  if (route_->mirrorCluster >= 0 && !websocket_ && !streamedBody_ &&
+      worker_.random() % 1000000 < route_->mirrorPerMillion) {
     startMirror();
   }
   phase_ = Phase::Upstream;
@@ -284,19 +301,25 @@ void Session::startAttempt() {
   const bool reused = conn->reused;
   const bool isHead = req_.view(in_.data(), req_.method) == "HEAD";
   exchange_.start(std::move(conn), upHead_, std::string_view(in_.data() + req_.headLength, bodyRaw_), isHead,
-                  snap_->config().limits.maxResponseBytes, websocket_);
-  // Deadline = the earliest of request timeout, per-try timeout and (new connections) connect timeout.
-  SteadyTime d = requestDeadline_;
+                  snap_->config().limits.maxResponseBytes, websocket_, uploading_);
+  partInFlight_ = uploading_;
+  // Deadline = the earliest of request timeout, per-try timeout and (new connections) connect
+  // timeout; during an upload, the time allowed without progress instead of the first two.
   const Duration perTry = route_->config->retries.perTryTimeout;
-  if (perTry.count() > 0) d = std::min(d, now + perTry);
+  tryDeadline_ = perTry.count() > 0 && !uploading_ ? now + perTry : SteadyTime::max();
+  uploadDeadline_ = uploading_ ? now + snap_->config().limits.idleTimeout : SteadyTime::max();
+  SteadyTime d = std::min({requestDeadline_, tryDeadline_, uploadDeadline_});
   if (!reused) d = std::min(d, now + snap_->clusters()[dest_->cluster].config->connectTimeout);
   deadline = d;
-  tryDeadline_ = perTry.count() > 0 ? now + perTry : SteadyTime::max();
   connectDeadline_ = reused ? SteadyTime::max() : now + snap_->clusters()[dest_->cluster].config->connectTimeout;
 }
 
 void Session::onDeadline() {
   const SteadyTime now = steady_clock::now();
+  if (uploadOpen() && now >= uploadDeadline_) {
+    failUpload(408, kFlagSI);  // Envoy's stream idle timeout: 408 before a response, else a cut
+    return;
+  }
   if (streaming_ && !finalPart_ && phase_ == Phase::WritingResponse && (!writing_ || now >= requestDeadline_)) {
     // The route's timeout covers the whole response, as in Envoy; a backend that sends nothing
     // for idleTimeout counts as timed out too. Either way the stream is cut with flag UT.
@@ -315,14 +338,16 @@ void Session::onDeadline() {
   } else if (now >= tryDeadline_) {
     timeout_ = TimeoutKind::PerTry;
   } else {
-    deadline = std::min(requestDeadline_, tryDeadline_);  // the connect deadline passed after connecting
+    deadline = std::min({requestDeadline_, tryDeadline_, uploadDeadline_});  // connected meanwhile
     return;
   }
   exchange_.abort();
 }
 
 bool Session::retryBudgetLeft(SteadyTime now) const {
-  return attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
+  // A streamed body is gone once sent, so it has one attempt (Envoy: retries end when the body
+  // outgrows the buffer).
+  return !streamedBody_ && attempts_ <= route_->config->retries.attempts && now < requestDeadline_;
 }
 
 bool Session::shouldRetry(int status, ExchangeFailure failure) const {
@@ -374,6 +399,9 @@ bool Session::onExchangeHead() {
   reportOutcome(status, now);
   streaming_ = true;
   finalPart_ = false;
+  // An answer streamed while the upload goes on: whether the upload ends cleanly is not known
+  // yet, so the connection is not kept for another request.
+  if (uploadOpen()) closeAfter_ = true;
   buildResponseHead();
   writeResponse(clientBody(exchange_.takeBody()));
   return true;
@@ -425,6 +453,12 @@ void Session::onExchangeDone(ExchangeFailure failure) {
     exchange_.connection().reset();
     return;
   }
+  if (uploadOpen()) {
+    // The exchange ended before the whole body was sent (an early answer, or a failure): the rest
+    // has nowhere to go, and the client connection cannot be read in step any more.
+    uploading_ = partInFlight_ = false;
+    closeAfter_ = true;
+  }
   if (streaming_) {
     streamDone(failure);
     return;
@@ -453,13 +487,18 @@ void Session::onExchangeDone(ExchangeFailure failure) {
   }
   const bool reused = exchange_.connection() && exchange_.connection()->reused;
   exchange_.connection().reset();  // closes the socket
+  if (uploadFailure_ != 0) {  // the client's side of the upload failed (failUpload)
+    sendLocal(uploadFailure_, reasonPhrase(uploadFailure_), 0, true);
+    return;
+  }
   if (failure == ExchangeFailure::Aborted && timeout_ == TimeoutKind::None) {
     close();  // shutdown
     return;
   }
   // A pooled keep-alive connection the peer closed while idle: not the endpoint's fault, and
   // nothing reached it, so try once more on a fresh connection without using up a retry.
-  if (failure == ExchangeFailure::Reset && reused && !exchange_.receivedAnything() && !staleRetried_) {
+  if (failure == ExchangeFailure::Reset && reused && !exchange_.receivedAnything() && !staleRetried_ &&
+      !streamedBody_) {
     staleRetried_ = true;
     --attempts_;
     startAttempt();

@@ -32,6 +32,7 @@ class Session final : public Timed,
   void onExchangeDone(ExchangeFailure failure) override;
   bool onExchangeHead() override;
   void onExchangeBody() override;
+  void onExchangeBodySent() override;
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
   // Deferred: sends the response prepared by writeResponse(); in a tunnel, pumps it again.
   void flushDeferred() override;
@@ -69,6 +70,12 @@ class Session final : public Timed,
   void startTunnel();
   void pumpTunnel();
   void abandonRequest();
+  // Streamed request bodies (session_upload.cpp).
+  bool uploadOpen() const { return uploading_ || partInFlight_; }
+  void pumpUpload();
+  void failUpload(int status, uint16_t flag);
+  void startRequestTimers(SteadyTime now);
+  void resumeUpload();  // the next part's read, queued for the next round (per-round budget)
 
   Worker& worker_;
   Stream stream_;
@@ -88,6 +95,22 @@ class Session final : public Timed,
   bool sentContinue_ = false;
   bool closeAfter_ = false;
   SteadyTime startTime_;
+  // A body above limits.maxRequestBodyBytes, streamed: in_ holds the head and the part being
+  // sent (bodyRaw_ bytes after it); the next part is read once the backend has taken this one.
+  bool streamedBody_ = false;  // this request's body is streamed (never retried nor mirrored)
+  bool uploading_ = false;     // ... and not all of it has been handed to the exchange yet
+  bool partInFlight_ = false;  // ... a part of it is being written upstream
+  SteadyTime uploadDeadline_ = SteadyTime::max();  // idleTimeout after the last progress
+  int uploadFailure_ = 0;      // the status to answer once the aborted exchange reports
+  uint64_t uploadRound_ = 0;   // the worker round of the last part sent...
+  uint32_t uploadParts_ = 0;   // ... and how many parts were sent in it
+  bool uploadQueued_ = false;  // resumeUpload is queued for the next round
+  struct UploadResume final : Deferred {
+    explicit UploadResume(Session& s) : session(s) {}
+    void flushDeferred() override { session.resumeUpload(); }
+    Session& session;
+  };
+  UploadResume uploadResume_{*this};
 
   // Routing and upstream side.
   SnapshotPtr snap_;

@@ -10,7 +10,8 @@ std::string formatResponseFlags(uint16_t flags) {
   if (flags == 0) return "-";
   static constexpr std::pair<uint16_t, const char*> kNames[] = {
       {kFlagUH, "UH"}, {kFlagUF, "UF"}, {kFlagUO, "UO"},   {kFlagNR, "NR"},  {kFlagURX, "URX"},
-      {kFlagUT, "UT"}, {kFlagUC, "UC"}, {kFlagDC, "DC"},   {kFlagDPE, "DPE"}, {kFlagUPE, "UPE"}};
+      {kFlagUT, "UT"}, {kFlagUC, "UC"}, {kFlagDC, "DC"},   {kFlagDPE, "DPE"}, {kFlagUPE, "UPE"},
+      {kFlagSI, "SI"}};
   std::string out;
   for (const auto& [bit, name] : kNames) {
     if (flags & bit) out += (out.empty() ? "" : ",") + std::string(name);

@@ -25,6 +25,7 @@ enum ResponseFlag : uint16_t {
   kFlagDC = 1u << 7,   // downstream connection termination
   kFlagDPE = 1u << 8,  // downstream protocol error
   kFlagUPE = 1u << 9,  // upstream protocol error
+  kFlagSI = 1u << 10,  // stream idle timeout (a streamed request body stalled)
 };
 
 // "-" when no flag is set, else e.g. "UF,URX" (Envoy's order).

@@ -9,7 +9,7 @@ namespace aviary::proxy {
 namespace {
 
 const char* kValid = R"(workers: 2
-limits: {abortOnClientClose: false}
+limits: {abortOnClientClose: false, largeRequestBodies: reject}
 listeners:
   - name: main
     port: 0
@@ -63,6 +63,7 @@ TEST(ProxyConfigTest, DecodesEveryField) {
   EXPECT_EQ(cfg->clusters[0].workload.workload, "primary");  // defaults to the cluster name
   EXPECT_EQ(cfg->clusters[1].workload.version, "v2");
   EXPECT_FALSE(cfg->limits.abortOnClientClose);
+  EXPECT_EQ(cfg->limits.largeRequestBodies, Limits::LargeBodies::Reject);
   EXPECT_EQ(cfg->clusters[0].idleTimeout, Duration(90000));
   EXPECT_EQ(cfg->clusters[1].idleTimeout, Duration(3600000));  // Istio's default
   // GET /config's JSON decodes back to the same config.
@@ -85,7 +86,7 @@ clusters:
     endpoints: ["127.0.0.1"]
     colour: blue
     idleTimeout: -1s
-limits: {abortOnClientClose: sometimes}
+limits: {abortOnClientClose: sometimes, largeRequestBodies: buffer}
 )";
   auto cfg = decodeProxyConfig(bad, "bad.yaml");
   ASSERT_FALSE(cfg.ok());
@@ -97,6 +98,8 @@ limits: {abortOnClientClose: sometimes}
   EXPECT_NE(msg.find("bad.yaml:12:5: clusters[0].colour: unknown field"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:13:18: clusters[0].idleTimeout: expected a non-negative duration"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:14:30: limits.abortOnClientClose: expected true or false"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:14:61: limits.largeRequestBodies: expected stream or reject, found \"buffer\""),
+            std::string::npos) << msg;
   // Cross-field problems are reported in the same pass.
   EXPECT_NE(msg.find("bad.yaml:6:23: listeners[0].routes[0].route[1].cluster: unknown cluster \"nope\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("listeners[0].routes[0].route: weights must add up to 100, got 90"), std::string::npos) << msg;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -43,14 +44,16 @@ inline std::string patternBody(size_t size) {
 }
 
 // A backend answering by path: /status/<code>, /delay/<ms>, /echo (request headers and body as
-// text), /bytes/<n> (patternBody(n), status 200 or ?status=), anything else → 200 "<name>". Counts requests per
-// Host header and in total.
+// text), /bytes/<n> (patternBody(n), status 200 or ?status=), /upload (checks that the body is a
+// patternBody: "<size> intact" or "<size> differs at <offset>"; bodies up to 64 MiB), anything
+// else → 200 "<name>". Counts requests per Host header and in total.
 class Backend {
  public:
   explicit Backend(std::string name, int defaultStatus = 200, int defaultDelayMs = 0)
       : name_(std::move(name)), status_(defaultStatus), delay_(defaultDelayMs) {
     http::HttpServer::Options opts;
     opts.maxConnections = 1024;
+    opts.maxBodyBytes = 64 << 20;
     auto s = http::HttpServer::start(
         "127.0.0.1", 0, [this](const http::ServerRequest& r) { return handle(r); }, opts);
     EXPECT_TRUE(s.ok()) << s.error().format();
@@ -86,6 +89,13 @@ class Backend {
       for (const auto& [k, v] : r.headers) body += k + ": " + v + "\n";
       body += "body=" + r.body;
       return http::ServerResponse::text(200, body);
+    }
+    if (r.path == "/upload") {
+      const std::string expected = patternBody(r.body.size());
+      const auto diff = std::mismatch(r.body.begin(), r.body.end(), expected.begin());
+      if (diff.first == r.body.end()) return http::ServerResponse::text(status, std::to_string(r.body.size()) + " intact");
+      return http::ServerResponse::text(status, std::to_string(r.body.size()) + " differs at " +
+                                                    std::to_string(diff.first - r.body.begin()));
     }
     if (r.path.rfind("/bytes/", 0) == 0) return http::ServerResponse::text(status, patternBody(std::stoul(r.path.substr(7))));
     return http::ServerResponse::text(status, name_);
@@ -222,6 +232,20 @@ class RawBackend {
     }
     return false;
   }
+  // Appends to `in` what `fd` sends until `in` holds a request or response head ("\r\n\r\n");
+  // false when the connection closes or stays silent for 5 s first. Returns the offset where the
+  // head ends.
+  bool readHead(int fd, std::string& in, size_t* headEnd) const {
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      if (!waitReadable(fd, std::chrono::seconds(5))) return false;
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    *headEnd = in.find("\r\n\r\n") + 4;
+    return true;
+  }
   // Handles one accepted connection; it is closed when this returns.
   virtual void serve(int fd) = 0;
 
@@ -268,19 +292,22 @@ inline std::unique_ptr<ProxyServer> startProxy(const std::string& yaml) {
   return server.ok() ? std::move(server.value()) : nullptr;
 }
 
-// A proxy (idleTimeout 10 s, no admin listener) whose one route sends everything to one cluster
-// "be" of `endpoint`. `routeFields` are more fields of the route's flow mapping
-// (", timeout: 1s, mirror: {cluster: be, percentage: 100}").
-inline std::unique_ptr<ProxyServer> startProxyTo(const std::string& endpoint, const std::string& routeFields = "") {
-  return startProxy(fill(R"(limits: {idleTimeout: 10s}
+// A proxy (no admin listener) whose one route sends everything to one cluster "be" of
+// `endpoint`. `routeFields` are more fields of the route's flow mapping (", timeout: 1s, mirror:
+// {cluster: be, percentage: 100}"), `limits` its limits as a flow mapping, `moreClusters` more
+// entries of its cluster list ("\n  - {name: shadow, endpoints: [...]}").
+inline std::unique_ptr<ProxyServer> startProxyTo(const std::string& endpoint, const std::string& routeFields = "",
+                                                 const std::string& limits = "{idleTimeout: 10s}",
+                                                 const std::string& moreClusters = "") {
+  return startProxy(fill(R"(limits: {limits}
 admin: {enabled: false}
 listeners:
   - name: main
     routes:
       - {route: [{cluster: be}]{more}}
 clusters:
-  - {name: be, endpoints: ["{be}"]}
-)", {{"be", endpoint}, {"more", routeFields}}));
+  - {name: be, endpoints: ["{be}"]}{clusters}
+)", {{"be", endpoint}, {"more", routeFields}, {"limits", limits}, {"clusters", moreClusters}}));
 }
 
 // Value of the istio_requests_total series whose label text contains every fragment (summed).

@@ -29,14 +29,9 @@ class EchoUpgradeBackend final : public RawBackend {
  private:
   void serve(int c) override {
     std::string in;
+    size_t headEnd = 0;
+    if (!readHead(c, in, &headEnd)) return;
     char buf[4096];
-    while (in.find("\r\n\r\n") == std::string::npos) {
-      if (!waitReadable(c, 5s)) return;
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    const size_t headEnd = in.find("\r\n\r\n") + 4;
     std::string head = in.substr(0, headEnd);
     {
       std::lock_guard lock(mu_);

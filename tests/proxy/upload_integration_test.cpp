@@ -1,0 +1,304 @@
+// Streamed request bodies: a body above limits.maxRequestBodyBytes goes to the backend part by
+// part as it arrives (byte-exact, with back-pressure instead of memory), is never retried nor
+// mirrored, and an early answer, a client leaving or a stalled upload each end it cleanly.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy_fixture.h"
+
+namespace aviary::proxy::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+constexpr size_t kMiB = 1 << 20;
+
+// A proxy whose buffer limit is 1000 bytes, so that any larger body is streamed; one route to
+// cluster "be" (`endpoint`); `routeFields` and `moreClusters` extend the route and the clusters.
+std::unique_ptr<ProxyServer> uploadProxy(const std::string& endpoint, const std::string& idleTimeout = "10s",
+                                         const std::string& routeFields = "", const std::string& moreClusters = "") {
+  return startProxyTo(endpoint, routeFields, "{maxRequestBodyBytes: 1000, idleTimeout: " + idleTimeout + "}",
+                      moreClusters);
+}
+
+// Sum of every sample of one series name (all label sets), e.g. istio_request_bytes_sum.
+double seriesSum(ProxyServer& proxy, const std::string& name) {
+  const std::string text = proxy.renderStats();
+  double sum = 0;
+  for (size_t pos = 0; (pos = text.find("\n" + name + "{", pos)) != std::string::npos;) {
+    const size_t eol = text.find('\n', pos + 1);
+    const std::string line = text.substr(pos + 1, eol - pos - 1);
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+    pos = eol;
+  }
+  return sum;
+}
+
+// A blocking client socket to the proxy that has sent `bytes` (-1 if that failed).
+int connectAndSend(ProxyServer& proxy, const std::string& bytes) {
+  const int fd = connectLoopback(proxy.listenerPort(0));
+  if (fd >= 0 && ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Polls (bounded to 5 s) until `done` holds.
+template <class F>
+bool eventually(F done) {
+  for (auto end = steady_clock::now() + 5s; steady_clock::now() < end; std::this_thread::sleep_for(5ms)) {
+    if (done()) return true;
+  }
+  return done();
+}
+
+// A raw backend for one upload per connection. It reads the request head, then by `mode`:
+//  - Drain: reads the body until the proxy closes the connection (never answers);
+//  - Hold: reads nothing more until release(), then reads Content-Length bytes and answers
+//    "200 <n> received";
+//  - AnswerEarly: answers 413 with `connection: close` at once, then drains until closed;
+//  - StreamAnswer: sends a chunked 200 head and a first chunk "start", reads Content-Length
+//    bytes, then sends the chunk "end" and the last chunk.
+// It records the body bytes it read and whether the proxy closed the connection. Every wait is
+// bounded (5 s, stop flag every 20 ms).
+class UploadBackend final : public RawBackend {
+ public:
+  enum class Mode { Drain, Hold, AnswerEarly, StreamAnswer };
+  explicit UploadBackend(Mode mode) : mode_(mode) { start(); }
+  ~UploadBackend() override { stop(); }
+  void release() { released_ = true; }
+  size_t bodyBytes() const { return body_.load(); }
+  bool sawClose() const { return closed_.load(); }
+
+ private:
+  void serve(int c) override {
+    std::string in;
+    size_t headEnd = 0;
+    if (!readHead(c, in, &headEnd)) return;
+    char buf[65536];
+    std::string head = in.substr(0, headEnd);
+    for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    size_t length = 0;
+    if (const size_t cl = head.find("content-length: "); cl != std::string::npos) length = std::stoul(head.substr(cl + 16));
+    body_ = in.size() - headEnd;
+    if (mode_ == Mode::AnswerEarly) {
+      sendAll(c, "HTTP/1.1 413 Payload Too Large\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbig!");
+    } else if (mode_ == Mode::StreamAnswer) {
+      sendAll(c, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nstart\r\n");
+    } else if (mode_ == Mode::Hold) {
+      for (auto end = steady_clock::now() + 5s; !released_ && !stopping() && steady_clock::now() < end;) {
+        std::this_thread::sleep_for(5ms);
+      }
+    }
+    const bool answerAfterBody = mode_ == Mode::Hold || mode_ == Mode::StreamAnswer;
+    while (!(answerAfterBody && body_ >= length)) {
+      if (!waitReadable(c, 5s)) return;
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        return;
+      }
+      body_ += static_cast<size_t>(n);
+    }
+    if (mode_ == Mode::Hold) {
+      const std::string text = std::to_string(body_.load()) + " received";
+      sendAll(c, "HTTP/1.1 200 OK\r\ncontent-length: " + std::to_string(text.size()) + "\r\n\r\n" + text);
+    } else {
+      sendAll(c, "3\r\nend\r\n0\r\n\r\n");
+    }
+    // Wait for the proxy to close or reuse the connection (only one request is ever served).
+    if (waitReadable(c, 2s) && ::recv(c, buf, sizeof buf, 0) == 0) closed_ = true;
+  }
+  static void sendAll(int c, const std::string& bytes) {
+    ::send(c, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+
+  Mode mode_;
+  std::atomic<bool> released_{false};
+  std::atomic<size_t> body_{0};
+  std::atomic<bool> closed_{false};
+};
+
+TEST(UploadTest, StreamsLargeBodiesByteExactAndKeepsTheConnection) {
+  Backend backend("b");
+  auto proxy = uploadProxy(backend.address());
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  // With Content-Length: 4 MiB, far above the 1000-byte buffer.
+  c.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(4 * kMiB) + "\r\n\r\n" +
+         patternBody(4 * kMiB));
+  std::string r = c.readResponse();
+  ASSERT_EQ(statusOf(r), 200) << r.substr(0, 200);
+  EXPECT_EQ(bodyOf(r), std::to_string(4 * kMiB) + " intact");
+  EXPECT_EQ(r.find("connection: close"), std::string::npos) << r;
+  // Chunked, in chunks of 100,000 bytes, with a request pipelined right behind it: the bytes
+  // after the body's end wait for their turn.
+  const std::string body = patternBody(3'000'000);
+  std::string chunked = "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (size_t off = 0; off < body.size(); off += 100'000) chunked += "186a0\r\n" + body.substr(off, 100'000) + "\r\n";
+  c.send(chunked + "0\r\n\r\nGET /status/202 HTTP/1.1\r\nHost: a\r\n\r\n");
+  r = c.readResponse();
+  ASSERT_EQ(statusOf(r), 200) << r.substr(0, 200);
+  EXPECT_EQ(bodyOf(r), "3000000 intact");
+  EXPECT_EQ(statusOf(c.readResponse()), 202);
+  // Recorded as complete requests, with the payload sizes as request bytes.
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}, 2), 2);
+  EXPECT_EQ(seriesSum(*proxy, "istio_request_bytes_sum"), 4.0 * kMiB + 3'000'000);
+}
+
+TEST(UploadTest, ExpectContinueIsAnsweredBeforeTheBodyIsStreamed) {
+  Backend backend("b");
+  auto proxy = uploadProxy(backend.address());
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  c.send("POST /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2097152\r\n\r\n");
+  EXPECT_EQ(statusOf(c.readResponse()), 100);
+  c.send(patternBody(2 * kMiB));
+  const std::string r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 200);
+  EXPECT_EQ(bodyOf(r), "2097152 intact");
+}
+
+TEST(UploadTest, ABackendNotReadingHoldsTheClientBackInsteadOfFillingMemory) {
+  UploadBackend backend(UploadBackend::Mode::Hold);
+  auto proxy = uploadProxy(backend.endpoint());
+  ASSERT_TRUE(proxy);
+  constexpr size_t kTotal = 64 * kMiB;
+  const int fd = connectAndSend(*proxy, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(kTotal) + "\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  const std::string block(256 * 1024, 'u');
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  // Push until the proxy stops taking bytes for 300 ms (bounded by kTotal).
+  size_t sent = 0;
+  while (sent < kTotal) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 300) <= 0) break;
+    const ssize_t n = ::send(fd, block.data(), std::min(block.size(), kTotal - sent), MSG_NOSIGNAL);
+    if (n > 0) sent += static_cast<size_t>(n);
+  }
+  // Only socket buffers (a few MiB each way on loopback) and one 64 KiB part hold the upload.
+  EXPECT_LT(sent, 32 * kMiB) << "the proxy took the whole upload while the backend read none of it";
+  EXPECT_GT(sent, 0u);
+  backend.release();
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  while (sent < kTotal) {
+    const ssize_t n = ::send(fd, block.data(), std::min(block.size(), kTotal - sent), MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    sent += static_cast<size_t>(n);
+  }
+  char buf[512];
+  std::string r;
+  while (r.find(" received") == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);  // bounded by the 5 s receive timeout
+    if (n <= 0) break;
+    r.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(bodyOf(r), std::to_string(kTotal) + " received") << r;
+}
+
+TEST(UploadTest, AnEarlyAnswerEndsTheUploadAndBothConnections) {
+  UploadBackend backend(UploadBackend::Mode::AnswerEarly);
+  auto proxy = uploadProxy(backend.endpoint());
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 8388608\r\n\r\n" + std::string(100'000, 'x'));
+  const std::string r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 413) << r;
+  EXPECT_EQ(bodyOf(r), "big!");
+  // The rest of the body will never be read, so the client connection cannot carry another request.
+  EXPECT_NE(r.find("connection: close\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(c.closedByPeer());
+  EXPECT_TRUE(eventually([&] { return backend.sawClose(); }));
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"413\"", "response_flags=\"-\""}, 1), 1);
+}
+
+TEST(UploadTest, AClientLeavingMidUploadCancelsTheRequest) {
+  UploadBackend backend(UploadBackend::Mode::Drain);
+  auto proxy = uploadProxy(backend.endpoint());
+  ASSERT_TRUE(proxy);
+  {
+    RawClient c(proxy->listenerPort(0));
+    c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n" + std::string(200'000, 'x'));
+    ASSERT_TRUE(eventually([&] { return backend.bodyBytes() == 200'000; })) << backend.bodyBytes();
+  }  // closed
+  EXPECT_TRUE(eventually([&] { return backend.sawClose(); }));
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"0\"", "response_flags=\"DC\""}, 1), 1);
+}
+
+TEST(UploadTest, AStalledUploadIsAnswered408AfterTheIdleTimeout) {
+  UploadBackend backend(UploadBackend::Mode::Drain);
+  auto proxy = uploadProxy(backend.endpoint(), "400ms");
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  const auto start = steady_clock::now();
+  c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n" + std::string(10'000, 'x'));
+  const std::string r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 408) << r;
+  EXPECT_GE(steady_clock::now() - start, 350ms);
+  EXPECT_TRUE(c.closedByPeer());
+  EXPECT_TRUE(eventually([&] { return backend.sawClose(); }));
+  EXPECT_EQ(backend.bodyBytes(), 10'000u);
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"408\"", "response_flags=\"SI\""}, 1), 1);
+}
+
+TEST(UploadTest, AStreamedAnswerFlowsWhileTheUploadContinues) {
+  UploadBackend backend(UploadBackend::Mode::StreamAnswer);
+  auto proxy = uploadProxy(backend.endpoint());
+  ASSERT_TRUE(proxy);
+  const int fd = connectAndSend(*proxy, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n" +
+                                           std::string(100'000, 'x'));
+  ASSERT_GE(fd, 0);
+  // The answer's head and first chunk arrive while two thirds of the body are still to be sent.
+  std::string r;
+  char buf[4096];
+  while (r.find("start") == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << r;
+    r.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(statusOf(r), 200);
+  EXPECT_NE(r.find("connection: close\r\n"), std::string::npos) << r;
+  const std::string rest(200'000, 'y');
+  ASSERT_EQ(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL), static_cast<ssize_t>(rest.size()));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) r.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_NE(r.find("5\r\nstart\r\n3\r\nend\r\n0\r\n\r\n"), std::string::npos) << r;
+  EXPECT_EQ(backend.bodyBytes(), 300'000u);
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}, 1), 1);
+}
+
+TEST(UploadTest, StreamedBodiesAreNeitherRetriedNorMirrored) {
+  Backend failing("failing", 503);
+  Backend shadow("shadow");
+  auto proxy = uploadProxy(failing.address(), "10s",
+                           ", retries: {attempts: 3, retryOn: 5xx}, mirror: {cluster: shadow, percentage: 100}",
+                           "\n  - {name: shadow, endpoints: [\"" + shadow.address() + "\"]}");
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  // A buffered body (500 bytes): retried three times and mirrored, so the route's policy is live.
+  c.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 500\r\n\r\n" + patternBody(500));
+  std::string r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 503);
+  EXPECT_EQ(failing.count(), 4);
+  EXPECT_TRUE(eventually([&] { return shadow.count() == 1; }));
+  // A streamed one: one attempt, no mirror, and the backend's answer as it is.
+  c.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 2097152\r\n\r\n" + patternBody(2 * kMiB));
+  r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 503);
+  EXPECT_EQ(bodyOf(r), "2097152 intact");
+  EXPECT_EQ(failing.count(), 5);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(shadow.count(), 1);
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"503\"", "response_flags=\"-\""}, 1), 1) << proxy->renderStats();
+  EXPECT_EQ(requestsTotal(*proxy, {"response_code=\"503\"", "response_flags=\"URX\""}), 1);
+}
+
+}  // namespace
+}  // namespace aviary::proxy::testing
