@@ -7,12 +7,9 @@
 namespace aviary::proxy {
 
 constexpr size_t kMaxResponseHead = 64 * 1024;
-// Streaming: the buffer grows (from kUpstreamBuffer) while parts fill it, up to this; and one
-// response reads at most this many parts per round before yielding to the other connections.
-// 64 KiB x 4 lets a loopback transfer run near memory speed (bench/proxy.sh URLPATH=/files/1m.bin)
-// while another connection waits at most a few hundred KiB of copying for its turn.
+// Streaming: the buffer grows (from kUpstreamBuffer) while parts fill it, up to this; one
+// response reads at most kPartsPerRound parts per round before yielding (worker.h).
 constexpr size_t kStreamBuffer = 64 * 1024;
-constexpr uint32_t kPartsPerRound = 4;
 
 void Exchange::start(UpstreamConnectionPtr conn, std::string_view head, std::string_view body, bool headRequest,
                      uint64_t maxResponseBytes, bool upgrade, bool bodyOpen) {
@@ -92,11 +89,7 @@ void Exchange::bodyWritten() {
   handed_ = 0;
   paused_ = false;
   if (full && conn_->buf.size() < kStreamBuffer) conn_->buf.resize(std::min(kStreamBuffer, conn_->buf.size() * 2));
-  if (worker_.round() != round_) {
-    round_ = worker_.round();
-    partsThisRound_ = 0;
-  }
-  if (++partsThisRound_ < kPartsPerRound) {
+  if (budget_.spend(worker_.round())) {
     read();  // the next part's write is deferred, so this does not recurse
   } else if (!resumeQueued_) {
     resumeQueued_ = true;

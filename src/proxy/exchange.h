@@ -111,8 +111,7 @@ class Exchange final : public Deferred, public IoHandler {
   bool offered_ = false;         // onExchangeHead was asked
   bool paused_ = false;         // streaming: a part was handed out and is not written yet
   bool resumeQueued_ = false;   // streaming: reading resumes at the next round
-  uint64_t round_ = 0;          // streaming: the worker round of the last part...
-  uint32_t partsThisRound_ = 0;  // ... and how many parts were read in it
+  RoundBudget budget_{kPartsPerRound};  // streaming: parts read per worker round
   bool bodyOpen_ = false;     // the request body is not all handed over yet (sendBody)
   bool bodyQueued_ = false;   // a sendBody part waits for its deferred write...
   bool bodyPending_ = false;  // ... or is being written (bodyOut_)

@@ -453,12 +453,7 @@ void Session::onExchangeDone(ExchangeFailure failure) {
     exchange_.connection().reset();
     return;
   }
-  if (uploadOpen()) {
-    // The exchange ended before the whole body was sent (an early answer, or a failure): the rest
-    // has nowhere to go, and the client connection cannot be read in step any more.
-    uploading_ = partInFlight_ = false;
-    closeAfter_ = true;
-  }
+  stopUpload();  // the exchange ended before the whole body was sent: an early answer, a failure
   if (streaming_) {
     streamDone(failure);
     return;

@@ -74,6 +74,9 @@ class Session final : public Timed,
   bool uploadOpen() const { return uploading_ || partInFlight_; }
   void pumpUpload();
   void failUpload(int status, uint16_t flag);
+  // Answered before the whole body was sent: the rest has nowhere to go, and the client
+  // connection cannot be read in step any more, so it closes after the answer.
+  void stopUpload();
   void startRequestTimers(SteadyTime now);
   void resumeUpload();  // the next part's read, queued for the next round (per-round budget)
 
@@ -102,8 +105,7 @@ class Session final : public Timed,
   bool partInFlight_ = false;  // ... a part of it is being written upstream
   SteadyTime uploadDeadline_ = SteadyTime::max();  // idleTimeout after the last progress
   int uploadFailure_ = 0;      // the status to answer once the aborted exchange reports
-  uint64_t uploadRound_ = 0;   // the worker round of the last part sent...
-  uint32_t uploadParts_ = 0;   // ... and how many parts were sent in it
+  RoundBudget uploadBudget_{kPartsPerRound};  // parts sent per worker round
   bool uploadQueued_ = false;  // resumeUpload is queued for the next round
   struct UploadResume final : Deferred {
     explicit UploadResume(Session& s) : session(s) {}

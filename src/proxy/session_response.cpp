@@ -73,10 +73,7 @@ void Session::appendConnection() {
 
 void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool close) {
   flags_ |= flags;
-  if (uploadOpen()) {  // answered before the body was sent (no route, no healthy upstream...)
-    uploading_ = partInFlight_ = false;
-    close = true;  // the rest of the body is still on its way: the connection cannot be reused
-  }
+  stopUpload();  // answered before the body was sent (no route, no healthy upstream...)
   closeAfter_ = closeAfter_ || close;
   if (!snap_) {
     snap_ = worker_.snapshot();

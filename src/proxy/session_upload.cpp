@@ -16,9 +16,6 @@ namespace {
 // Room for one part after the request head. As large as a streamed response's buffer, for the
 // same reason: a loopback transfer runs near memory speed while memory stays bounded.
 constexpr size_t kUploadBuffer = 64 * 1024;
-// Parts per worker round before the next read waits for the next round: one fast upload cannot
-// hold the worker while its other connections wait (the same budget as a streamed response's).
-constexpr uint32_t kUploadPartsPerRound = 4;
 }  // namespace
 
 void Session::pumpUpload() {
@@ -73,11 +70,7 @@ void Session::onExchangeBodySent() {
   } else if (phase_ == Phase::WritingResponse && !writing_) {
     deadline = writeDeadline();  // a streamed answer may well pause while the body still flows
   }
-  if (worker_.round() != uploadRound_) {
-    uploadRound_ = worker_.round();
-    uploadParts_ = 0;
-  }
-  if (++uploadParts_ < kUploadPartsPerRound) {
+  if (uploadBudget_.spend(worker_.round())) {
     pumpUpload();  // the part's write is deferred, so this does not recurse
   } else if (!uploadQueued_) {
     uploadQueued_ = true;
@@ -97,6 +90,12 @@ void Session::startRequestTimers(SteadyTime now) {
   tryDeadline_ = perTry.count() > 0 ? now + perTry : SteadyTime::max();
   uploadDeadline_ = SteadyTime::max();
   if (phase_ == Phase::Upstream) deadline = std::min(requestDeadline_, tryDeadline_);
+}
+
+void Session::stopUpload() {
+  if (!uploadOpen()) return;
+  uploading_ = partInFlight_ = false;
+  closeAfter_ = true;
 }
 
 void Session::failUpload(int status, uint16_t flag) {

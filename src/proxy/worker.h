@@ -55,6 +55,31 @@ class Timed {
 
 // A write held back until the end of the current round of ready events (see Worker::run in
 // worker.cpp for why). flushDeferred() is called once, on the worker thread, after the round.
+// A transfer's share of one worker round: at most `perRound` parts of work per round, after
+// which the transfer should wait for the next round (Worker::nextRound) so that the worker's
+// other connections get their turn. Used by streamed responses and streamed request bodies.
+class RoundBudget {
+ public:
+  explicit RoundBudget(uint32_t perRound) : perRound_(perRound) {}
+  // Counts one part done in `round` (Worker::round()); true while another may follow at once.
+  bool spend(uint64_t round) {
+    if (round != round_) {
+      round_ = round;
+      used_ = 0;
+    }
+    return ++used_ < perRound_;
+  }
+
+ private:
+  uint32_t perRound_;
+  uint64_t round_ = 0;
+  uint32_t used_ = 0;
+};
+// The budget of a streamed response and of a streamed request body: 4 parts of up to 64 KiB
+// let a loopback transfer run near memory speed (bench/proxy.sh URLPATH=/files/1m.bin,
+// bench/proxy/upload.sh) while another connection waits at most a few hundred KiB of copying.
+inline constexpr uint32_t kPartsPerRound = 4;
+
 class Deferred {
  public:
   virtual void flushDeferred() = 0;

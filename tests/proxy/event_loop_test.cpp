@@ -1,6 +1,8 @@
 // The data path's I/O primitives on real sockets (socketpair, loopback TCP): readiness flags,
-// short reads and writes, partial writes resumed on an edge, non-blocking connect, retirement.
+// short reads and writes, partial writes resumed on an edge, non-blocking connect, retirement;
+// and the per-round budget of streamed transfers.
 #include "proxy/event_loop.h"
+#include "proxy/worker.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -13,6 +15,18 @@
 
 namespace aviary::proxy {
 namespace {
+
+TEST(RoundBudgetTest, AllowsPerRoundPartsThenWaitsForTheNextRound) {
+  RoundBudget budget(3);
+  EXPECT_TRUE(budget.spend(7));
+  EXPECT_TRUE(budget.spend(7));
+  EXPECT_FALSE(budget.spend(7));  // the third part of round 7: wait for round 8
+  EXPECT_TRUE(budget.spend(8));   // a new round starts afresh
+  EXPECT_TRUE(budget.spend(8));
+  EXPECT_FALSE(budget.spend(8));
+  EXPECT_FALSE(budget.spend(8));  // still spent
+  EXPECT_TRUE(budget.spend(10));
+}
 
 struct Recorder final : IoHandler {
   void onIo(uint32_t events) override {
