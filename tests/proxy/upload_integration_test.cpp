@@ -274,6 +274,45 @@ TEST(UploadTest, AStreamedAnswerFlowsWhileTheUploadContinues) {
   EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\"", "response_flags=\"-\""}, 1), 1);
 }
 
+TEST(UploadTest, TheRouteTimeoutStartsOnceTheBodyIsSent) {
+  Backend backend("b");
+  auto proxy = uploadProxy(backend.address(), "10s", ", timeout: 300ms");
+  ASSERT_TRUE(proxy);
+  // 1.2 MiB sent in 6 pieces 100 ms apart: the upload outlasts the route timeout, which counts
+  // only from its end (Envoy's "from the end of the request"), so the answer comes through.
+  const std::string body = patternBody(1'200'000);
+  RawClient c(proxy->listenerPort(0));
+  c.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1200000\r\n\r\n");
+  for (size_t off = 0; off < body.size(); off += 200'000) {
+    std::this_thread::sleep_for(100ms);
+    c.send(body.substr(off, 200'000));
+  }
+  std::string r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 200) << r.substr(0, 200);
+  EXPECT_EQ(bodyOf(r), "1200000 intact");
+  // After the body the timeout applies as usual: a backend 600 ms late gets 504 UT.
+  c.send("POST /upload?delay=600 HTTP/1.1\r\nHost: a\r\nContent-Length: 1200000\r\n\r\n" + body);
+  r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 504) << r;
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"504\"", "response_flags=\"UT\""}, 1), 1);
+}
+
+TEST(UploadTest, BrokenChunkFramingMidUploadIsA400) {
+  UploadBackend backend(UploadBackend::Mode::Drain);
+  auto proxy = uploadProxy(backend.endpoint());
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  // 2000 bytes in one chunk (above the 1000-byte buffer: streamed), then a chunk size that is not hex.
+  c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" + std::string(2000, 'x') + "\r\n");
+  ASSERT_TRUE(eventually([&] { return backend.bodyBytes() > 0; }));
+  c.send("zz\r\n");
+  const std::string r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 400) << r;
+  EXPECT_TRUE(c.closedByPeer());
+  EXPECT_TRUE(eventually([&] { return backend.sawClose(); }));
+  EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"400\"", "response_flags=\"DPE\""}, 1), 1);
+}
+
 TEST(UploadTest, StreamedBodiesAreNeitherRetriedNorMirrored) {
   Backend failing("failing", 503);
   Backend shadow("shadow");
