@@ -1,13 +1,15 @@
 #include "proxy/tunnel.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace aviary::proxy {
 
 namespace {
-constexpr size_t kTunnelBuffer = 16 * 1024;
-constexpr int kBudget = 16;  // buffers per direction and pump(): 256 KiB
+constexpr size_t kTunnelBuffer = 16 * 1024;     // per direction, to start with
+constexpr size_t kTunnelBufferMax = 64 * 1024;  // grown to while reads fill the buffer
+constexpr size_t kBudget = 256 * 1024;          // bytes read per direction and pump()
 
 void preload(std::vector<char>& buf, size_t& len, std::string_view bytes) {
   buf.resize(std::max(kTunnelBuffer, bytes.size()));
@@ -34,7 +36,7 @@ Tunnel::State Tunnel::pump() {
 Tunnel::Step Tunnel::move(Stream& from, Stream& to, Pipe& p) {
   // Runs until a socket says "not now" (then its next edge resumes it) or the budget is spent
   // (then the owner calls again next round: edge-triggered, nothing else would).
-  for (int reads = 0;;) {
+  for (size_t readBytes = 0;;) {
     if (p.off < p.len) {
       const iovec v{p.buf.data() + p.off, p.len - p.off};
       const ssize_t n = to.write(&v, 1);
@@ -51,7 +53,10 @@ Tunnel::Step Tunnel::move(Stream& from, Stream& to, Pipe& p) {
       return Step::Waiting;
     }
     if (!from.readable()) return Step::Waiting;
-    if (reads++ == kBudget) return Step::More;
+    if (readBytes >= kBudget) return Step::More;
+    if (p.filled && p.buf.size() < kTunnelBufferMax) {
+      p.buf.resize(std::min(kTunnelBufferMax, p.buf.size() * 2));  // empty now: nothing to copy
+    }
     const ssize_t n = from.read(p.buf.data(), p.buf.size());
     if (n == -EAGAIN) return Step::Waiting;
     if (n < 0) return Step::Failed;
@@ -60,6 +65,8 @@ Tunnel::Step Tunnel::move(Stream& from, Stream& to, Pipe& p) {
       continue;
     }
     p.len = static_cast<size_t>(n);
+    p.filled = p.len == p.buf.size();
+    readBytes += p.len;
   }
 }
 
