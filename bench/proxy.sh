@@ -62,19 +62,7 @@ for port in 18010 18020 18030; do
   echo "split via :$port: $(for i in $(seq 100); do curl -s 127.0.0.1:$port/; done | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
 done
 
-# nginx proxy RSS = master + worker.
-rss_of() {
-  local pid=$1 total=0
-  for p in $pid $(pgrep -P "$pid" || true); do total=$((total + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done
-  echo $((total / 1024))
-}
-# CPU time (user+sys, clock ticks) of a process and its children: CPU per request is far less
-# sensitive to the other load on a shared machine than req/s.
-cpu_of() {
-  local pid=$1 total=0
-  for p in $pid $(pgrep -P "$pid" || true); do total=$((total + $(awk '{print $14 + $15}' /proc/$p/stat))); done
-  echo $total
-}
+# rss_of (MB, nginx: master + worker) and cpu_of (clock ticks) come from rundir.sh.
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
 
 declare -A NAME=([18010]="aviary proxy (1 worker)" [18020]="HAProxy 2.6 (nbthread 1)" [18030]="nginx 1.22 (1 worker)")

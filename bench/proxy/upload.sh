@@ -30,16 +30,6 @@ for port in 18001 18010 18020 18030; do
   for i in $(seq 100); do curl -sf "127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
   curl -sf "127.0.0.1:$port/" >/dev/null || { echo "port $port not answering" >&2; cat "$RUN"/*.log >&2; exit 1; }
 done
-kb_of() {  # sum of a /proc status field (kB) over a process and its children
-  local pid=$1 field=$2 total=0
-  for p in $pid $(pgrep -P "$pid" || true); do total=$((total + $(awk -v f="$field:" '$1==f{print $2}' /proc/$p/status))); done
-  echo "$total"
-}
-cpu_of() {
-  local pid=$1 total=0
-  for p in $pid $(pgrep -P "$pid" || true); do total=$((total + $(awk '{print $14 + $15}' /proc/$p/stat))); done
-  echo "$total"
-}
 # Warm-up, not measured: one upload through each proxy (the first upload of a run pays for the
 # backend's first writes to the run directory).
 for port in 18010 18020 18030; do
