@@ -87,6 +87,10 @@ void Session::onIo(uint32_t events) {
     pumpTunnel();
     return;
   }
+  if (phase_ == Phase::Lingering) {
+    drain();
+    return;
+  }
   if (writing_) {
     // Writable again: the client has read part of the response. idleTimeout bounds a stalled
     // write, not the time a large response takes to deliver, so the deadline moves on. (A write

@@ -40,7 +40,7 @@ class Session final : public Timed,
   void onIo(uint32_t events) override;
 
  private:
-  enum class Phase { ReadingRequest, Upstream, WritingResponse, Tunnel, Closed };
+  enum class Phase { ReadingRequest, Upstream, WritingResponse, Tunnel, Lingering, Closed };
   enum class TimeoutKind { None, Connect, PerTry, Request };
 
   void readRequest();
@@ -67,6 +67,8 @@ class Session final : public Timed,
   void onResponseWritten();
   void record(int status, uint64_t responseBytes);
   void startMirror();
+  void linger();  // answered before the request was all read: drain, then close
+  void drain();
   void startTunnel();
   void pumpTunnel();
   void abandonRequest();
@@ -105,6 +107,7 @@ class Session final : public Timed,
   bool partInFlight_ = false;  // ... a part of it is being written upstream
   SteadyTime uploadDeadline_ = SteadyTime::max();  // idleTimeout after the last progress
   int uploadFailure_ = 0;      // the status to answer once the aborted exchange reports
+  SteadyTime lingerUntil_;     // Lingering: the latest close
   RoundBudget uploadBudget_{kPartsPerRound};  // parts sent per worker round
   bool uploadQueued_ = false;  // resumeUpload is queued for the next round
   struct UploadResume final : Deferred {

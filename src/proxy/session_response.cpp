@@ -104,6 +104,10 @@ void Session::writeResponse(std::string_view body) {
 
 void Session::flushDeferred() {
   if (phase_ == Phase::Closed) return;
+  if (phase_ == Phase::Lingering) {  // queued by drain (Worker::nextRound)
+    drain();
+    return;
+  }
   if (phase_ == Phase::Tunnel) {  // queued by pumpTunnel (Worker::nextRound)
     tunnelQueued_ = false;
     pumpTunnel();
@@ -149,6 +153,10 @@ void Session::onResponseWritten() {
     worker_.upstreams().release(std::move(exchange_.connection()), exchange_.reusable(), *snap_->clusters()[dest_->cluster].config);
   }
   if (closeAfter_) {
+    if (!headDone_ || !reqFramer_.done()) {
+      linger();  // the client may still be sending the request just answered
+      return;
+    }
     stream_.shutdown();
     close();
     return;
@@ -172,6 +180,40 @@ void Session::onResponseWritten() {
   listener_ = nullptr;
   deadline = steady_clock::now() + idle;
   processInput();
+}
+
+// nginx's lingering close. The answer went out before the request was all read (an early answer
+// to an upload, a 413, a malformed head): closing now, with the client's bytes unread, would make
+// the kernel reset the connection, and a client that writes its whole body before it reads (many
+// simple clients do) would get a send error instead of the answer. So the write side is closed
+// and what still comes is read and dropped until the client closes: at most kLingerIdle between
+// reads and kLingerTotal in all (nginx: lingering_timeout 5s, lingering_time 30s).
+void Session::linger() {
+  constexpr Duration kLingerTotal{30000};
+  stream_.shutdownWrite();
+  phase_ = Phase::Lingering;
+  lingerUntil_ = steady_clock::now() + kLingerTotal;
+  if (in_.size() < 16 * kInitialBuffer) in_.resize(16 * kInitialBuffer);  // fewer reads per MiB
+  drain();
+}
+
+void Session::drain() {
+  constexpr Duration kLingerIdle{5000};
+  constexpr size_t kBudget = 256 * 1024;  // per round, like any other transfer
+  deadline = std::min(steady_clock::now() + kLingerIdle, lingerUntil_);
+  for (size_t drained = 0; stream_.readable();) {
+    if (drained >= kBudget) {
+      worker_.nextRound(this, shared_from_this());  // flushDeferred drains on
+      return;
+    }
+    const ssize_t n = stream_.read(in_.data(), in_.size());
+    if (n == -EAGAIN) return;
+    if (n <= 0) {
+      close();  // the client closed (or reset): done
+      return;
+    }
+    drained += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace aviary::proxy

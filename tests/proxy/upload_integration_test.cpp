@@ -219,6 +219,27 @@ TEST(UploadTest, AnEarlyAnswerEndsTheUploadAndBothConnections) {
   EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"413\"", "response_flags=\"-\""}, 1), 1);
 }
 
+// A client that writes its whole body before it reads (many simple HTTP clients do) still gets
+// an early answer: the proxy drains what the client sends after it instead of resetting the
+// connection (nginx's lingering close), both for the backend's 413 and for its own (reject).
+TEST(UploadTest, AnEarlyAnswerReachesAClientThatSendsItsWholeBodyFirst) {
+  UploadBackend backend(UploadBackend::Mode::AnswerEarly);
+  auto streaming = uploadProxy(backend.endpoint());
+  auto rejecting = startProxyTo(backend.endpoint(), "", "{maxRequestBodyBytes: 1000, largeRequestBodies: reject}");
+  ASSERT_TRUE(streaming && rejecting);
+  const std::string request = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 16777216\r\n\r\n" + std::string(16 * kMiB, 'x');
+  for (ProxyServer* proxy : {streaming.get(), rejecting.get()}) {
+    const int fd = connectAndSend(*proxy, request);  // all 16 MiB, before reading anything
+    ASSERT_GE(fd, 0) << "the proxy reset the connection while the client was still sending";
+    std::string r;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) r.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    EXPECT_EQ(statusOf(r), 413) << r;
+    EXPECT_NE(r.find("connection: close\r\n"), std::string::npos) << r;
+  }
+}
+
 TEST(UploadTest, AClientLeavingMidUploadCancelsTheRequest) {
   UploadBackend backend(UploadBackend::Mode::Drain);
   auto proxy = uploadProxy(backend.endpoint());
