@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "proxy_fixture.h"
 
 namespace aviary::proxy::testing {
@@ -39,9 +41,10 @@ double seriesSum(ProxyServer& proxy, const std::string& name) {
   return sum;
 }
 
-// A blocking client socket to the proxy that has sent `bytes` (-1 if that failed).
-int connectAndSend(ProxyServer& proxy, const std::string& bytes) {
-  const int fd = connectLoopback(proxy.listenerPort(0));
+// A blocking client socket to the proxy that has sent `bytes` (-1 if that failed); `rcvbuf` as for
+// connectLoopback.
+int connectAndSend(ProxyServer& proxy, const std::string& bytes, int rcvbuf = 0) {
+  const int fd = connectLoopback(proxy.listenerPort(0), rcvbuf);
   if (fd >= 0 && ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
     ::close(fd);
     return -1;
@@ -332,6 +335,75 @@ TEST(UploadTest, BrokenChunkFramingMidUploadIsA400) {
   EXPECT_TRUE(c.closedByPeer());
   EXPECT_TRUE(eventually([&] { return backend.sawClose(); }));
   EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"400\"", "response_flags=\"DPE\""}, 1), 1);
+}
+
+// A backend that, on its own thread, answers with a large chunked body as soon as the request
+// head is in, while it reads the request body on another; it ends the answer once the whole
+// body (Content-Length) is read. One request per connection.
+class TalkingBackend final : public RawBackend {
+ public:
+  static constexpr int kChunks = 512;
+  TalkingBackend() { start(); }
+  ~TalkingBackend() override { stop(); }
+  size_t bodyBytes() const { return body_.load(); }
+
+ private:
+  void serve(int c) override {
+    std::string in;
+    size_t headEnd = 0;
+    if (!readHead(c, in, &headEnd)) return;
+    std::string head = in.substr(0, headEnd);
+    for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const size_t cl = head.find("content-length: ");
+    const size_t length = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 16));
+    body_ = in.size() - headEnd;
+    std::atomic<bool> bodyDone{false};
+    std::thread talker([&] {
+      const std::string chunk = "10000\r\n" + std::string(0x10000, 'a') + "\r\n";  // 64 KiB chunks
+      std::string out = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+      for (int i = 0; i < kChunks; ++i) out += chunk;  // 32 MiB, more than the socket buffers hold
+      if (::send(c, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) return;
+      for (auto end = steady_clock::now() + 5s; !bodyDone && steady_clock::now() < end;) std::this_thread::sleep_for(1ms);
+      ::send(c, "0\r\n\r\n", 5, MSG_NOSIGNAL);
+    });
+    char buf[65536];
+    while (body_ < length && waitReadable(c, 5s)) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      body_ += static_cast<size_t>(n);
+    }
+    bodyDone = true;
+    talker.join();
+    waitReadable(c, 2s);  // until the proxy closes the connection
+  }
+  std::atomic<size_t> body_{0};
+};
+
+TEST(UploadTest, AClientThatReadsOnlyAfterItsUploadIsNotStuckBehindTheAnswer) {
+  // The answer streams from the start and fills every buffer towards the client (whose receive
+  // buffer is small), which reads nothing until its own 32 MiB are sent: the proxy must keep
+  // reading the upload while its write to that client waits.
+  TalkingBackend backend;
+  auto proxy = uploadProxy(backend.endpoint());
+  ASSERT_TRUE(proxy);
+  const auto start = steady_clock::now();
+  const int fd = connectAndSend(*proxy, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 33554432\r\n\r\n" +
+                                            std::string(32 * kMiB, 'u'), 16 * 1024);
+  ASSERT_GE(fd, 0);
+  EXPECT_LT(steady_clock::now() - start, 4s) << "the upload waited for the client to read the answer";
+  std::string r;
+  std::vector<char> buf(65536);
+  // Until the last chunk (the connection may stay open: both sides ended cleanly).
+  while (r.size() < 5 || r.compare(r.size() - 5, 5, "0\r\n\r\n") != 0) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);  // 5 s receive timeout
+    if (n <= 0) break;
+    r.append(buf.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(backend.bodyBytes(), 32 * kMiB);
+  EXPECT_EQ(statusOf(r), 200);
+  EXPECT_EQ(r.size() - r.find("\r\n\r\n") - 4, TalkingBackend::kChunks * (0x10000 + 9) + 5) << "the answer is incomplete";
+  EXPECT_LT(steady_clock::now() - start, 4s);
 }
 
 TEST(UploadTest, StreamedBodiesAreNeitherRetriedNorMirrored) {
