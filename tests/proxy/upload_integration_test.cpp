@@ -52,6 +52,13 @@ int connectAndSend(ProxyServer& proxy, const std::string& bytes, int rcvbuf = 0)
   return fd;
 }
 
+// The Content-Length of a request head, whatever the case of its name (0 when absent).
+size_t contentLength(std::string head) {
+  for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const size_t cl = head.find("content-length: ");
+  return cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 16));
+}
+
 // Polls (bounded to 5 s) until `done` holds.
 template <class F>
 bool eventually(F done) {
@@ -85,10 +92,7 @@ class UploadBackend final : public RawBackend {
     size_t headEnd = 0;
     if (!readHead(c, in, &headEnd)) return;
     char buf[65536];
-    std::string head = in.substr(0, headEnd);
-    for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    size_t length = 0;
-    if (const size_t cl = head.find("content-length: "); cl != std::string::npos) length = std::stoul(head.substr(cl + 16));
+    const size_t length = contentLength(in.substr(0, headEnd));
     body_ = in.size() - headEnd;
     if (mode_ == Mode::AnswerEarly) {
       sendAll(c, "HTTP/1.1 413 Payload Too Large\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbig!");
@@ -352,10 +356,7 @@ class TalkingBackend final : public RawBackend {
     std::string in;
     size_t headEnd = 0;
     if (!readHead(c, in, &headEnd)) return;
-    std::string head = in.substr(0, headEnd);
-    for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    const size_t cl = head.find("content-length: ");
-    const size_t length = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 16));
+    const size_t length = contentLength(in.substr(0, headEnd));
     body_ = in.size() - headEnd;
     std::atomic<bool> bodyDone{false};
     std::thread talker([&] {
