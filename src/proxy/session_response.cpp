@@ -199,10 +199,9 @@ void Session::linger() {
 
 void Session::drain() {
   constexpr Duration kLingerIdle{5000};
-  constexpr size_t kBudget = 256 * 1024;  // per round, like any other transfer
   deadline = std::min(steady_clock::now() + kLingerIdle, lingerUntil_);
   for (size_t drained = 0; stream_.readable();) {
-    if (drained >= kBudget) {
+    if (drained >= kBytesPerRound) {  // per round, like any other transfer (worker.h)
       worker_.nextRound(this, shared_from_this());  // flushDeferred drains on
       return;
     }

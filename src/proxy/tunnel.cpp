@@ -4,12 +4,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "proxy/worker.h"  // kBytesPerRound
+
 namespace aviary::proxy {
 
 namespace {
 constexpr size_t kTunnelBuffer = 16 * 1024;     // per direction, to start with
 constexpr size_t kTunnelBufferMax = 64 * 1024;  // grown to while reads fill the buffer
-constexpr size_t kBudget = 256 * 1024;          // bytes read per direction and pump()
 
 void preload(std::vector<char>& buf, size_t& len, std::string_view bytes) {
   buf.resize(std::max(kTunnelBuffer, bytes.size()));
@@ -53,7 +54,7 @@ Tunnel::Step Tunnel::move(Stream& from, Stream& to, Pipe& p) {
       return Step::Waiting;
     }
     if (!from.readable()) return Step::Waiting;
-    if (readBytes >= kBudget) return Step::More;
+    if (readBytes >= kBytesPerRound) return Step::More;  // per direction and pump() (worker.h)
     if (p.filled && p.buf.size() < kTunnelBufferMax) {
       p.buf.resize(std::min(kTunnelBufferMax, p.buf.size() * 2));  // empty now: nothing to copy
     }

@@ -79,6 +79,9 @@ class RoundBudget {
 // let a loopback transfer run near memory speed (bench/proxy.sh URLPATH=/files/1m.bin,
 // bench/proxy/upload.sh) while another connection waits at most a few hundred KiB of copying.
 inline constexpr uint32_t kPartsPerRound = 4;
+// The same share in bytes, for transfers that count what they read rather than parts (a WebSocket
+// tunnel's direction, a lingering close's drain).
+inline constexpr size_t kBytesPerRound = kPartsPerRound * 64 * 1024;
 
 class Deferred {
  public:
