@@ -174,6 +174,9 @@ struct AdminConfig {
 
 struct ProxyConfig {
   uint32_t workers = 1;
+  // Each worker sends a round's writes with one system call (io_uring) where the kernel allows;
+  // false: one sendmsg per write. Either way the bytes sent are the same (send_batch.h).
+  bool batchSends = true;
   AdminConfig admin;
   Limits limits;
   std::vector<ListenerConfig> listeners;

@@ -255,8 +255,9 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
 }
 
 void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
-  if (!d.map(root, "", {"workers", "admin", "limits", "listeners", "clusters"})) return;
+  if (!d.map(root, "", {"workers", "batchSends", "admin", "limits", "listeners", "clusters"})) return;
   d.uint(root, "workers", "", cfg.workers, 64);
+  d.boolean(root, "batchSends", "", cfg.batchSends);
   if (YAML::Node a = root["admin"]; a.IsDefined() && d.map(a, "admin", {"address", "port", "enabled", "token"})) {
     d.str(a, "address", "admin", cfg.admin.address);
     d.uint(a, "port", "admin", cfg.admin.port, 65535);

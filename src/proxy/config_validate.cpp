@@ -148,6 +148,7 @@ std::string durationText(Duration d) { return std::to_string(d.count()) + "ms"; 
 std::string toJson(const ProxyConfig& cfg) {
   nlohmann::json j;
   j["workers"] = cfg.workers;
+  j["batchSends"] = cfg.batchSends;
   j["admin"] = {{"address", cfg.admin.address}, {"port", cfg.admin.port},
                 {"enabled", cfg.admin.enabled}};
   if (!cfg.admin.token.empty()) j["admin"]["token"] = "<redacted>";

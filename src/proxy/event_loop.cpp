@@ -150,17 +150,15 @@ ssize_t Stream::write(const iovec* iov, int count) {
   for (int i = 0; i < count; ++i) total += iov[i].iov_len;
   for (;;) {
     const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    if (n >= 0) {
-      if (static_cast<size_t>(n) < total) writable_ = false;
-      return n;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      writable_ = false;
-      return -EAGAIN;
-    }
-    return -errno;
+    if (n < 0 && errno == EINTR) continue;
+    return wrote(n >= 0 ? n : -errno, total);
   }
+}
+
+ssize_t Stream::wrote(ssize_t result, size_t total) {
+  if (result == -EWOULDBLOCK) result = -EAGAIN;
+  if (result == -EAGAIN || (result >= 0 && static_cast<size_t>(result) < total)) writable_ = false;
+  return result;
 }
 
 void Stream::shutdown() {
@@ -179,24 +177,35 @@ void WriteCursor::reset(const void* a, size_t alen, const void* b, size_t blen) 
   iov[0] = {const_cast<void*>(a), alen};
   iov[1] = {const_cast<void*>(b), blen};
   first = 0;
+  error = 0;
+  while (first < 2 && iov[first].iov_len == 0) ++first;
+}
+
+size_t WriteCursor::remaining() const {
+  size_t total = 0;
+  for (int i = first; i < 2; ++i) total += iov[i].iov_len;
+  return total;
+}
+
+void WriteCursor::advance(size_t n) {
+  while (first < 2 && n >= iov[first].iov_len) {
+    n -= iov[first].iov_len;
+    ++first;
+  }
+  if (first < 2 && n > 0) {
+    iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + n;
+    iov[first].iov_len -= n;
+  }
   while (first < 2 && iov[first].iov_len == 0) ++first;
 }
 
 int WriteCursor::sendOn(Stream& stream) {
+  if (error != 0) return error;
   while (!done()) {
     if (!stream.writable()) return -EAGAIN;
     const ssize_t n = stream.write(iov.data() + first, 2 - first);
     if (n < 0) return static_cast<int>(n);
-    size_t left = static_cast<size_t>(n);
-    while (first < 2 && left >= iov[first].iov_len) {
-      left -= iov[first].iov_len;
-      ++first;
-    }
-    if (first < 2 && left > 0) {
-      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
-      iov[first].iov_len -= left;
-    }
-    while (first < 2 && iov[first].iov_len == 0) ++first;
+    advance(static_cast<size_t>(n));
   }
   return 0;
 }

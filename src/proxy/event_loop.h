@@ -94,6 +94,9 @@ class Stream {
   ssize_t read(char* data, size_t size);
   // Writes what the socket takes now: bytes written, -EAGAIN (nothing; wait for an edge), -errno.
   ssize_t write(const iovec* iov, int count);
+  // Takes the result of a send of `total` bytes made elsewhere (SendBatch) as write() takes its
+  // own: a short count or -EAGAIN clears writable(). Returns `result`.
+  ssize_t wrote(ssize_t result, size_t total);
   void shutdown();
   // Half-close: the peer reads end of stream; this side can still read.
   void shutdownWrite();
@@ -110,9 +113,16 @@ class Stream {
 struct WriteCursor {
   std::array<iovec, 2> iov{};
   int first = 0;
+  // A send made ahead of sendOn by a SendBatch failed with this -errno; sendOn reports it.
+  int error = 0;
+  // Queued in a SendBatch that has not been submitted yet (so it is not queued twice).
+  bool batched = false;
 
   void reset(const void* a, size_t alen, const void* b, size_t blen);
   bool done() const { return first == 2; }
+  size_t remaining() const;
+  // Drops the first `n` unsent bytes (they were sent).
+  void advance(size_t n);
   // Sends what `stream` takes now. Returns 0 when the whole write is done, -EAGAIN when the
   // rest must wait for an edge, or -errno.
   int sendOn(Stream& stream);

@@ -137,6 +137,13 @@ void Exchange::flushDeferred() {
   write();
 }
 
+Deferred::Write Exchange::pendingWrite() {
+  // The same conditions under which flushDeferred() reaches writeBody() and write() first.
+  if (bodyQueued_) return state_ == State::Reading ? Write{&conn_->stream, &bodyOut_} : Write{};
+  if (resumeQueued_ || state_ != State::Queued || aborted_ || !conn_->reused) return {};
+  return {&conn_->stream, &out_};
+}
+
 void Exchange::onIo(uint32_t) {
   switch (state_) {
     case State::Connecting: {

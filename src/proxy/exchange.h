@@ -80,6 +80,10 @@ class Exchange final : public Deferred, public IoHandler {
   // Deferred: connects and sends the request (queued by start() so that it leaves with the
   // round's writes), reports an abort, or resumes a streamed response (Worker::nextRound).
   void flushDeferred() override;
+  // Deferred: the request (on a pooled connection) or the body part flushDeferred() will send.
+  Write pendingWrite() override;
+  // A write of this exchange waits for the round's flush: a flush may still fail and call back.
+  bool writeQueued() const { return (state_ == State::Queued && !aborted_) || bodyQueued_; }
   // IoHandler: readiness of the connection (forwarded by UpstreamConnection while in use).
   void onIo(uint32_t events) override;
 

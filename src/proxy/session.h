@@ -36,6 +36,9 @@ class Session final : public Timed,
   std::shared_ptr<void> keepAlive() override { return shared_from_this(); }
   // Deferred: sends the response prepared by writeResponse(); in a tunnel, pumps it again.
   void flushDeferred() override;
+  // Deferred: the response flushDeferred() will write, unless this session's exchange has a write
+  // queued in the same round (its flush comes first and could still change the answer).
+  Write pendingWrite() override;
   // IoHandler: readiness of the client socket.
   void onIo(uint32_t events) override;
 

@@ -118,6 +118,12 @@ void Session::flushDeferred() {
   continueWrite();
 }
 
+Deferred::Write Session::pendingWrite() {
+  if (phase_ == Phase::Closed || phase_ == Phase::Lingering || phase_ == Phase::Tunnel) return {};  // as flushDeferred
+  if (exchange_.writeQueued()) return {};
+  return {&stream_, &out_};
+}
+
 void Session::continueWrite() {
   const int rc = out_.sendOn(stream_);
   if (rc == -EAGAIN) return;  // onIo continues once the socket is writable again

@@ -141,8 +141,13 @@ std::string StatsRegistry::renderPrometheus() const {
                  "# HELP aviary_proxy_downstream_connections_active Open client connections.\n"
                  "# TYPE aviary_proxy_downstream_connections_active gauge\naviary_proxy_downstream_connections_active {}\n"
                  "# HELP aviary_proxy_upstream_connections_active Open backend connections (in use or pooled).\n"
-                 "# TYPE aviary_proxy_upstream_connections_active gauge\naviary_proxy_upstream_connections_active {}\n",
-                 overflow, configSwaps.get(), ejections.load(), activeDownstream.load(), activeUpstream.load());
+                 "# TYPE aviary_proxy_upstream_connections_active gauge\naviary_proxy_upstream_connections_active {}\n"
+                 "# HELP aviary_proxy_send_batches_total System calls that sent a round's writes together (batchSends).\n"
+                 "# TYPE aviary_proxy_send_batches_total counter\naviary_proxy_send_batches_total {}\n"
+                 "# HELP aviary_proxy_batched_sends_total Writes sent in those system calls.\n"
+                 "# TYPE aviary_proxy_batched_sends_total counter\naviary_proxy_batched_sends_total {}\n",
+                 overflow, configSwaps.get(), ejections.load(), activeDownstream.load(), activeUpstream.load(),
+                 sendBatches.load(std::memory_order_relaxed), batchedSends.load(std::memory_order_relaxed));
   return out;
 }
 

@@ -101,6 +101,8 @@ class StatsRegistry {
 
   RelaxedCounter configSwaps;  // written under the proxy's config mutex only
   std::atomic<uint64_t> ejections{0};
+  std::atomic<uint64_t> sendBatches{0};   // system calls that sent a batch of writes (send_batch.h)
+  std::atomic<uint64_t> batchedSends{0};  // writes sent in those
   std::atomic<int64_t> activeDownstream{0};
   std::atomic<int64_t> activeUpstream{0};  // upstream connections open, in use or pooled
 

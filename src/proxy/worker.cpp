@@ -70,6 +70,7 @@ void Worker::flushDeferred() {
   // write turning into a local reply), so index instead of iterating, copy each entry out before
   // calling it, and repeat until both queues are empty.
   while (!deferredUp_.empty() || !deferredDown_.empty()) {
+    if (deferredUp_.size() + deferredDown_.size() > 1) presend();
     for (auto* queue : {&deferredUp_, &deferredDown_}) {
       for (size_t i = 0; i < queue->size(); ++i) {
         auto [d, keep] = std::move((*queue)[i]);
@@ -77,6 +78,29 @@ void Worker::flushDeferred() {
       }
       queue->clear();
     }
+  }
+}
+
+// Sends the writes the queued flushes begin with, in queue order and in one system call, so that
+// a peer woken by one of them cannot preempt this thread before the others are out (why:
+// send_batch.h). The flushes then run as usual and find their writes done, or the socket full.
+void Worker::presend() {
+  if (!snapshot() || !snapshot_->config().batchSends) return;
+  if (!batchTried_) {
+    batchTried_ = true;
+    batch_ = std::make_unique<SendBatch>();
+    if (!batch_->enabled()) spdlog::info("proxy: worker {} sends one write per system call ({})", index_, batch_->why());
+  }
+  if (!batch_->enabled()) return;
+  for (auto* queue : {&deferredUp_, &deferredDown_}) {
+    for (auto& [d, keep] : *queue) {
+      if (const Deferred::Write w = d->pendingWrite(); w.stream != nullptr) batch_->add(*w.stream, *w.cursor);
+    }
+  }
+  if (const size_t n = batch_->size(); n > 0) {
+    batch_->submit();
+    registry_.sendBatches.fetch_add(1, std::memory_order_relaxed);
+    registry_.batchedSends.fetch_add(n, std::memory_order_relaxed);
   }
 }
 

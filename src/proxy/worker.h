@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/event_loop.h"
+#include "proxy/send_batch.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
@@ -86,6 +87,14 @@ inline constexpr size_t kBytesPerRound = kPartsPerRound * 64 * 1024;
 class Deferred {
  public:
   virtual void flushDeferred() = 0;
+  // The socket write flushDeferred() will begin with, when it is already known and no flush
+  // queued before this one in the round can change it; Worker sends those ahead, all in one
+  // system call (send_batch.h), and flushDeferred() then finds its write done or under way.
+  struct Write {
+    Stream* stream = nullptr;
+    WriteCursor* cursor = nullptr;
+  };
+  virtual Write pendingWrite() { return {}; }
 
  protected:
   ~Deferred() = default;
@@ -150,6 +159,7 @@ class Worker {
   void refresh();
   void run();
   void flushDeferred();
+  void presend();
   void acceptAll(Listener& l);
   void tick();
   void shutdown();
@@ -170,6 +180,8 @@ class Worker {
   uint64_t round_ = 0;
   std::vector<std::pair<Timed*, std::shared_ptr<void>>> expired_;
   std::vector<std::pair<Deferred*, std::shared_ptr<void>>> deferredUp_, deferredDown_, nextRound_, resumed_;
+  std::unique_ptr<SendBatch> batch_;  // created on the worker thread when the config asks for it
+  bool batchTried_ = false;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
 };

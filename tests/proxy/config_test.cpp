@@ -9,6 +9,7 @@ namespace aviary::proxy {
 namespace {
 
 const char* kValid = R"(workers: 2
+batchSends: false
 limits: {abortOnClientClose: false, largeRequestBodies: reject}
 listeners:
   - name: main
@@ -64,6 +65,7 @@ TEST(ProxyConfigTest, DecodesEveryField) {
   EXPECT_EQ(cfg->clusters[1].workload.version, "v2");
   EXPECT_FALSE(cfg->limits.abortOnClientClose);
   EXPECT_EQ(cfg->limits.largeRequestBodies, Limits::LargeBodies::Reject);
+  EXPECT_FALSE(cfg->batchSends);
   EXPECT_EQ(cfg->clusters[0].idleTimeout, Duration(90000));
   EXPECT_EQ(cfg->clusters[1].idleTimeout, Duration(3600000));  // Istio's default
   // GET /config's JSON decodes back to the same config.
@@ -87,6 +89,7 @@ clusters:
     colour: blue
     idleTimeout: -1s
 limits: {abortOnClientClose: sometimes, largeRequestBodies: buffer}
+batchSends: io_uring
 )";
   auto cfg = decodeProxyConfig(bad, "bad.yaml");
   ASSERT_FALSE(cfg.ok());
@@ -100,6 +103,7 @@ limits: {abortOnClientClose: sometimes, largeRequestBodies: buffer}
   EXPECT_NE(msg.find("bad.yaml:14:30: limits.abortOnClientClose: expected true or false"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad.yaml:14:61: limits.largeRequestBodies: expected stream or reject, found \"buffer\""),
             std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad.yaml:15:13: batchSends: expected true or false"), std::string::npos) << msg;
   // Cross-field problems are reported in the same pass.
   EXPECT_NE(msg.find("bad.yaml:6:23: listeners[0].routes[0].route[1].cluster: unknown cluster \"nope\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("listeners[0].routes[0].route: weights must add up to 100, got 90"), std::string::npos) << msg;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "proxy/send_batch.h"
 #include "proxy_fixture.h"
 
 namespace aviary::proxy::testing {
@@ -115,6 +116,57 @@ TEST_F(Http1Test, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(statusOf(c.readResponse()), 201);
   EXPECT_EQ(statusOf(c.readResponse()), 202);
   EXPECT_EQ(statusOf(c.readResponse()), 203);
+}
+
+// A round's writes leave in one system call (batchSends, src/proxy/send_batch.h) or one by one.
+// Either way every response arrives whole and in order, with many concurrent clients (so that
+// rounds hold many writes), pipelined pairs, and bodies from empty to streamed (300 kB).
+TEST_F(Http1Test, ConcurrentClientsGetExactResponsesWithAndWithoutBatchedSends) {
+  const bool canBatch = SendBatch().enabled();
+  for (const bool batched : {true, false}) {
+    SCOPED_TRACE(batched ? "batchSends: true" : "batchSends: false");
+    auto proxy = startProxy(fill(R"(batchSends: {batched}
+limits: {idleTimeout: 10s}
+admin: {enabled: false}
+listeners:
+  - name: main
+    routes:
+      - route: [{cluster: be}]
+clusters:
+  - {name: be, endpoints: ["{be}"]}
+)", {{"be", backend_->address()}, {"batched", batched ? "true" : "false"}}));
+    ASSERT_TRUE(proxy);
+    constexpr int kClients = 12, kRequests = 40;
+    const size_t sizes[] = {0, 10, 1000, 70000, 300000};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < kClients; ++t) {
+      clients.emplace_back([&, t] {
+        RawClient c(proxy->listenerPort(0));
+        for (int i = 0; i < kRequests; i += 2) {
+          const size_t a = sizes[(t + i) % 5], b = sizes[(t + i + 1) % 5];
+          c.send("GET /bytes/" + std::to_string(a) + " HTTP/1.1\r\nHost: a\r\n\r\nGET /bytes/" + std::to_string(b) +
+                 " HTTP/1.1\r\nHost: a\r\n\r\n");
+          for (const size_t size : {a, b}) {
+            const std::string r = c.readResponse();
+            if (statusOf(r) != 200 || bodyOf(r) != patternBody(size)) ++wrong;
+          }
+        }
+      });
+    }
+    for (auto& c : clients) c.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\""}, kClients * kRequests), kClients * kRequests);
+    const double batches = gauge(*proxy, "aviary_proxy_send_batches_total");
+    const double sends = gauge(*proxy, "aviary_proxy_batched_sends_total");
+    if (batched && canBatch) {
+      EXPECT_GT(batches, 0);
+      EXPECT_GE(sends, batches);
+    } else {
+      EXPECT_EQ(batches, 0);
+      EXPECT_EQ(sends, 0);
+    }
+  }
 }
 
 TEST_F(Http1Test, ForwardsHeadersHostAndChunkedBody) {
