@@ -33,7 +33,7 @@ void apply(Stream& stream, WriteCursor& cursor, size_t total, int res) {
 }
 }  // namespace
 
-SendBatch::SendBatch() {
+SendBatch::SendBatch(std::atomic<uint64_t>* calls, std::atomic<uint64_t>* sends) {
   auto ring = std::make_unique<Ring>();
   io_uring_params params{};
   // SUBMIT_ALL: a send that fails at submission does not hold back the ones after it.
@@ -75,6 +75,8 @@ SendBatch::SendBatch() {
   if (toFull.done() || full.writable() || toFull.error != 0 || !toRoom.done()) {
     disable("io_uring sends do not behave like sendmsg(MSG_DONTWAIT) here");
   }
+  calls_ = calls;
+  sendsCounted_ = sends;
 }
 
 SendBatch::~SendBatch() = default;
@@ -108,6 +110,8 @@ void SendBatch::submit() {
       io_uring_sqe_set_data64(sqe, i);
     }
     const int submitted = io_uring_submit(ring);
+    if (calls_ != nullptr) calls_->fetch_add(1, std::memory_order_relaxed);
+    if (sendsCounted_ != nullptr) sendsCounted_->fetch_add(sends_.size(), std::memory_order_relaxed);
     io_uring_cqe* cqe = nullptr;
     if (submitted >= 0) {
       unsigned head;

@@ -19,7 +19,9 @@
 // construction shows sends not completing inline. One per worker thread; not thread-safe.
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +34,8 @@ class SendBatch {
  public:
   static constexpr unsigned kCapacity = 256;  // sends per system call; more go in the next one
 
-  SendBatch();
+  // `calls` and `sends` (optional) count the system calls made and the writes they carried.
+  explicit SendBatch(std::atomic<uint64_t>* calls = nullptr, std::atomic<uint64_t>* sends = nullptr);
   ~SendBatch();
   SendBatch(const SendBatch&) = delete;
   SendBatch& operator=(const SendBatch&) = delete;
@@ -59,6 +62,8 @@ class SendBatch {
   void disable(std::string why);
 
   std::unique_ptr<Ring> ring_;
+  std::atomic<uint64_t>* calls_ = nullptr;  // set after the probe, which is not counted
+  std::atomic<uint64_t>* sendsCounted_ = nullptr;
   std::vector<Send> sends_;
   std::string why_;
 };

@@ -88,7 +88,7 @@ void Worker::presend() {
   if (!snapshot() || !snapshot_->config().batchSends) return;
   if (!batchTried_) {
     batchTried_ = true;
-    batch_ = std::make_unique<SendBatch>();
+    batch_ = std::make_unique<SendBatch>(&registry_.sendBatches, &registry_.batchedSends);
     if (!batch_->enabled()) spdlog::info("proxy: worker {} sends one write per system call ({})", index_, batch_->why());
   }
   if (!batch_->enabled()) return;
@@ -97,11 +97,7 @@ void Worker::presend() {
       if (const Deferred::Write w = d->pendingWrite(); w.stream != nullptr) batch_->add(*w.stream, *w.cursor);
     }
   }
-  if (const size_t n = batch_->size(); n > 0) {
-    batch_->submit();
-    registry_.sendBatches.fetch_add(1, std::memory_order_relaxed);
-    registry_.batchedSends.fetch_add(n, std::memory_order_relaxed);
-  }
+  batch_->submit();
 }
 
 void Worker::stop() {
