@@ -120,12 +120,12 @@ TEST_F(Http1Test, PipelinedRequestsAreAnsweredInOrder) {
 
 // A round's writes leave in one system call (batchSends, src/proxy/send_batch.h) or one by one.
 // Either way every response arrives whole and in order, with many concurrent clients (so that
-// rounds hold many writes), pipelined pairs, and bodies from empty to streamed (300 kB).
+// rounds hold many writes), pipelined pairs, and bodies from empty to streamed (300 kB). The
+// setting also changes with a config swap.
 TEST_F(Http1Test, ConcurrentClientsGetExactResponsesWithAndWithoutBatchedSends) {
   const bool canBatch = SendBatch().enabled();
-  for (const bool batched : {true, false}) {
-    SCOPED_TRACE(batched ? "batchSends: true" : "batchSends: false");
-    auto proxy = startProxy(fill(R"(batchSends: {batched}
+  const auto config = [&](bool batched) {
+    return fill(R"(batchSends: {batched}
 limits: {idleTimeout: 10s}
 admin: {enabled: false}
 listeners:
@@ -134,15 +134,17 @@ listeners:
       - route: [{cluster: be}]
 clusters:
   - {name: be, endpoints: ["{be}"]}
-)", {{"be", backend_->address()}, {"batched", batched ? "true" : "false"}}));
-    ASSERT_TRUE(proxy);
-    constexpr int kClients = 12, kRequests = 40;
+)", {{"be", backend_->address()}, {"batched", batched ? "true" : "false"}});
+  };
+  constexpr int kClients = 12, kRequests = 40;
+  // Runs the clients; returns the number of responses that were not exactly the body asked for.
+  const auto run = [](ProxyServer& proxy) {
     const size_t sizes[] = {0, 10, 1000, 70000, 300000};
     std::atomic<int> wrong{0};
     std::vector<std::thread> clients;
     for (int t = 0; t < kClients; ++t) {
       clients.emplace_back([&, t] {
-        RawClient c(proxy->listenerPort(0));
+        RawClient c(proxy.listenerPort(0));
         for (int i = 0; i < kRequests; i += 2) {
           const size_t a = sizes[(t + i) % 5], b = sizes[(t + i + 1) % 5];
           c.send("GET /bytes/" + std::to_string(a) + " HTTP/1.1\r\nHost: a\r\n\r\nGET /bytes/" + std::to_string(b) +
@@ -155,7 +157,13 @@ clusters:
       });
     }
     for (auto& c : clients) c.join();
-    EXPECT_EQ(wrong.load(), 0);
+    return wrong.load();
+  };
+  for (const bool batched : {true, false}) {
+    SCOPED_TRACE(batched ? "batchSends: true" : "batchSends: false");
+    auto proxy = startProxy(config(batched));
+    ASSERT_TRUE(proxy);
+    EXPECT_EQ(run(*proxy), 0);
     EXPECT_EQ(waitRequestsTotal(*proxy, {"response_code=\"200\""}, kClients * kRequests), kClients * kRequests);
     const double batches = gauge(*proxy, "aviary_proxy_send_batches_total");
     const double sends = gauge(*proxy, "aviary_proxy_batched_sends_total");
@@ -165,6 +173,12 @@ clusters:
     } else {
       EXPECT_EQ(batches, 0);
       EXPECT_EQ(sends, 0);
+      // Switched on by a config swap, the workers batch from then on.
+      auto on = decodeProxyConfig(config(true), "on.yaml");
+      ASSERT_TRUE(on.ok()) << on.error().format();
+      ASSERT_TRUE(proxy->applyConfig(std::move(on.value())).ok());
+      EXPECT_EQ(run(*proxy), 0);
+      if (canBatch) EXPECT_GT(gauge(*proxy, "aviary_proxy_send_batches_total"), 0);
     }
   }
 }
