@@ -88,12 +88,13 @@ clusters:
     delete backend_;
   }
   static uint16_t port() { return proxy_->listenerPort(0); }
-  // A proxy of the test's own (its stats count only the test's requests) with one route to
-  // `endpoint` (default: the suite's backend); `limits` is the YAML flow mapping of its limits.
-  // `clusterFields` are more fields of the cluster's flow mapping (", idleTimeout: 1s").
-  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits, const std::string& endpoint = "",
-                                               const std::string& clusterFields = "") {
-    return startProxy(fill("limits: " + limits + R"(
+  // The config of a proxy of the test's own (its stats count only the test's requests) with one
+  // route to `endpoint` (default: the suite's backend); `limits` is the YAML flow mapping of its
+  // limits. `clusterFields` are more fields of the cluster's flow mapping (", idleTimeout: 1s"),
+  // `topFields` more top-level lines ("batchSends: false\n").
+  static std::string ownConfig(const std::string& limits, const std::string& endpoint = "",
+                               const std::string& clusterFields = "", const std::string& topFields = "") {
+    return fill(topFields + "limits: " + limits + R"(
 admin: {enabled: false}
 listeners:
   - name: main
@@ -101,7 +102,11 @@ listeners:
       - route: [{cluster: be}]
 clusters:
   - {name: be, endpoints: ["{be}"]{more}}
-)", {{"be", endpoint.empty() ? backend_->address() : endpoint}, {"more", clusterFields}}));
+)", {{"be", endpoint.empty() ? backend_->address() : endpoint}, {"more", clusterFields}});
+  }
+  static std::unique_ptr<ProxyServer> ownProxy(const std::string& limits, const std::string& endpoint = "",
+                                               const std::string& clusterFields = "") {
+    return startProxy(ownConfig(limits, endpoint, clusterFields));
   }
   static Backend* backend_;
   static ProxyServer* proxy_;
@@ -124,17 +129,8 @@ TEST_F(Http1Test, PipelinedRequestsAreAnsweredInOrder) {
 // setting also changes with a config swap.
 TEST_F(Http1Test, ConcurrentClientsGetExactResponsesWithAndWithoutBatchedSends) {
   const bool canBatch = SendBatch().enabled();
-  const auto config = [&](bool batched) {
-    return fill(R"(batchSends: {batched}
-limits: {idleTimeout: 10s}
-admin: {enabled: false}
-listeners:
-  - name: main
-    routes:
-      - route: [{cluster: be}]
-clusters:
-  - {name: be, endpoints: ["{be}"]}
-)", {{"be", backend_->address()}, {"batched", batched ? "true" : "false"}});
+  const auto config = [](bool batched) {
+    return ownConfig("{idleTimeout: 10s}", "", "", batched ? "batchSends: true\n" : "batchSends: false\n");
   };
   constexpr int kClients = 12, kRequests = 40;
   // Runs the clients; returns the number of responses that were not exactly the body asked for.
