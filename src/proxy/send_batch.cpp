@@ -33,7 +33,8 @@ void apply(Stream& stream, WriteCursor& cursor, size_t total, int res) {
 }
 }  // namespace
 
-SendBatch::SendBatch(std::atomic<uint64_t>* calls, std::atomic<uint64_t>* sends) {
+SendBatch::SendBatch(std::atomic<uint64_t>* calls, std::atomic<uint64_t>* sends, int sendFlags)
+    : sendFlags_(sendFlags) {
   auto ring = std::make_unique<Ring>();
   io_uring_params params{};
   // SUBMIT_ALL: a send that fails at submission does not hold back the ones after it.
@@ -91,7 +92,7 @@ void SendBatch::add(Stream& stream, WriteCursor& cursor) {
   if (sends_.size() == kCapacity) submit();
   if (!ring_) return;
   cursor.batched = true;
-  sends_.push_back(Send{&stream, &cursor, msghdr{}, cursor.remaining()});
+  sends_.push_back(Send{&stream, &cursor, msghdr{}, cursor.remaining(), false});
 }
 
 void SendBatch::submit() {
@@ -106,7 +107,7 @@ void SendBatch::submit() {
       s.msg.msg_iov = s.cursor->iov.data() + s.cursor->first;
       s.msg.msg_iovlen = static_cast<size_t>(2 - s.cursor->first);
       io_uring_sqe* sqe = io_uring_get_sqe(ring);  // never null: at most kCapacity queued
-      io_uring_prep_sendmsg(sqe, s.stream->fd(), &s.msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      io_uring_prep_sendmsg(sqe, s.stream->fd(), &s.msg, sendFlags_ | MSG_NOSIGNAL);
       io_uring_sqe_set_data64(sqe, i);
     }
     const int submitted = io_uring_submit(ring);
@@ -116,8 +117,9 @@ void SendBatch::submit() {
     if (submitted >= 0) {
       unsigned head;
       io_uring_for_each_cqe(ring, head, cqe) {
-        const Send& s = sends_[cqe->user_data];
+        Send& s = sends_[cqe->user_data];
         apply(*s.stream, *s.cursor, s.total, cqe->res);
+        s.completed = true;
         ++completed;
       }
       io_uring_cq_advance(ring, static_cast<unsigned>(completed));
@@ -127,17 +129,20 @@ void SendBatch::submit() {
       // still run later, from buffers the caller will reuse: cancel and wait for every one of
       // them, then send one by one from now on.
       if (submitted > 0 && completed < static_cast<size_t>(submitted)) {
-        io_uring_sqe* sqe = io_uring_get_sqe(ring);
-        if (sqe != nullptr) {
-          io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        // One cancel per missing send, by its tag (the SQ is empty again after the submit).
+        for (size_t i = 0; i < static_cast<size_t>(submitted); ++i) {
+          if (sends_[i].completed) continue;
+          io_uring_sqe* sqe = io_uring_get_sqe(ring);
+          io_uring_prep_cancel64(sqe, i, 0);
           io_uring_sqe_set_data64(sqe, kCancelTag);
-          io_uring_submit(ring);
         }
+        io_uring_submit(ring);
         while (completed < static_cast<size_t>(submitted)) {
           if (io_uring_wait_cqe(ring, &cqe) != 0) break;
           if (cqe->user_data != kCancelTag) {
-            const Send& s = sends_[cqe->user_data];
+            Send& s = sends_[cqe->user_data];
             apply(*s.stream, *s.cursor, s.total, cqe->res);
+            s.completed = true;
             ++completed;
           }
           io_uring_cqe_seen(ring, cqe);

@@ -35,7 +35,10 @@ class SendBatch {
   static constexpr unsigned kCapacity = 256;  // sends per system call; more go in the next one
 
   // `calls` and `sends` (optional) count the system calls made and the writes they carried.
-  explicit SendBatch(std::atomic<uint64_t>* calls = nullptr, std::atomic<uint64_t>* sends = nullptr);
+  // `sendFlags` is for tests only: without MSG_DONTWAIT the kernel takes over a send to a full
+  // socket, which the probe must notice (cancel, wait, disable) rather than hang on.
+  explicit SendBatch(std::atomic<uint64_t>* calls = nullptr, std::atomic<uint64_t>* sends = nullptr,
+                     int sendFlags = MSG_DONTWAIT);
   ~SendBatch();
   SendBatch(const SendBatch&) = delete;
   SendBatch& operator=(const SendBatch&) = delete;
@@ -57,6 +60,7 @@ class SendBatch {
     WriteCursor* cursor;
     msghdr msg;
     size_t total;
+    bool completed;  // its completion was seen
   };
   struct Ring;
   void disable(std::string why);
@@ -64,6 +68,7 @@ class SendBatch {
   std::unique_ptr<Ring> ring_;
   std::atomic<uint64_t>* calls_ = nullptr;  // set after the probe, which is not counted
   std::atomic<uint64_t>* sendsCounted_ = nullptr;
+  int sendFlags_;
   std::vector<Send> sends_;
   std::string why_;
 };

@@ -215,6 +215,23 @@ TEST(SendBatchTest, MoreThanOneBatchOfWritesGoOutInOrder) {
   EXPECT_EQ(got, expected);
 }
 
+TEST(SendBatchTest, TurnsItselfOffWhenASendIsNotCompletedAtOnce) {
+  if (!SendBatch().enabled()) GTEST_SKIP() << SendBatch().why();
+  // Without MSG_DONTWAIT io_uring waits for room in the probe's full socket: the probe cancels that
+  // send, waits for its completion (it must not hang), and turns the batch off.
+  SendBatch batch(nullptr, nullptr, 0);
+  EXPECT_FALSE(batch.enabled());
+  EXPECT_EQ(batch.why(), "io_uring sends did not complete inline");
+  EventLoop loop;
+  TcpPair p(loop);
+  WriteCursor c;
+  c.reset("x", 1, nullptr, 0);
+  batch.add(p.a, c);  // off: nothing is queued, the writer sends on its own
+  EXPECT_EQ(batch.size(), 0u);
+  EXPECT_EQ(c.sendOn(p.a), 0);
+  EXPECT_EQ(p.drain(), "x");
+}
+
 TEST(WriteCursorTest, AnErrorFromAnEarlierSendIsReportedUntilReset) {
   WriteCursor c;
   c.reset("abc", 3, "de", 2);
