@@ -85,7 +85,7 @@ void Worker::flushDeferred() {
 // a peer woken by one of them cannot preempt this thread before the others are out (why:
 // send_batch.h). The flushes then run as usual and find their writes done, or the socket full.
 void Worker::presend() {
-  if (!snapshot() || !snapshot_->config().batchSends) return;
+  if (const SnapshotPtr& snap = snapshot(); !snap || !snap->config().batchSends) return;
   if (!batchTried_) {
     batchTried_ = true;
     batch_ = std::make_unique<SendBatch>(&registry_.sendBatches, &registry_.batchedSends);

@@ -54,8 +54,6 @@ class Timed {
   Timed* next = nullptr;
 };
 
-// A write held back until the end of the current round of ready events (see Worker::run in
-// worker.cpp for why). flushDeferred() is called once, on the worker thread, after the round.
 // A transfer's share of one worker round: at most `perRound` parts of work per round, after
 // which the transfer should wait for the next round (Worker::nextRound) so that the worker's
 // other connections get their turn. Used by streamed responses and streamed request bodies.
@@ -84,6 +82,8 @@ inline constexpr uint32_t kPartsPerRound = 4;
 // tunnel's direction, a lingering close's drain).
 inline constexpr size_t kBytesPerRound = kPartsPerRound * 64 * 1024;
 
+// A write held back until the end of the current round of ready events (see Worker::run in
+// worker.cpp for why). flushDeferred() is called once, on the worker thread, after the round.
 class Deferred {
  public:
   virtual void flushDeferred() = 0;
