@@ -93,6 +93,10 @@ struct ObjectMeta {
   std::string resourceVersion;
   int64_t generation = 0;
   std::string uid;
+  // Kept because the runtime acts on them (revertOnDeletion, flagger-scheduler.md §2.5): a
+  // deletion is pending while `deletionTimestamp` (RFC 3339) is set and finalizers remain.
+  std::vector<std::string> finalizers;
+  std::string deletionTimestamp;
 };
 
 struct CrossNamespaceObjectReference {
@@ -292,6 +296,7 @@ struct Condition {
   std::string lastTransitionTime;  // RFC3339
   std::string reason;
   std::string message;
+  bool operator==(const Condition&) const = default;
 };
 
 struct CanaryStatus {
@@ -307,6 +312,7 @@ struct CanaryStatus {
   std::string lastPromotedSpec;
   std::string lastTransitionTime;  // RFC3339
   std::vector<Condition> conditions;
+  bool operator==(const CanaryStatus&) const = default;
 };
 
 struct Canary {

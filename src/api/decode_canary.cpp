@@ -133,8 +133,10 @@ void decodeMeta(ObjectReader& meta, ObjectMeta& out) {
   std::optional<int32_t> generation;
   if (meta.int32("generation", generation, 0, kInt32Max)) out.generation = *generation;
   meta.str("uid", out.uid);
+  meta.stringList("finalizers", out.finalizers);
+  meta.str("deletionTimestamp", out.deletionTimestamp);
   // Server-populated Kubernetes metadata (e.g. from `kubectl get -o yaml`): accepted, not kept.
-  for (const char* ignored : {"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "finalizers",
+  for (const char* ignored : {"creationTimestamp", "deletionGracePeriodSeconds",
                               "generateName", "managedFields", "ownerReferences", "selfLink"}) {
     Json discard;
     meta.json(ignored, discard);

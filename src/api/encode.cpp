@@ -30,6 +30,8 @@ Json meta(const ObjectMeta& m) {
   putStr(j, "resourceVersion", m.resourceVersion);
   if (m.generation != 0) j["generation"] = m.generation;
   putStr(j, "uid", m.uid);
+  if (!m.finalizers.empty()) j["finalizers"] = m.finalizers;
+  putStr(j, "deletionTimestamp", m.deletionTimestamp);
   return j;
 }
 

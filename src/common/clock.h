@@ -11,9 +11,12 @@ namespace aviary {
 class Clock {
  public:
   using TimePoint = std::chrono::system_clock::time_point;
+  using SteadyPoint = std::chrono::steady_clock::time_point;
   virtual ~Clock() = default;
   // Wall-clock time (used for status timestamps and event times).
   virtual TimePoint now() const = 0;
+  // Monotonic time (used for scheduling and deadlines: never jumps when the wall clock is set).
+  virtual SteadyPoint monotonic() const { return std::chrono::steady_clock::now(); }
 };
 
 class SystemClock final : public Clock {
@@ -29,9 +32,15 @@ class ManualClock final : public Clock {
     std::lock_guard lock(mu_);
     return now_;
   }
+  // Starts at the steady clock's epoch and moves only with advance() (set() moves the wall time only).
+  SteadyPoint monotonic() const override {
+    std::lock_guard lock(mu_);
+    return steady_;
+  }
   void advance(std::chrono::milliseconds d) {
     std::lock_guard lock(mu_);
     now_ += d;
+    steady_ += d;
   }
   void set(TimePoint t) {
     std::lock_guard lock(mu_);
@@ -41,6 +50,7 @@ class ManualClock final : public Clock {
  private:
   mutable std::mutex mu_;
   TimePoint now_;
+  SteadyPoint steady_{};
 };
 
 class Random {

@@ -47,20 +47,26 @@ void AlertRouter::alert(const api::Canary& canary, const std::string& message, b
   if (!canary.spec.analysis || canary.spec.analysis->alerts.empty()) {
     if (observer) observer->onAlert("global", message, severity);
     auto st = global_.post(name, ns, message, f, severity);
-    if (!st) spdlog::error("alert can't be sent: {}", st.error().message);
+    if (!st) {
+      spdlog::error("alert can't be sent: {}", st.error().message);
+      if (onFailure_) onFailure_("global");
+    }
     return;
   }
   for (const auto& entry : canary.spec.analysis->alerts) {
     if (!admits(entry.severity, severity)) continue;
     const std::string pns = entry.providerRef.namespace_.empty() ? ns : entry.providerRef.namespace_;
-    notifier::Notifier* n = lookup_ ? lookup_(entry.providerRef.name, pns) : nullptr;
+    std::shared_ptr<notifier::Notifier> n = lookup_ ? lookup_(entry.providerRef.name, pns) : nullptr;
     if (!n) {
       spdlog::error("alert provider {}.{} error: not found", entry.providerRef.name, pns);
       continue;
     }
     if (observer) observer->onAlert(entry.providerRef.name, message, severity);
     auto st = n->post(name, ns, message, f, severity);
-    if (!st) spdlog::error("alert provider {}.{} send error: {}", entry.providerRef.name, pns, st.error().message);
+    if (!st) {
+      spdlog::error("alert provider {}.{} send error: {}", entry.providerRef.name, pns, st.error().message);
+      if (onFailure_) onFailure_(entry.providerRef.name + "." + pns);
+    }
   }
 }
 

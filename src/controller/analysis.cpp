@@ -120,6 +120,7 @@ bool Tick::metricChecks() {
       if (templatePass != (pass == 1)) continue;
       MetricAnswer answer = kind == MetricKind::Invalid ? MetricAnswer::error("no usable metrics template and query were configured")
                                                         : deps.checker->evaluate(canary, m);
+      if (deps.recorder && answer.kind == MetricAnswer::Kind::Value) deps.recorder->setAnalysis(canary, m.name, answer.value);
       const std::string failure = judge(*this, m, kind, answer);
       if (deps.observer) deps.observer->onMetric(m, answer, failure.empty());
       if (!failure.empty()) {

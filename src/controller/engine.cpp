@@ -22,6 +22,16 @@ const api::CanaryAnalysis& emptyAnalysis() {
 void Engine::tick(CanaryRuntime& canary) const {
   Tick t(deps_, options_, canary);
   t.run();
+  // flagger_canary_status follows the phase the tick leaves (Flagger sets it at each transition
+  // and on unchanged ticks; a suspended canary's tick touches nothing).
+  if (deps_.recorder && !canary.resource->spec.suspend) deps_.recorder->setStatus(*canary.resource, canary.status.phase);
+}
+
+std::string deploymentStrategy(const api::Canary& canary) {
+  const auto& a = canary.spec.analysis;
+  if (a && !a->match.empty()) return "ab-testing";
+  if (a && a->iterations.value_or(0) > 0) return "blue-green";
+  return "canary";
 }
 
 Tick::Tick(const EngineDeps& d, const EngineOptions& o, CanaryRuntime& r)
@@ -78,6 +88,7 @@ void Tick::run() {
     return;
   }
   routes = *got;
+  if (deps.recorder) deps.recorder->setWeight(canary, routes.weights.primary(), routes.weights.canary());
 
   if (!phases::checkCanaryStatus(*this)) return;
   if (phases::restartOnNewRevision(*this)) return;
@@ -112,7 +123,12 @@ void Tick::run() {
     phases::rollback(*this);
     return;
   }
+  // Step 27: from here on the tick's duration is observed.
+  const auto started = deps.clock->monotonic();
   phases::progressing(*this);
+  if (deps.recorder) {
+    deps.recorder->observeDuration(canary, std::chrono::duration_cast<Duration>(deps.clock->monotonic() - started));
+  }
 }
 
 void Tick::event(EventType type, const std::string& message, std::optional<Phase> phase) {
@@ -187,6 +203,7 @@ bool Tick::setRoutes(router::Weights w, router::Mirror m) {
     warning(st.error().message);
     return false;
   }
+  if (deps.recorder) deps.recorder->setWeight(canary, w.primary(), w.canary());
   return true;
 }
 

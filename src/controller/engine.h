@@ -15,6 +15,7 @@
 #include "controller/alerts.h"
 #include "controller/event_sink.h"
 #include "controller/observer.h"
+#include "controller/recorder.h"
 #include "controller/target.h"
 #include "metrics/checker.h"
 #include "router/router.h"
@@ -44,6 +45,7 @@ struct EngineDeps {
   AlertRouter* alerts = nullptr;
   EventSink* events = nullptr;
   TickObserver* observer = nullptr;  // optional
+  Recorder* recorder = nullptr;      // optional (Flagger's controller metrics)
 };
 
 class Engine {

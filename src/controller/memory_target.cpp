@@ -15,12 +15,25 @@ void MemoryTarget::restartRollout(SideState& s) {
   if (!s.ready) s.notReadySince = clock_->now();
 }
 
+void MemoryTarget::adoptStateOf(const MemoryTarget& other) {
+  std::scoped_lock lock(mu_, other.mu_);
+  revision_ = other.revision_;
+  primaryRevision_ = other.primaryRevision_;
+  configs_ = other.configs_;
+  primary_ = other.primary_;
+  canary_ = other.canary_;
+  primaryCreated_ = other.primaryCreated_;
+  canaryScaledDown_ = other.canaryScaledDown_;
+}
+
 void MemoryTarget::setRevision(const nlohmann::json& revision) {
+  std::lock_guard lock(mu_);
   revision_ = hashJson(revision);
   restartRollout(canary_);
 }
 
 void MemoryTarget::setReady(Side side, bool ready, std::string message) {
+  std::lock_guard lock(mu_);
   SideState& s = side == Side::Primary ? primary_ : canary_;
   if (!ready && s.ready) s.notReadySince = clock_->now();
   s.ready = ready;
@@ -46,6 +59,7 @@ Readiness MemoryTarget::check(const api::Canary& canary, const SideState& s, Sid
 }
 
 Readiness MemoryTarget::initialize(const api::Canary& canary, bool requirePrimaryReady) {
+  std::lock_guard lock(mu_);
   if (!primaryCreated_) {
     primaryCreated_ = true;
     primaryRevision_ = revision_;
@@ -53,10 +67,17 @@ Readiness MemoryTarget::initialize(const api::Canary& canary, bool requirePrimar
   return requirePrimaryReady ? check(canary, primary_, Side::Primary) : Readiness::ready();
 }
 
-Readiness MemoryTarget::isPrimaryReady(const api::Canary& canary) { return check(canary, primary_, Side::Primary); }
-Readiness MemoryTarget::isCanaryReady(const api::Canary& canary) { return check(canary, canary_, Side::Canary); }
+Readiness MemoryTarget::isPrimaryReady(const api::Canary& canary) {
+  std::lock_guard lock(mu_);
+  return check(canary, primary_, Side::Primary);
+}
+Readiness MemoryTarget::isCanaryReady(const api::Canary& canary) {
+  std::lock_guard lock(mu_);
+  return check(canary, canary_, Side::Canary);
+}
 
 Status MemoryTarget::promote(const api::Canary& canary) {
+  std::lock_guard lock(mu_);
   if (failure_) return *failure_;
   primaryRevision_ = revision_;
   ++promotions_;
@@ -65,15 +86,25 @@ Status MemoryTarget::promote(const api::Canary& canary) {
 }
 
 Status MemoryTarget::scaleToZero(const api::Canary& canary) {
+  std::lock_guard lock(mu_);
   if (failure_) return *failure_;
   canaryScaledDown_ = true;
   return okStatus();
 }
 
 Status MemoryTarget::scaleFromZero(const api::Canary& canary) {
+  std::lock_guard lock(mu_);
   if (failure_) return *failure_;
   canaryScaledDown_ = false;
   restartRollout(canary_);
+  return okStatus();
+}
+
+Status MemoryTarget::revert(const api::Canary& canary) {
+  std::lock_guard lock(mu_);
+  if (failure_) return *failure_;
+  canaryScaledDown_ = false;
+  reverted_ = true;
   return okStatus();
 }
 

@@ -2,8 +2,9 @@
 // An in-memory Target (a Deployment-like workload) for tests, `aviary simulate` and benchmarks.
 // The revision is any JSON value (its hash is the fingerprint); readiness of primary and canary
 // is scripted, and a side that stays not ready for longer than spec.progressDeadlineSeconds
-// reports a non-retriable failure, as Flagger's Deployment readiness does (§4.6). Not
-// thread-safe: one per canary.
+// reports a non-retriable failure, as Flagger's Deployment readiness does (§4.6). Thread-safe,
+// so that a test can script it while the runtime ticks the canary.
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -24,19 +25,49 @@ class MemoryTarget final : public Target {
   void setRevision(const nlohmann::json& revision);
   // Scripted readiness. `message` replaces the default "waiting for rollout to finish: ..." text.
   void setReady(Side side, bool ready, std::string message = {});
-  void setConfigs(ConfigChecksums configs) { configs_ = std::move(configs); }
+  void setConfigs(ConfigChecksums configs) {
+    std::lock_guard lock(mu_);
+    configs_ = std::move(configs);
+  }
+  // Takes over another target's workload state (revision, primary, readiness): what a restarted
+  // controller finds of a workload that kept running meanwhile.
+  void adoptStateOf(const MemoryTarget& other);
   // The next call of promote/scaleToZero/scaleFromZero fails with this error until cleared.
-  void failForTest(std::optional<Error> error) { failure_ = std::move(error); }
+  void failForTest(std::optional<Error> error) {
+    std::lock_guard lock(mu_);
+    failure_ = std::move(error);
+  }
 
-  const std::string& currentRevision() const { return revision_; }
-  const std::string& primaryRevision() const { return primaryRevision_; }
-  bool primaryCreated() const { return primaryCreated_; }
-  bool canaryScaledToZero() const { return canaryScaledDown_; }
-  int promotions() const { return promotions_; }
+  std::string currentRevision() const {
+    std::lock_guard lock(mu_);
+    return revision_;
+  }
+  std::string primaryRevision() const {
+    std::lock_guard lock(mu_);
+    return primaryRevision_;
+  }
+  bool primaryCreated() const {
+    std::lock_guard lock(mu_);
+    return primaryCreated_;
+  }
+  bool canaryScaledToZero() const {
+    std::lock_guard lock(mu_);
+    return canaryScaledDown_;
+  }
+  int promotions() const {
+    std::lock_guard lock(mu_);
+    return promotions_;
+  }
 
   // Target
-  Result<std::string> revision(const api::Canary& canary) override { return revision_; }
-  Result<ConfigChecksums> configs(const api::Canary& canary) override { return configs_; }
+  Result<std::string> revision(const api::Canary& canary) override {
+    std::lock_guard lock(mu_);
+    return revision_;
+  }
+  Result<ConfigChecksums> configs(const api::Canary& canary) override {
+    std::lock_guard lock(mu_);
+    return configs_;
+  }
   Readiness initialize(const api::Canary& canary, bool requirePrimaryReady) override;
   Readiness isPrimaryReady(const api::Canary& canary) override;
   Readiness isCanaryReady(const api::Canary& canary) override;
@@ -46,6 +77,11 @@ class MemoryTarget final : public Target {
   Status reconcilePrimaryScaler(const api::Canary&, bool) override { return okStatus(); }
   Status pauseTargetScaler(const api::Canary&) override { return okStatus(); }
   Status resumeTargetScaler(const api::Canary&) override { return okStatus(); }
+  Status revert(const api::Canary& canary) override;
+  bool reverted() const {
+    std::lock_guard lock(mu_);
+    return reverted_;
+  }
 
  private:
   struct SideState {
@@ -56,6 +92,7 @@ class MemoryTarget final : public Target {
   Readiness check(const api::Canary& canary, const SideState& s, Side side) const;
   void restartRollout(SideState& s);
 
+  mutable std::mutex mu_;
   const Clock* clock_;
   std::string revision_;
   std::string primaryRevision_;
@@ -65,6 +102,7 @@ class MemoryTarget final : public Target {
   bool primaryCreated_ = false;
   bool canaryScaledDown_ = false;
   int promotions_ = 0;
+  bool reverted_ = false;
   std::optional<Error> failure_;
 };
 

@@ -57,6 +57,11 @@ class Target {
   virtual Status reconcilePrimaryScaler(const api::Canary& canary, bool init) = 0;
   virtual Status pauseTargetScaler(const api::Canary& canary) = 0;
   virtual Status resumeTargetScaler(const api::Canary& canary) = 0;
+
+  // revertOnDeletion (flagger-scheduler.md §2.5 step 4): gives the target back as many replicas
+  // as the primary has (or scales it from zero when there is no primary), so that it can serve
+  // again once the canary and its primary are gone. The caller then waits for isCanaryReady.
+  virtual Status revert(const api::Canary& canary) = 0;
 };
 
 }  // namespace aviary::controller

@@ -30,16 +30,36 @@ Error withMessage(const Error& e, std::string message) {
 
 }  // namespace
 
-PrometheusChecker::PrometheusChecker(std::vector<api::MetricTemplate> templates, SecretSourcePtr secrets,
+PrometheusChecker::PrometheusChecker(TemplateSourcePtr templates, SecretSourcePtr secrets,
                                      PrometheusCheckerOptions options)
     : templates_(std::move(templates)), secrets_(std::move(secrets)), options_(std::move(options)) {}
 
-const api::MetricTemplate* PrometheusChecker::findTemplate(const std::string& name,
-                                                           const std::string& namespace_) const {
+PrometheusChecker::PrometheusChecker(std::vector<api::MetricTemplate> templates, SecretSourcePtr secrets,
+                                     PrometheusCheckerOptions options)
+    : PrometheusChecker(std::make_shared<VectorTemplateSource>(std::move(templates)), std::move(secrets),
+                        std::move(options)) {}
+
+std::shared_ptr<const api::MetricTemplate> PrometheusChecker::findTemplate(const std::string& name,
+                                                                           const std::string& namespace_) const {
+  return templates_->find(name, orDefault(namespace_));
+}
+
+VectorTemplateSource::VectorTemplateSource(std::vector<api::MetricTemplate> templates) {
+  for (auto& t : templates) templates_.push_back(std::make_shared<const api::MetricTemplate>(std::move(t)));
+}
+
+std::shared_ptr<const api::MetricTemplate> VectorTemplateSource::find(const std::string& name,
+                                                                      const std::string& ns) const {
   for (const auto& t : templates_) {
-    if (t.metadata.name == name && orDefault(t.metadata.namespace_) == orDefault(namespace_)) return &t;
+    if (t->metadata.name == name && orDefault(t->metadata.namespace_) == ns) return t;
   }
   return nullptr;
+}
+
+std::vector<std::string> VectorTemplateSource::keys() const {
+  std::vector<std::string> out;
+  for (const auto& t : templates_) out.push_back(t->metadata.name + "." + orDefault(t->metadata.namespace_));
+  return out;
 }
 
 std::string PrometheusChecker::canaryAddress(const api::Canary& canary) const {
@@ -49,16 +69,14 @@ std::string PrometheusChecker::canaryAddress(const api::Canary& canary) const {
 }
 
 Result<PreparedMetric> PrometheusChecker::templateProvider(const api::Canary& canary, const api::CanaryMetric& metric,
-                                                           const api::MetricTemplate** found) const {
+                                                           std::shared_ptr<const api::MetricTemplate>* found) const {
   const auto& ref = *metric.templateRef;
   std::string ns = ref.namespace_.empty() ? orDefault(canary.metadata.namespace_) : ref.namespace_;
   std::string key = ref.name + "." + ns;
-  const api::MetricTemplate* t = findTemplate(ref.name, ns);
+  auto t = findTemplate(ref.name, ns);
   if (t == nullptr) {
     std::string known;
-    for (const auto& other : templates_) {
-      known += (known.empty() ? "" : ", ") + other.metadata.name + "." + orDefault(other.metadata.namespace_);
-    }
+    for (const auto& other : templates_->keys()) known += (known.empty() ? "" : ", ") + other;
     return makeError(ErrorCode::NotFound,
                      fmt::format("Metric template {} error: metrictemplate.flagger.app {} not found in namespace {} "
                                  "(loaded templates: {})",
@@ -110,7 +128,7 @@ Result<PreparedMetric> PrometheusChecker::prepare(const api::Canary& canary, con
   MetricKind kind = classify(metric);
   QueryModel model = makeQueryModel(canary, metric);
   if (kind == MetricKind::Template) {
-    const api::MetricTemplate* t = nullptr;
+    std::shared_ptr<const api::MetricTemplate> t;
     auto p = templateProvider(canary, metric, &t);
     if (!p.ok()) return p;
     auto rendered = renderQuery(t->query, model);
@@ -196,7 +214,7 @@ Status PrometheusChecker::checkProviders(const api::Canary& canary) {
       }
       online.insert(o.address);
     } else if (kind == MetricKind::Template) {
-      const api::MetricTemplate* t = nullptr;
+      std::shared_ptr<const api::MetricTemplate> t;
       auto p = templateProvider(canary, metric, &t);
       if (!p.ok()) return withMessage(p.error(), lowerFirst(p.error().message));
       auto client = PrometheusClient::create(p->provider);

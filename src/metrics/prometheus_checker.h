@@ -26,6 +26,7 @@
 #include "metrics/checker.h"
 #include "metrics/prometheus_client.h"
 #include "metrics/secret_source.h"
+#include "metrics/template_source.h"
 
 namespace aviary::metrics {
 
@@ -52,8 +53,10 @@ struct PreparedMetric {
 
 class PrometheusChecker final : public MetricChecker {
  public:
-  // `templates`: every MetricTemplate the checker may resolve (copied). `secrets` may be null
-  // (then a template with a secretRef fails with a clear error).
+  // `templates`: where MetricTemplates are looked up, at every evaluation. `secrets` may be null
+  // (then a template with a secretRef fails with a clear error); it is also read at every use.
+  PrometheusChecker(TemplateSourcePtr templates, SecretSourcePtr secrets, PrometheusCheckerOptions options);
+  // A fixed list of templates (copied).
   PrometheusChecker(std::vector<api::MetricTemplate> templates, SecretSourcePtr secrets,
                     PrometheusCheckerOptions options);
 
@@ -66,15 +69,15 @@ class PrometheusChecker final : public MetricChecker {
   Result<PreparedMetric> prepare(const api::Canary& canary, const api::CanaryMetric& metric) const;
 
   // The MetricTemplate `name` in `namespace_` ("" = "default"), or null.
-  const api::MetricTemplate* findTemplate(const std::string& name, const std::string& namespace_) const;
+  std::shared_ptr<const api::MetricTemplate> findTemplate(const std::string& name, const std::string& namespace_) const;
 
  private:
   std::string canaryAddress(const api::Canary& canary) const;
   // Template lookup, secret and provider construction (no rendering); errors worded for events.
   Result<PreparedMetric> templateProvider(const api::Canary& canary, const api::CanaryMetric& metric,
-                                          const api::MetricTemplate** found) const;
+                                          std::shared_ptr<const api::MetricTemplate>* found) const;
 
-  std::vector<api::MetricTemplate> templates_;
+  TemplateSourcePtr templates_;
   SecretSourcePtr secrets_;
   PrometheusCheckerOptions options_;
 };

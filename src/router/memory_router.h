@@ -35,6 +35,13 @@ class MemoryRouter final : public Router {
   Result<Routes> getRoutes(const api::Canary& canary, const api::CanaryStatus& status) override;
   Status finalize(const api::Canary& canary) override;
 
+  // Takes over another router's routes (a restarted controller finds the routes as they are).
+  void adoptStateOf(const MemoryRouter& o) {
+    routes_ = o.routes_;
+    mirrorPercent_ = o.mirrorPercent_;
+    rules_ = o.rules_;
+    reconciled_ = o.reconciled_;
+  }
   // Test seams: the next calls of setRoutes/getRoutes fail with this error until cleared.
   void failForTest(std::optional<Error> error) { failure_ = std::move(error); }
 

@@ -51,6 +51,7 @@ void finalising(Tick& t) {
     return;
   }
   t.writer().setPhase(Phase::Succeeded);
+  if (t.deps.recorder) t.deps.recorder->incSuccesses(c, false);
   t.postRolloutHooks(Phase::Succeeded, Phase::Succeeded);
   t.normal(fmt::format("Promotion completed! Scaling down {}.{}", t.targetName(), t.ns()), Phase::Succeeded);
   t.alert("Canary analysis completed successfully, promotion finished.", false, notifier::Severity::Info);

@@ -30,6 +30,7 @@ void rollback(Tick& t) {
     spdlog::error("{}.{}: {}", t.name(), t.ns(), st.error().message);
     return;
   }
+  if (t.deps.recorder) t.deps.recorder->incFailures(c);
   t.postRolloutHooks(Phase::Failed, std::nullopt);
 }
 
@@ -43,6 +44,7 @@ void failedPromotion(Tick& t, const std::string& error) {
     spdlog::error("{}.{}: {}", t.name(), t.ns(), st.error().message);
     return;
   }
+  if (t.deps.recorder) t.deps.recorder->incFailures(t.canary);
   t.postRolloutHooks(Phase::Failed, std::nullopt);
 }
 

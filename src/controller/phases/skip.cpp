@@ -23,6 +23,7 @@ bool skipAnalysis(Tick& t) {
     return true;
   }
   t.writer().setPhase(Phase::Succeeded);
+  if (t.deps.recorder) t.deps.recorder->incSuccesses(c, true);
   t.postRolloutHooks(Phase::Succeeded, Phase::Succeeded);
   t.normal(fmt::format("Promotion completed! Canary analysis was skipped for {}.{}", t.targetName(), t.ns()),
            Phase::Succeeded);

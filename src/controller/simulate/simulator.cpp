@@ -56,12 +56,12 @@ class Run {
     }
     for (const auto& p : sc.alertProviders) {
       const std::string ns = p.metadata.namespace_.empty() ? sc.canary.metadata.namespace_ : p.metadata.namespace_;
-      providers_[p.metadata.name + "." + ns] = std::make_unique<notifier::RecordingNotifier>(p.metadata.name);
+      providers_[p.metadata.name + "." + ns] = std::make_shared<notifier::RecordingNotifier>(p.metadata.name);
     }
     alerts_ = std::make_unique<controller::AlertRouter>(
-        global_, [this](const std::string& name, const std::string& ns) -> notifier::Notifier* {
+        global_, [this](const std::string& name, const std::string& ns) -> std::shared_ptr<notifier::Notifier> {
           auto it = providers_.find(name + "." + ns);
-          return it == providers_.end() ? nullptr : it->second.get();
+          return it == providers_.end() ? nullptr : it->second;
         });
     rt_.resource = std::make_shared<const api::Canary>(sc.canary);
     rt_.status = sc.canary.status;
@@ -199,7 +199,7 @@ class Run {
   webhooks::ScriptedWebhookCaller hooks_;
   std::unique_ptr<router::Router> router_;
   notifier::RecordingNotifier global_{"global"};
-  std::map<std::string, std::unique_ptr<notifier::RecordingNotifier>> providers_;
+  std::map<std::string, std::shared_ptr<notifier::RecordingNotifier>> providers_;
   std::unique_ptr<controller::AlertRouter> alerts_;
   Recorder recorder_;
   controller::CanaryRuntime rt_;
