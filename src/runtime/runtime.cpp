@@ -467,6 +467,13 @@ LatenessSummary Runtime::lateness() const {
   return s;
 }
 
+void Runtime::resetLateness() {
+  std::lock_guard lock(latMu_);
+  lateness_.clear();
+  latNext_ = 0;
+  latMax_ = 0;
+}
+
 size_t Runtime::canaries() const {
   std::lock_guard lock(mu_);
   return entries_.size();

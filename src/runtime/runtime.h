@@ -97,6 +97,8 @@ class Runtime {
   size_t canaries() const;
   size_t ticksRunning() const;
   LatenessSummary lateness() const;
+  // Starts a new lateness window (benchmarks measure after a warm-up).
+  void resetLateness();
   // Ticks run per canary key "ns/name" (tests).
   uint64_t ticksOf(const std::string& key) const;
   // The largest number of overlapping ticks of one canary ever seen (must stay 1; tests).
