@@ -23,13 +23,16 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# After the tests, every skipped test is listed with its reason, then a one-line total.
 test: build
-	cd $(BUILD) && ctest -j $(JOBS) $(CTEST_FLAGS)
+	cd $(BUILD) && status=0; ctest -j $(JOBS) $(CTEST_FLAGS) || status=$$?; \
+	  $(CURDIR)/scripts/skipped-tests.sh . ; exit $$status
 
 asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAVIARY_SANITIZE=ON $(LAUNCHER) $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow
+	cd build-asan && status=0; ctest -j $(JOBS) $(CTEST_FLAGS) -LE slow || status=$$?; \
+	  $(CURDIR)/scripts/skipped-tests.sh . ; exit $$status
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVIARY_FUZZ=ON $(LAUNCHER)

@@ -228,6 +228,13 @@ void loadSegment(std::string_view text, const std::string& sourceName, int lineO
 
 }  // namespace
 
+LoadResult loadNode(const yaml::Node& node, const std::string& sourceName) {
+  LoadResult out;
+  if (!node.isDefined() || node.isNull()) return out;
+  detail::decodeDocument(node, sourceName, out);
+  return out;
+}
+
 void LoadResult::append(LoadResult&& other) {
   size_t e = errors.size(), w = warnings.size();
   size_t nc = canaries.size(), nt = templates.size(), np = alertProviders.size(), no = others.size();

@@ -11,10 +11,8 @@
 
 #include "api/canary.h"
 #include "common/result.h"
+#include "yaml/tree.h"
 
-namespace YAML {
-class Node;  // yaml-cpp; only loadNode takes one (yaml_from_yamlcpp.cpp)
-}
 
 namespace aviary::api {
 
@@ -67,7 +65,8 @@ Result<LoadResult> loadFile(const std::string& path);
 LoadResult loadString(std::string_view text, const std::string& sourceName);
 
 // Decodes one already-parsed document (used for resources written inline in other files, e.g.
-// `aviary simulate` scenarios). Positions come from the node's marks within `sourceName`.
-LoadResult loadNode(const YAML::Node& node, const std::string& sourceName);
+// `aviary simulate` scenarios). Positions come from the node's marks within `sourceName`; the node's
+// document must outlive the call only (the result holds no reference to it).
+LoadResult loadNode(const yaml::Node& node, const std::string& sourceName);
 
 }  // namespace aviary::api

@@ -48,7 +48,7 @@ std::optional<ServiceMetadata> serviceMeta(ObjectReader& svc, std::string_view n
 void decodeSessionAffinity(ObjectReader& s, SessionAffinity& out) {
   s.str("cookieName", out.cookieName, true);
   s.str("primaryCookieName", out.primaryCookieName);
-  s.int32("maxAge", out.maxAge, 0, kInt32Max);
+  s.int32("maxAge", out.maxAge, INT32_MIN, kInt32Max);  // ranges: validate_ranges.cpp
   s.str("domain", out.domain);
   s.boolean("httpOnly", out.httpOnly);
   s.boolean("partitioned", out.partitioned);
@@ -91,7 +91,7 @@ void decodeWebhook(ObjectReader& w, CanaryWebhook& out) {
   w.duration("timeout", out.timeout);
   w.stringMap("metadata", out.metadata);
   w.boolean("muteAlert", out.muteAlert);
-  w.int32("retries", out.retries, 0, 100);
+  w.int32("retries", out.retries, INT32_MIN, kInt32Max);  // ranges: validate_ranges.cpp
   w.boolean("disableTLS", out.disableTLS);
 }
 
@@ -265,18 +265,20 @@ void decodeAnalysis(ObjectReader& a, CanaryAnalysis& out) {
     // Flagger: unparsable/empty -> 60s, below 10s -> 10s (§1.1.3).
     out.interval = *interval < Duration{10000} ? Duration{10000} : *interval;
   }
-  a.int32("threshold", out.thresholdRaw, 1, kInt32Max);
-  out.threshold = out.thresholdRaw.value_or(1);
-  a.int32("maxWeight", out.maxWeight, 0, 100);
-  a.int32("stepWeight", out.stepWeight, 1, 100);
-  a.intList("stepWeights", out.stepWeights, 1, 100);
-  a.int32("stepWeightPromotion", out.stepWeightPromotion, 0, 100);
-  a.int32("iterations", out.iterations, 0, kInt32Max);
+  // Flagger's CRD gives these numbers no bounds; which values are errors and which warnings is
+  // decided in validate_ranges.cpp (docs/validate.md, "Which side of the line").
+  a.int32("threshold", out.thresholdRaw, INT32_MIN, kInt32Max);
+  out.threshold = out.thresholdRaw && *out.thresholdRaw > 0 ? *out.thresholdRaw : 1;  // Flagger: <= 0 -> 1
+  a.int32("maxWeight", out.maxWeight, INT32_MIN, kInt32Max);
+  a.int32("stepWeight", out.stepWeight, INT32_MIN, kInt32Max);
+  a.intList("stepWeights", out.stepWeights, INT32_MIN, kInt32Max);
+  a.int32("stepWeightPromotion", out.stepWeightPromotion, INT32_MIN, kInt32Max);
+  a.int32("iterations", out.iterations, INT32_MIN, kInt32Max);
   decodeMatches(a, "match", out.match);
   a.boolean("mirror", out.mirror);
   a.int32("mirrorWeight", out.mirrorWeight, 0, 100);
-  a.int32("primaryReadyThreshold", out.primaryReadyThreshold, 0, 100);
-  a.int32("canaryReadyThreshold", out.canaryReadyThreshold, 0, 100);
+  a.int32("primaryReadyThreshold", out.primaryReadyThreshold, INT32_MIN, kInt32Max);
+  a.int32("canaryReadyThreshold", out.canaryReadyThreshold, INT32_MIN, kInt32Max);
   {
     auto s = a.child("sessionAffinity");
     if (s.isObject()) {

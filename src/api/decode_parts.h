@@ -3,9 +3,12 @@
 // ObjectReader, applies Flagger's defaults and reports structural problems to the reader's sink.
 #include "api/canary.h"
 #include "api/decode.h"
-#include "api/reader.h"
+#include "yaml/reader.h"
 
 namespace aviary::api::detail {
+
+// The shared YAML reader (yaml/reader.h): ObjectReader, Sink, Node and the scalar helpers.
+using namespace aviary::yaml;
 
 // Decodes one document (a Canary, MetricTemplate, AlertProvider, v1 List of them, or another
 // kind) into `out`, positions taken from the nodes (decode.cpp).

@@ -40,16 +40,17 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
     std::string msg = "analysis can never advance: expected stepWeight, stepWeights or iterations, found none";
     if (c.spec.skipAnalysis) {
       f.warn(base, msg + " (skipAnalysis is set, but Flagger's CRD still requires one)");
+    } else if (a.iterations) {
+      // iterations below 1 satisfy the CRD's oneOf; Flagger then runs the canary strategy with a
+      // step of 0, at weight 0, until the Canary is edited.
+      f.warn(base, "analysis never advances: iterations " + std::to_string(*a.iterations) +
+                       " selects the canary strategy, which has no stepWeight or stepWeights; Flagger and Aviary "
+                       "stay at weight 0");
     } else {
       f.error(base, msg);
     }
   }
-  for (size_t i = 1; i < a.stepWeights.size(); ++i) {
-    if (a.stepWeights[i] <= a.stepWeights[i - 1])
-      f.error(p("stepWeights[" + std::to_string(i) + "]"), "steps must increase, expected more than " +
-                                                               std::to_string(a.stepWeights[i - 1]) + ", found " +
-                                                               std::to_string(a.stepWeights[i]));
-  }
+  detail::checkRanges(a, base, f);
   if (iterations) {
     for (const char* field : {"stepWeight", "stepWeights", "maxWeight", "stepWeightPromotion"}) {
       bool set = (field == std::string_view("stepWeight") && a.stepWeight) ||
@@ -68,12 +69,13 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
     if (a.maxWeight && !a.stepWeights.empty() && !a.stepWeight)
       f.warn(p("maxWeight"), "ignored: with stepWeights the last step (" + std::to_string(a.stepWeights.back()) +
                                  ") is the maximum weight");
-    if (a.stepWeight) {
+    // Steps of 0 or less and above 100 are checkRanges' findings.
+    if (a.stepWeight && *a.stepWeight > 0 && *a.stepWeight <= 100) {
       int32_t max = effectiveMaxWeight(a);
       if (*a.stepWeight > max) {
         f.warn(p("stepWeight"), "expected at most maxWeight (" + std::to_string(max) + "), found " +
                                     std::to_string(*a.stepWeight) + ": the first step already passes the maximum");
-      } else if (max % *a.stepWeight != 0) {
+      } else if (max > 0 && max <= 100 && max % *a.stepWeight != 0) {
         int32_t last = std::min(100, (max / *a.stepWeight + 1) * *a.stepWeight);
         f.warn(p("stepWeight"), "maxWeight " + std::to_string(max) + " is not a multiple of stepWeight " +
                                     std::to_string(*a.stepWeight) + ": the canary weight reaches " +

@@ -87,6 +87,15 @@ void checkMetrics(const Canary& c, const CanaryAnalysis& a, const std::string& b
               "found only the name \"" +
                   m.name + "\"");
     if (!m.query.empty() && m.templateRef) f.warn(p + ".query", "both query and templateRef are set; keep one");
+    // Flagger's runMetricChecks tests the builtin names first and then, independently, the
+    // templateRef and the query, so such a metric runs two checks there; Aviary runs only the
+    // template or query (docs/engine.md, differences).
+    if (isBuiltin(m.name) && (m.templateRef || !m.query.empty()))
+      f.warn(p + ".name", "named like the builtin \"" + m.name + "\" but has a " +
+                              (m.templateRef ? "templateRef" : "query") + ": Aviary runs only the " +
+                              (m.templateRef ? "template" : "query") + ", Flagger runs its builtin " + m.name +
+                              " check first and then the " + (m.templateRef ? "template" : "query") +
+                              "; rename the metric");
     if (!m.query.empty() && !m.templateRef)
       f.warn(p + ".query", "deprecated in-line query: move it to a MetricTemplate and use templateRef");
     if (!m.intervalText.empty() && !matchesCrdDuration(m.intervalText))
@@ -125,8 +134,9 @@ void checkWebhooksAndAlerts(const Canary& c, const CanaryAnalysis& a, const std:
     const auto& w = a.webhooks[i];
     const std::string p = base + ".webhooks[" + std::to_string(i) + "]";
     if (auto [it, fresh] = names.emplace(w.name, i); !fresh)
-      f.error(p + ".name", "duplicate webhook name \"" + w.name + "\", already used by webhooks[" +
-                               std::to_string(it->second) + "]");
+      f.warn(p + ".name", "duplicate webhook name \"" + w.name + "\", already used by webhooks[" +
+                              std::to_string(it->second) + "]: Flagger and Aviary call both, but their events and "
+                                                           "alerts cannot be told apart");
     if (!isHttpUrl(w.url)) f.error(p + ".url", "expected an absolute http:// or https:// URL, found \"" + w.url + "\"");
     if (!w.timeout.empty() && !matchesCrdDuration(w.timeout))
       f.warn(p + ".timeout",

@@ -43,6 +43,9 @@ bool matchesCrdDuration(std::string_view text);
 // An absolute http:// or https:// URL with a host.
 bool isHttpUrl(std::string_view url);
 
+// The analysis numbers (threshold, weights, iterations, ready thresholds, maxAge, webhook
+// retries) that Flagger's CRD leaves unbounded (validate_ranges.cpp).
+void checkRanges(const CanaryAnalysis& a, const std::string& base, Findings& f);
 void checkMetrics(const Canary& c, const CanaryAnalysis& a, const std::string& base, Findings& f);
 void checkWebhooksAndAlerts(const Canary& c, const CanaryAnalysis& a, const std::string& base, Findings& f);
 

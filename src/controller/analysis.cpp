@@ -17,14 +17,7 @@ namespace {
 
 // Flagger §5.1: the provider name printed in "no values found for <provider> metric ...".
 std::string metricsProvider(const Tick& t) {
-  const std::string& global = t.options.meshProvider;
-  std::string mp = global.find("crossover") != std::string::npos ? "crossover" : global;
-  if (!t.canary.spec.provider.empty()) {
-    mp = global.find("linkerd") != std::string::npos ? "linkerd" : t.canary.spec.provider;
-  }
-  const auto& ref = t.canary.spec.targetRef;
-  if (ref.kind == "Service" && ref.apiVersion.rfind("serving.knative.dev", 0) != 0) mp += ":service";
-  return mp;
+  return metrics::metricsProviderFor(t.canary, t.options.meshProvider);
 }
 
 Duration truncMs(double ms) { return Duration(static_cast<int64_t>(ms)); }

@@ -4,7 +4,14 @@
 #include <mutex>
 #include <string>
 
+#include "webhooks/payload.h"
+
 namespace aviary::loadtester {
+
+// A gate's key, "<name>.<namespace>" of the canary that posted `p` (flagger-loadtester's).
+inline std::string gateKey(const webhooks::Payload& p) {
+  return p.name + "." + p.namespace_;
+}
 
 class GateStore {
  public:

@@ -122,18 +122,18 @@ http::ServerResponse LoadtesterServer::route(const http::ServerRequest& req, std
   if (req.body.size() > options_.maxBodyBytes) {
     return reject(400, "body", "request body larger than " + std::to_string(options_.maxBodyBytes) + " bytes\n");
   }
-  auto payload = decodeWebhookPayload(req.body);
+  auto payload = webhooks::decodePayload(req.body);
   if (!payload) return reject(400, "payload", payload.error().message + "\n");
-  if (namespaceRe_ && !RE2::PartialMatch(payload->ns, *namespaceRe_)) {
+  if (namespaceRe_ && !RE2::PartialMatch(payload->namespace_, *namespaceRe_)) {
     return reject(403, "namespace", "Forbidden");
   }
   if (*endpoint != "/") return gate(path, *payload);
   return runTask(*payload);
 }
 
-http::ServerResponse LoadtesterServer::gate(const std::string& path, const WebhookPayload& p) {
+http::ServerResponse LoadtesterServer::gate(const std::string& path, const webhooks::Payload& p) {
   bool rollback = path.rfind("/rollback/", 0) == 0;
-  std::string key = rollback ? "rollback." + p.gateKey() : p.gateKey();
+  std::string key = rollback ? "rollback." + gateKey(p) : gateKey(p);
   std::string op = path.substr(path.rfind('/') + 1);
   if (op == "check") {
     bool open = gates_.check(key);

@@ -14,7 +14,7 @@
 #include "common/result.h"
 #include "loadtester/gates.h"
 #include "loadtester/loadtester_metrics.h"
-#include "loadtester/payload.h"
+#include "webhooks/payload.h"
 #include "loadtester/task_runner.h"
 
 namespace aviary::loadtester {
@@ -61,9 +61,9 @@ class LoadtesterServer {
   Status compile();
   bool authorized(const http::ServerRequest& req) const;
   http::ServerResponse route(const http::ServerRequest& req, std::string* endpoint);
-  http::ServerResponse gate(const std::string& path, const WebhookPayload& p);
+  http::ServerResponse gate(const std::string& path, const webhooks::Payload& p);
   // task_handler.cpp
-  http::ServerResponse runTask(const WebhookPayload& p);
+  http::ServerResponse runTask(const webhooks::Payload& p);
   http::ServerResponse reject(int status, const std::string& reason, const std::string& message);
   Result<ProcessSpec> buildSpec(const std::string& type, const std::string& cmd, Duration timeout) const;
   bool useBuiltinHey() const;

@@ -59,7 +59,7 @@ Result<ProcessSpec> LoadtesterServer::buildSpec(const std::string& type, const s
   return spec;
 }
 
-http::ServerResponse LoadtesterServer::runTask(const WebhookPayload& p) {
+http::ServerResponse LoadtesterServer::runTask(const webhooks::Payload& p) {
   if (p.metadata.empty()) return reject(400, "payload", "metadata not found in payload\n");
   std::string type = getOr(p.metadata, "type", "cmd");
   if (type.empty()) type = "cmd";
@@ -88,10 +88,10 @@ http::ServerResponse LoadtesterServer::runTask(const WebhookPayload& p) {
 
   if (isBlocking(type)) {
     metrics_.taskStarted(type);
-    spdlog::info("{} task {} starting: {}", type, p.gateKey(), cmd);
+    spdlog::info("{} task {} starting: {}", type, gateKey(p), cmd);
     ProcessResult r = runProcess(*spec, &stopping_);
     metrics_.taskFinished(type, r.ok(), std::chrono::duration<double>(r.elapsed).count());
-    spdlog::info("{} task {} output: {}", type, p.gateKey(), r.output);
+    spdlog::info("{} task {} output: {}", type, gateKey(p), r.output);
     if (!r.ok()) {
       spdlog::warn("command {} failed: {}", cmd, r.describe());
       return http::ServerResponse::text(500, "command " + cmd + " failed: " + r.output + ": " + r.describe());
@@ -100,7 +100,7 @@ http::ServerResponse LoadtesterServer::runTask(const WebhookPayload& p) {
   }
 
   BackgroundTask task;
-  task.key = p.gateKey() + cmd;
+  task.key = gateKey(p) + cmd;
   task.type = type;
   task.cmd = cmd;
   task.spec = std::move(*spec);

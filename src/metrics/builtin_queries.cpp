@@ -46,16 +46,6 @@ const std::string_view kIstioRequestDurationQuery =
     "\t\t) by (le)\n"
     "\t)";
 
-std::string metricsProviderFor(const api::Canary& canary, const std::string& meshProvider) {
-  std::string p = meshProvider.find("crossover") != std::string::npos ? "crossover" : meshProvider;
-  if (!canary.spec.provider.empty()) {
-    p = meshProvider.find("linkerd") != std::string::npos ? "linkerd" : canary.spec.provider;
-  }
-  const auto& ref = canary.spec.targetRef;
-  if (ref.kind == "Service" && !ref.apiVersion.starts_with("serving.knative.dev")) p += ":service";
-  return p;
-}
-
 Result<std::string_view> builtinQueryTemplate(MetricKind kind, const std::string& metricsProvider) {
   const std::string& p = metricsProvider;
   static const char* kOtherObservers[] = {"linkerd", "contour", "nginx",  "skipper", "traefik",

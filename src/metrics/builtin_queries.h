@@ -15,11 +15,6 @@ namespace aviary::metrics {
 extern const std::string_view kIstioRequestSuccessRateQuery;
 extern const std::string_view kIstioRequestDurationQuery;
 
-// The metricsProvider string Flagger derives: the canary's spec.provider, else the controller's
-// mesh provider ("crossover" when it contains "crossover"; "linkerd" wins when the mesh provider
-// contains it); ":service" appended for Service-kind targets.
-std::string metricsProviderFor(const api::Canary& canary, const std::string& meshProvider);
-
 // The builtin query template for `kind` (SuccessRate or Duration) under `metricsProvider`.
 // Flagger maps every provider it does not know, and every "<x>:service", to the Istio observer;
 // Aviary implements only the Istio observer, so providers that Flagger sends to another observer

@@ -24,6 +24,12 @@ enum class MetricKind {
 };
 MetricKind classify(const api::CanaryMetric& metric);
 
+// The metricsProvider string Flagger derives (scheduler §5.1): the canary's spec.provider, else
+// the controller's mesh provider ("crossover" when it contains "crossover"; "linkerd" wins when
+// the mesh provider contains it); ":service" appended for Service-kind targets. Names the
+// provider in the engine's "no values found" events and picks the builtin query.
+std::string metricsProviderFor(const api::Canary& canary, const std::string& meshProvider);
+
 struct MetricAnswer {
   enum class Kind {
     Value,     // `value` holds the result

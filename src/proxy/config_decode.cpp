@@ -1,9 +1,7 @@
 // YAML/JSON → ProxyConfig. Structural checks (types, unknown keys, ranges) happen here with the
 // node's position; cross-field checks run in validateProxyConfig and get their positions from the
-// path → position table recorded while decoding. Exceptions from yaml-cpp stay inside this file
-// (control plane only).
-#include <yaml-cpp/yaml.h>
-
+// path → position table recorded while decoding. Parsed with the shared YAML reader (yaml/file.h),
+// so syntax errors carry their position like every other problem.
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -11,14 +9,16 @@
 
 #include "proxy/config.h"
 #include "proxy/yaml_decoder.h"
+#include "yaml/file.h"
 
 namespace aviary::proxy {
 namespace {
 
 using detail::Decoder;
+using detail::Node;
 using detail::PosMap;
 
-void decodeStringMatch(Decoder& d, const YAML::Node& n, const std::string& path, StringMatch& out) {
+void decodeStringMatch(Decoder& d, const Node& n, const std::string& path, StringMatch& out) {
   if (!d.map(n, path, {"exact", "prefix", "regex"})) return;
   int count = 0;
   if (d.str(n, "exact", path, out.value)) out.kind = StringMatch::Kind::Exact, ++count;
@@ -27,51 +27,57 @@ void decodeStringMatch(Decoder& d, const YAML::Node& n, const std::string& path,
   if (count != 1) d.fail(n, path, "expected exactly one of exact, prefix, regex; found " + std::to_string(count));
 }
 
-void decodeNamedMatches(Decoder& d, const YAML::Node& parent, const char* key, const std::string& path,
+void decodeNamedMatches(Decoder& d, const Node& parent, const char* key, const std::string& path,
                         std::vector<NamedMatch>& out) {
-  YAML::Node n = parent[key];
-  if (!n.IsDefined()) return;
+  Node n = parent.get(key);
+  if (!n.isDefined()) return;
   std::string p = Decoder::join(path, key);
   if (!d.anyMap(n, p)) return;
   out.clear();
-  for (const auto& kv : n) {
+  for (size_t i = 0; i < n.size(); ++i) {
     NamedMatch m;
-    m.name = kv.first.Scalar();
-    decodeStringMatch(d, kv.second, Decoder::join(p, m.name), m.match);
+    m.name = n.key(i).str();
+    decodeStringMatch(d, n.value(i), Decoder::join(p, m.name), m.match);
     out.push_back(std::move(m));
   }
 }
 
-void decodeHeaderOps(Decoder& d, const YAML::Node& n, const std::string& path, HeaderOperations& out) {
+void decodeHeaderOps(Decoder& d, const Node& n, const std::string& path, HeaderOperations& out) {
   if (!d.map(n, path, {"set", "add", "remove"})) return;
   for (const char* key : {"set", "add"}) {
-    YAML::Node m = n[key];
-    if (!m.IsDefined()) continue;
+    Node m = n.get(key);
+    if (!m.isDefined()) continue;
     std::string p = Decoder::join(path, key);
     if (!d.anyMap(m, p)) continue;
-    for (const auto& kv : m) {
-      std::string name = kv.first.Scalar();
+    for (size_t i = 0; i < m.size(); ++i) {
+      std::string name = m.key(i).str();
       std::string value;
       d.str(m, name.c_str(), p, value);
       (std::string(key) == "set" ? out.set : out.add).emplace_back(name, value);
     }
   }
-  YAML::Node r = n["remove"];
-  if (r.IsDefined() && d.list(r, Decoder::join(path, "remove"))) {
-    for (size_t i = 0; i < r.size(); ++i) out.remove.push_back(r[i].Scalar());
+  Node r = n.get("remove");
+  if (r.isDefined() && d.list(r, Decoder::join(path, "remove"))) {
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (!r.item(i).isScalar()) {
+        d.fail(r.item(i), Decoder::index(Decoder::join(path, "remove"), i), "expected a header name, found " + Decoder::found(r.item(i)));
+        continue;
+      }
+      out.remove.push_back(r.item(i).str());
+    }
   }
 }
 
-void decodeHeaderPolicy(Decoder& d, const YAML::Node& parent, const std::string& path, HeaderPolicy& out) {
-  YAML::Node n = parent["headers"];
-  if (!n.IsDefined()) return;
+void decodeHeaderPolicy(Decoder& d, const Node& parent, const std::string& path, HeaderPolicy& out) {
+  Node n = parent.get("headers");
+  if (!n.isDefined()) return;
   std::string p = Decoder::join(path, "headers");
   if (!d.map(n, p, {"request", "response"})) return;
-  if (n["request"].IsDefined()) decodeHeaderOps(d, n["request"], Decoder::join(p, "request"), out.request);
-  if (n["response"].IsDefined()) decodeHeaderOps(d, n["response"], Decoder::join(p, "response"), out.response);
+  if (n.get("request").isDefined()) decodeHeaderOps(d, n.get("request"), Decoder::join(p, "request"), out.request);
+  if (n.get("response").isDefined()) decodeHeaderOps(d, n.get("response"), Decoder::join(p, "response"), out.response);
 }
 
-uint32_t parseRetryOn(Decoder& d, const YAML::Node& n, const std::string& path, const std::string& text) {
+uint32_t parseRetryOn(Decoder& d, const Node& n, const std::string& path, const std::string& text) {
   uint32_t bits = 0;
   std::stringstream ss(text);
   std::string item;
@@ -90,9 +96,9 @@ uint32_t parseRetryOn(Decoder& d, const YAML::Node& n, const std::string& path, 
   return bits;
 }
 
-void decodeRoute(Decoder& d, const YAML::Node& n, const std::string& path, RouteConfig& r) {
+void decodeRoute(Decoder& d, const Node& n, const std::string& path, RouteConfig& r) {
   if (!d.map(n, path, {"name", "match", "route", "mirror", "rewrite", "retries", "timeout", "headers"})) return;
-  if (YAML::Node rw = n["rewrite"]; rw.IsDefined()) {
+  if (Node rw = n.get("rewrite"); rw.isDefined()) {
     std::string p = Decoder::join(path, "rewrite");
     if (d.map(rw, p, {"uri", "authority"})) {
       Rewrite w;
@@ -102,43 +108,43 @@ void decodeRoute(Decoder& d, const YAML::Node& n, const std::string& path, Route
     }
   }
   d.str(n, "name", path, r.name);
-  if (YAML::Node m = n["match"]; m.IsDefined() && d.list(m, Decoder::join(path, "match"))) {
+  if (Node m = n.get("match"); m.isDefined() && d.list(m, Decoder::join(path, "match"))) {
     for (size_t i = 0; i < m.size(); ++i) {
       std::string p = Decoder::index(Decoder::join(path, "match"), i);
       RouteMatch rm;
-      if (!d.map(m[i], p, {"uri", "method", "authority", "headers", "withoutHeaders", "queryParams", "cookies",
+      if (!d.map(m.item(i), p, {"uri", "method", "authority", "headers", "withoutHeaders", "queryParams", "cookies",
                            "ignoreUriCase"})) {
         continue;
       }
       for (auto [key, field] : {std::pair{"uri", &rm.uri}, {"method", &rm.method}, {"authority", &rm.authority}}) {
-        if (m[i][key].IsDefined()) {
+        if (m.item(i).get(key).isDefined()) {
           field->emplace();
-          decodeStringMatch(d, m[i][key], Decoder::join(p, key), **field);
+          decodeStringMatch(d, m.item(i).get(key), Decoder::join(p, key), **field);
         }
       }
-      decodeNamedMatches(d, m[i], "headers", p, rm.headers);
-      decodeNamedMatches(d, m[i], "withoutHeaders", p, rm.withoutHeaders);
-      decodeNamedMatches(d, m[i], "queryParams", p, rm.queryParams);
-      decodeNamedMatches(d, m[i], "cookies", p, rm.cookies);
-      d.boolean(m[i], "ignoreUriCase", p, rm.ignoreUriCase);
+      decodeNamedMatches(d, m.item(i), "headers", p, rm.headers);
+      decodeNamedMatches(d, m.item(i), "withoutHeaders", p, rm.withoutHeaders);
+      decodeNamedMatches(d, m.item(i), "queryParams", p, rm.queryParams);
+      decodeNamedMatches(d, m.item(i), "cookies", p, rm.cookies);
+      d.boolean(m.item(i), "ignoreUriCase", p, rm.ignoreUriCase);
       r.match.push_back(std::move(rm));
     }
   }
   d.required(n, "route", path);
-  if (YAML::Node rt = n["route"]; rt.IsDefined() && d.list(rt, Decoder::join(path, "route"))) {
+  if (Node rt = n.get("route"); rt.isDefined() && d.list(rt, Decoder::join(path, "route"))) {
     for (size_t i = 0; i < rt.size(); ++i) {
       std::string p = Decoder::index(Decoder::join(path, "route"), i);
       WeightedCluster wc;
-      if (!d.map(rt[i], p, {"cluster", "weight", "headers"})) continue;
-      d.required(rt[i], "cluster", p);
-      d.str(rt[i], "cluster", p, wc.cluster);
+      if (!d.map(rt.item(i), p, {"cluster", "weight", "headers"})) continue;
+      d.required(rt.item(i), "cluster", p);
+      d.str(rt.item(i), "cluster", p, wc.cluster);
       wc.weight = rt.size() == 1 ? 100 : 0;
-      d.uint(rt[i], "weight", p, wc.weight, 100);
-      decodeHeaderPolicy(d, rt[i], p, wc.headers);
+      d.uint(rt.item(i), "weight", p, wc.weight, 100);
+      decodeHeaderPolicy(d, rt.item(i), p, wc.headers);
       r.route.push_back(std::move(wc));
     }
   }
-  if (YAML::Node m = n["mirror"]; m.IsDefined()) {
+  if (Node m = n.get("mirror"); m.isDefined()) {
     std::string p = Decoder::join(path, "mirror");
     if (d.map(m, p, {"cluster", "percentage"})) {
       MirrorPolicy mp;
@@ -148,13 +154,13 @@ void decodeRoute(Decoder& d, const YAML::Node& n, const std::string& path, Route
       r.mirror = mp;
     }
   }
-  if (YAML::Node rt = n["retries"]; rt.IsDefined()) {
+  if (Node rt = n.get("retries"); rt.isDefined()) {
     std::string p = Decoder::join(path, "retries");
     if (d.map(rt, p, {"attempts", "perTryTimeout", "retryOn"})) {
       d.uint(rt, "attempts", p, r.retries.attempts, 10);
       d.duration(rt, "perTryTimeout", p, r.retries.perTryTimeout);
       if (d.str(rt, "retryOn", p, r.retries.retryOnText)) {
-        r.retries.retryOn = parseRetryOn(d, rt["retryOn"], Decoder::join(p, "retryOn"), r.retries.retryOnText);
+        r.retries.retryOn = parseRetryOn(d, rt.get("retryOn"), Decoder::join(p, "retryOn"), r.retries.retryOnText);
       } else if (r.retries.attempts > 0) {
         r.retries.retryOnText = "connect-failure,refused-stream,gateway-error";  // Istio's default
         r.retries.retryOn = kRetryConnectFailure | kRetryRefusedStream | kRetryGatewayError;
@@ -165,14 +171,14 @@ void decodeRoute(Decoder& d, const YAML::Node& n, const std::string& path, Route
   decodeHeaderPolicy(d, n, path, r.headers);
 }
 
-void decodeListener(Decoder& d, const YAML::Node& n, const std::string& path, ListenerConfig& l) {
+void decodeListener(Decoder& d, const Node& n, const std::string& path, ListenerConfig& l) {
   if (!d.map(n, path, {"name", "address", "port", "reporter", "source", "routes"})) return;
   d.required(n, "name", path);
   d.str(n, "name", path, l.name);
   d.str(n, "address", path, l.address);
   d.uint(n, "port", path, l.port, 65535);
   d.str(n, "reporter", path, l.reporter);
-  if (YAML::Node s = n["source"]; s.IsDefined()) {
+  if (Node s = n.get("source"); s.isDefined()) {
     std::string p = Decoder::join(path, "source");
     if (d.map(s, p, {"workload", "namespace", "app", "version"})) {
       d.str(s, "workload", p, l.source.workload);
@@ -182,16 +188,16 @@ void decodeListener(Decoder& d, const YAML::Node& n, const std::string& path, Li
     }
   }
   d.required(n, "routes", path);
-  if (YAML::Node rs = n["routes"]; rs.IsDefined() && d.list(rs, Decoder::join(path, "routes"))) {
+  if (Node rs = n.get("routes"); rs.isDefined() && d.list(rs, Decoder::join(path, "routes"))) {
     for (size_t i = 0; i < rs.size(); ++i) {
       RouteConfig r;
-      decodeRoute(d, rs[i], Decoder::index(Decoder::join(path, "routes"), i), r);
+      decodeRoute(d, rs.item(i), Decoder::index(Decoder::join(path, "routes"), i), r);
       l.routes.push_back(std::move(r));
     }
   }
 }
 
-void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, ClusterConfig& c) {
+void decodeCluster(Decoder& d, const Node& n, const std::string& path, ClusterConfig& c) {
   if (!d.map(n, path, {"name", "endpoints", "loadBalancer", "connectTimeout", "maxIdleConnections",
                        "idleTimeout", "outlierDetection", "workload"})) {
     return;
@@ -199,10 +205,10 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
   d.required(n, "name", path);
   d.str(n, "name", path, c.name);
   d.required(n, "endpoints", path);
-  if (YAML::Node es = n["endpoints"]; es.IsDefined() && d.list(es, Decoder::join(path, "endpoints"))) {
+  if (Node es = n.get("endpoints"); es.isDefined() && d.list(es, Decoder::join(path, "endpoints"))) {
     for (size_t i = 0; i < es.size(); ++i) {
       std::string p = Decoder::index(Decoder::join(path, "endpoints"), i);
-      std::string s = es[i].IsScalar() ? es[i].Scalar() : "";
+      std::string s = es.item(i).isScalar() ? es.item(i).str() : "";
       size_t colon = s.rfind(':');
       uint64_t port = 0;
       auto [ptr, ec] = colon == std::string::npos
@@ -210,7 +216,8 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
                            : std::from_chars(s.data() + colon + 1, s.data() + s.size(), port);
       if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != s.data() + s.size() || port == 0 ||
           port > 65535) {
-        d.fail(es[i], p, "expected \"host:port\" with a port in [1, 65535], found \"" + s + "\"");
+        d.fail(es.item(i), p, "expected \"host:port\" with a port in [1, 65535], found " +
+                                  (es.item(i).isScalar() ? yaml::quoteValue(s) : Decoder::found(es.item(i))));
         continue;
       }
       std::string host = s.substr(0, colon);
@@ -222,13 +229,13 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
   if (d.str(n, "loadBalancer", path, lb)) {
     if (lb == "ROUND_ROBIN") c.loadBalancer = ClusterConfig::LbPolicy::RoundRobin;
     else if (lb == "LEAST_REQUEST") c.loadBalancer = ClusterConfig::LbPolicy::LeastRequest;
-    else d.fail(n["loadBalancer"], Decoder::join(path, "loadBalancer"),
-                "expected ROUND_ROBIN or LEAST_REQUEST, found \"" + lb + "\"");
+    else d.fail(n.get("loadBalancer"), Decoder::join(path, "loadBalancer"),
+                "expected ROUND_ROBIN or LEAST_REQUEST, found " + yaml::quoteValue(lb));
   }
   d.duration(n, "connectTimeout", path, c.connectTimeout);
   d.uint(n, "maxIdleConnections", path, c.maxIdleConnections, 100000);
   d.duration(n, "idleTimeout", path, c.idleTimeout);
-  if (YAML::Node o = n["outlierDetection"]; o.IsDefined()) {
+  if (Node o = n.get("outlierDetection"); o.isDefined()) {
     std::string p = Decoder::join(path, "outlierDetection");
     if (d.map(o, p, {"consecutive5xxErrors", "consecutiveGatewayErrors", "baseEjectionTime", "maxEjectionPercent"})) {
       d.uint(o, "consecutive5xxErrors", p, c.outlierDetection.consecutive5xxErrors, 1000000);
@@ -237,7 +244,7 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
       d.uint(o, "maxEjectionPercent", p, c.outlierDetection.maxEjectionPercent, 100);
     }
   }
-  if (YAML::Node w = n["workload"]; w.IsDefined()) {
+  if (Node w = n.get("workload"); w.isDefined()) {
     std::string p = Decoder::join(path, "workload");
     if (d.map(w, p, {"name", "namespace", "app", "version", "service", "serviceNamespace"})) {
       d.str(w, "name", p, c.workload.workload);
@@ -254,18 +261,18 @@ void decodeCluster(Decoder& d, const YAML::Node& n, const std::string& path, Clu
   if (c.workload.serviceNamespace.empty()) c.workload.serviceNamespace = c.workload.namespace_;
 }
 
-void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
+void decodeRoot(Decoder& d, const Node& root, ProxyConfig& cfg) {
   if (!d.map(root, "", {"workers", "batchSends", "admin", "limits", "listeners", "clusters"})) return;
   d.uint(root, "workers", "", cfg.workers, 64);
   d.boolean(root, "batchSends", "", cfg.batchSends);
-  if (YAML::Node a = root["admin"]; a.IsDefined() && d.map(a, "admin", {"address", "port", "enabled", "token"})) {
+  if (Node a = root.get("admin"); a.isDefined() && d.map(a, "admin", {"address", "port", "enabled", "token"})) {
     d.str(a, "address", "admin", cfg.admin.address);
     d.uint(a, "port", "admin", cfg.admin.port, 65535);
     d.boolean(a, "enabled", "admin", cfg.admin.enabled);
     d.str(a, "token", "admin", cfg.admin.token);
   }
-  if (YAML::Node l = root["limits"];
-      l.IsDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",
+  if (Node l = root.get("limits");
+      l.isDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",
                                            "largeRequestBodies", "idleTimeout", "abortOnClientClose"})) {
     d.uint(l, "maxRequestHeadersBytes", "limits", cfg.limits.maxRequestHeadersBytes, 1u << 20);
     d.uint(l, "maxRequestBodyBytes", "limits", cfg.limits.maxRequestBodyBytes, 1ull << 32);
@@ -274,23 +281,23 @@ void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
     if (d.str(l, "largeRequestBodies", "limits", large)) {
       if (large == "stream") cfg.limits.largeRequestBodies = Limits::LargeBodies::Stream;
       else if (large == "reject") cfg.limits.largeRequestBodies = Limits::LargeBodies::Reject;
-      else d.fail(l["largeRequestBodies"], "limits.largeRequestBodies", "expected stream or reject, found \"" + large + "\"");
+      else d.fail(l.get("largeRequestBodies"), "limits.largeRequestBodies", "expected stream or reject, found " + yaml::quoteValue(large));
     }
     d.duration(l, "idleTimeout", "limits", cfg.limits.idleTimeout);
     d.boolean(l, "abortOnClientClose", "limits", cfg.limits.abortOnClientClose);
   }
   d.required(root, "listeners", "");
-  if (YAML::Node ls = root["listeners"]; ls.IsDefined() && d.list(ls, "listeners")) {
+  if (Node ls = root.get("listeners"); ls.isDefined() && d.list(ls, "listeners")) {
     for (size_t i = 0; i < ls.size(); ++i) {
       ListenerConfig l;
-      decodeListener(d, ls[i], Decoder::index("listeners", i), l);
+      decodeListener(d, ls.item(i), Decoder::index("listeners", i), l);
       cfg.listeners.push_back(std::move(l));
     }
   }
-  if (YAML::Node cs = root["clusters"]; cs.IsDefined() && d.list(cs, "clusters")) {
+  if (Node cs = root.get("clusters"); cs.isDefined() && d.list(cs, "clusters")) {
     for (size_t i = 0; i < cs.size(); ++i) {
       ClusterConfig c;
-      decodeCluster(d, cs[i], Decoder::index("clusters", i), c);
+      decodeCluster(d, cs.item(i), Decoder::index("clusters", i), c);
       cfg.clusters.push_back(std::move(c));
     }
   }
@@ -308,13 +315,10 @@ Result<ProxyConfig> decodeProxyConfig(const std::string& text, const std::string
   ErrorList errors;
   PosMap positions;
   ProxyConfig cfg;
-  try {
-    YAML::Node root = YAML::Load(text);
+  yaml::Document doc;
+  if (yaml::parseText(text, file, doc, errors)) {
     Decoder d(file, errors, positions);
-    decodeRoot(d, root, cfg);
-  } catch (const YAML::Exception& e) {
-    errors.push_back(Error{ErrorCode::Invalid, e.msg, "",
-                           SourcePos{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0}});
+    decodeRoot(d, doc.root(), cfg);
   }
   // Semantic checks run even after structural errors (all problems at once), except where a
   // structural error already covers the same field or one of its parents/children.
@@ -350,11 +354,11 @@ Result<ProxyConfig> decodeProxyConfig(const std::string& text, const std::string
 }
 
 Result<ProxyConfig> loadProxyConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return makeError(ErrorCode::Io, "cannot read proxy config file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return decodeProxyConfig(ss.str(), path);
+  std::string text;
+  if (auto read = yaml::readFile(path, text); !read) {
+    return makeError(ErrorCode::Io, "cannot read proxy config file " + path + " (" + read.error().message + ")");
+  }
+  return decodeProxyConfig(text, path);
 }
 
 }  // namespace aviary::proxy

@@ -1,131 +1,135 @@
 #pragma once
-// YamlDecoder: typed field access on yaml-cpp nodes that records every problem (with the node's
-// file:line:col and the field path) instead of throwing, plus a path → position table so later
-// semantic checks can point at the right line. Internal to the proxy's config decoding.
-#include <yaml-cpp/yaml.h>
-
+// Decoder: typed field access on the shared YAML tree (yaml/tree.h) that records every problem
+// (with the node's file:line:col and the field path) instead of throwing, plus a path → position
+// table so later semantic checks can point at the right line. Internal to the proxy's config
+// decoding. Messages use the shared reader's wording (yaml/reader.h: describe, quoteValue,
+// "unknown field "x", expected one of: ..."), so a proxy config reads like every other file.
+//
+// The proxy's scalars are typed by their text, not by YAML's core schema: `port: "8080"` and
+// `port: 8080` are the same port (the config has always been read that way).
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/duration.h"
 #include "common/result.h"
+#include "yaml/reader.h"
+#include "yaml/tree.h"
 
 namespace aviary::proxy::detail {
 
 using PosMap = std::map<std::string, SourcePos>;
+using yaml::Node;
 
 class Decoder {
  public:
   Decoder(std::string file, ErrorList& errors, PosMap& positions)
       : file_(std::move(file)), errors_(errors), positions_(positions) {}
 
-  SourcePos pos(const YAML::Node& n) const {
-    YAML::Mark m = n.Mark();
-    return SourcePos{file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
+  SourcePos pos(const Node& n) const { return SourcePos{file_, n.line(), n.column()}; }
+  void fail(const Node& n, const std::string& path, std::string message) {
+    errors_.push_back(Error{ErrorCode::Invalid, yaml::escapeInvalidUtf8(message), yaml::escapeInvalidUtf8(path), pos(n)});
   }
-  void fail(const YAML::Node& n, const std::string& path, std::string message) {
-    errors_.push_back(Error{ErrorCode::Invalid, std::move(message), path, pos(n)});
-  }
-  static const char* typeName(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Map: return "a mapping";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Scalar: return "a scalar";
-      case YAML::NodeType::Null: return "null";
-      default: return "nothing";
-    }
-  }
+  // "an object", "a list", "null", "string \"x\"", ... (yaml/reader.h).
+  static std::string found(const Node& n) { return n.isDefined() ? yaml::describe(n) : "nothing"; }
+  // The text of a scalar key or value ("" for other kinds).
+  static std::string text(const Node& n) { return n.str(); }
+
   // Records the position and checks that n is a mapping whose keys are all in `allowed`.
-  bool map(const YAML::Node& n, const std::string& path, std::initializer_list<const char*> allowed) {
+  bool map(const Node& n, const std::string& path, std::initializer_list<const char*> allowed) {
     if (!anyMap(n, path)) return false;
-    for (const auto& kv : n) {
-      std::string key = kv.first.Scalar();
-      bool known = false;
-      std::string names;
-      for (const char* a : allowed) {
-        known = known || key == a;
-        names += names.empty() ? a : std::string(", ") + a;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const Node k = n.key(i);
+      const std::string key = text(k);
+      if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }) != allowed.end()) {
+        continue;
       }
-      if (!known) fail(kv.first, join(path, key), "unknown field (expected one of: " + names + ")");
+      std::vector<std::string> names(allowed.begin(), allowed.end());
+      std::sort(names.begin(), names.end());
+      std::string list;
+      for (const auto& a : names) list += (list.empty() ? "" : ", ") + a;
+      fail(k, join(path, key), "unknown field " + yaml::quoteValue(key) + ", expected one of: " + list);
     }
     return true;
   }
   // A mapping with free-form keys (header names, cookie names).
-  bool anyMap(const YAML::Node& n, const std::string& path) {
+  bool anyMap(const Node& n, const std::string& path) {
     positions_[path] = pos(n);
-    if (!n.IsMap()) {
-      fail(n, path, std::string("expected a mapping, found ") + typeName(n));
+    if (!n.isMap()) {
+      fail(n, path, "expected an object, found " + found(n));
       return false;
     }
     return true;
   }
-  bool list(const YAML::Node& n, const std::string& path) {
+  bool list(const Node& n, const std::string& path) {
     positions_[path] = pos(n);
-    if (!n.IsSequence()) {
-      fail(n, path, std::string("expected a list, found ") + typeName(n));
+    if (!n.isSequence()) {
+      fail(n, path, "expected a list, found " + found(n));
       return false;
     }
     return true;
   }
-  bool str(const YAML::Node& parent, const char* key, const std::string& path, std::string& out) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined()) return false;
+  bool str(const Node& parent, const char* key, const std::string& path, std::string& out) {
+    Node n = parent.get(key);
+    if (!n.isDefined()) return false;
     std::string p = join(path, key);
     positions_[p] = pos(n);
-    if (!n.IsScalar()) {
-      fail(n, p, std::string("expected a string, found ") + typeName(n));
+    if (!n.isScalar()) {
+      fail(n, p, "expected a string, found " + found(n));
       return false;
     }
-    out = n.Scalar();
+    out = n.str();
     return true;
   }
   template <typename T>
-  void uint(const YAML::Node& parent, const char* key, const std::string& path, T& out, uint64_t max) {
+  void uint(const Node& parent, const char* key, const std::string& path, T& out, uint64_t max) {
     std::string s;
     if (!str(parent, key, path, s)) return;
     uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || ptr != s.data() + s.size() || v > max) {
-      fail(parent[key], join(path, key), "expected an integer in [0, " + std::to_string(max) + "], found \"" + s + "\"");
+      fail(parent.get(key), join(path, key),
+           "expected an integer in [0, " + std::to_string(max) + "], found " + yaml::quoteValue(s));
       return;
     }
     out = static_cast<T>(v);
   }
-  void number(const YAML::Node& parent, const char* key, const std::string& path, double& out, double lo,
-              double hi) {
+  void number(const Node& parent, const char* key, const std::string& path, double& out, double lo, double hi) {
     std::string s;
     if (!str(parent, key, path, s)) return;
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
     if (s.empty() || end != s.c_str() + s.size() || !(v >= lo && v <= hi)) {
-      fail(parent[key], join(path, key), "expected a number in [" + fmtNum(lo) + ", " + fmtNum(hi) + "], found \"" + s + "\"");
+      fail(parent.get(key), join(path, key),
+           "expected a number in [" + fmtNum(lo) + ", " + fmtNum(hi) + "], found " + yaml::quoteValue(s));
       return;
     }
     out = v;
   }
-  void duration(const YAML::Node& parent, const char* key, const std::string& path, Duration& out) {
+  void duration(const Node& parent, const char* key, const std::string& path, Duration& out) {
     std::string s;
     if (!str(parent, key, path, s)) return;
     auto d = parseDuration(s);
     if (!d.ok() || d.value().count() < 0) {
-      fail(parent[key], join(path, key),
-           "expected a non-negative duration like \"1s\" or \"500ms\", found \"" + s + "\"");
+      fail(parent.get(key), join(path, key),
+           "expected a non-negative duration like \"1s\" or \"500ms\", found " + yaml::quoteValue(s));
       return;
     }
     out = d.value();
   }
-  void boolean(const YAML::Node& parent, const char* key, const std::string& path, bool& out) {
+  void boolean(const Node& parent, const char* key, const std::string& path, bool& out) {
     std::string s;
     if (!str(parent, key, path, s)) return;
     if (s == "true") out = true;
     else if (s == "false") out = false;
-    else fail(parent[key], join(path, key), "expected true or false, found \"" + s + "\"");
+    else fail(parent.get(key), join(path, key), "expected true or false, found " + yaml::quoteValue(s));
   }
-  void required(const YAML::Node& parent, const char* key, const std::string& path) {
-    if (!parent[key].IsDefined()) fail(parent, join(path, key), "required field is missing");
+  void required(const Node& parent, const char* key, const std::string& path) {
+    if (!parent.get(key).isDefined()) fail(parent, join(path, key), "required field is missing");
   }
   static std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;

@@ -7,21 +7,9 @@
 
 #include "api/canary.h"
 #include "common/result.h"
+#include "webhooks/payload.h"
 
 namespace aviary::webhooks {
-
-// The JSON body posted to every hook (Flagger §6.3/§6.4, integration §5.7).
-struct Payload {
-  std::string name;
-  std::string namespace_;
-  std::string phase;
-  std::string checksum;
-  std::map<std::string, std::string> metadata;  // JSON object keys are sorted, as Go's encoder does
-};
-
-// `{"name":..,"namespace":..,"phase":..,"checksum":..,"metadata":{..}}` in this field order;
-// "metadata" is omitted when empty.
-std::string encodePayload(const Payload& payload);
 
 class WebhookCaller {
  public:

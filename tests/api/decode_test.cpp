@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "api/decode.h"
-#include "api/reader.h"
+#include "yaml/reader.h"
 
 #ifndef AVIARY_SOURCE_DIR
 #error "AVIARY_SOURCE_DIR must be defined"
@@ -105,8 +105,8 @@ TEST(DecodeSeed, NonFlaggerKindsAreOthers) {
 }
 
 TEST(Utf8, StrictValidationAndEscaping) {
-  using detail::escapeInvalidUtf8;
-  using detail::isValidUtf8;
+  using yaml::escapeInvalidUtf8;
+  using yaml::isValidUtf8;
   EXPECT_TRUE(isValidUtf8("caf\xC3\xA9 \xF0\x9F\x90\xA6"));
   EXPECT_FALSE(isValidUtf8("\xC3"));              // truncated
   EXPECT_FALSE(isValidUtf8("\xC0\xAF"));          // overlong

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <yaml-cpp/yaml.h>
 
 #include "api/encode.h"
 #include "test_util.h"
@@ -201,14 +200,14 @@ TEST(Decode, JsonAndMultiDocumentPositions) {
   std::string json = R"({"apiVersion": "flagger.app/v1beta1", "kind": "Canary",
  "metadata": {"name": "j", "namespace": "n"},
  "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "j"},
-          "service": {"port": 80}, "analysis": {"interval": "1m", "threshold": 1, "stepWeight": 150}}})";
+          "service": {"port": 0}, "analysis": {"interval": "1m", "threshold": 1, "stepWeight": 10}}})";
   std::string text = std::string("# leading comment\n---\n") + testing::kMinimalCanary + "---\n" + json + "\n---\n";
   LoadResult l = loadString(text, "m.yaml");
   ASSERT_EQ(l.documents.size(), 2u);
   EXPECT_EQ(l.canaries.size(), 1u);
   ASSERT_EQ(l.errors.size(), 1u);
-  // The JSON document starts on line 26 (2 + 22 lines of YAML + the separator); stepWeight is on its 4th line.
-  EXPECT_EQ(l.errors[0].format(), "m.yaml:29:97: spec.analysis.stepWeight: must be between 1 and 100, found 150");
+  // The JSON document starts on line 26 (2 + 22 lines of YAML + the separator); the port is on its 4th line.
+  EXPECT_EQ(l.errors[0].format(), "m.yaml:29:31: spec.service.port: must be between 1 and 65535, found 0");
   EXPECT_EQ(l.documents[1].index, -1);
   EXPECT_EQ(l.documents[1].rejectedIndex, 0);
   EXPECT_EQ(l.documents[0].pos.line, 3);
@@ -228,18 +227,20 @@ TEST(Decode, AppendOffsetsIndices) {
 }
 
 TEST(Decode, LoadNodeUsesNodeMarks) {
-  YAML::Node root =
-      YAML::Load(std::string("scenario:\n  canary:\n") +
-                 "    apiVersion: flagger.app/v1beta1\n"
-                 "    kind: Canary\n    metadata: {name: x}\n    spec:\n      targetRef: {apiVersion: apps/v1, "
-                 "kind: Deployment, name: x}\n      service: {port: 0}\n");
-  LoadResult l = loadNode(root["scenario"]["canary"], "scenario.yaml");
+  const std::string text = std::string("scenario:\n  canary:\n") +
+                           "    apiVersion: flagger.app/v1beta1\n"
+                           "    kind: Canary\n    metadata: {name: x}\n    spec:\n      targetRef: {apiVersion: "
+                           "apps/v1, kind: Deployment, name: x}\n      service: {port: 0}\n";
+  yaml::Document doc;
+  yaml::ParseError err;
+  ASSERT_TRUE(yaml::parseDocument(text, 0, doc, err)) << err.message;
+  LoadResult l = loadNode(doc.root().get("scenario").get("canary"), "scenario.yaml");
   ASSERT_EQ(l.errors.size(), 1u);
   EXPECT_EQ(l.errors[0].format(), "scenario.yaml:8:23: spec.service.port: must be between 1 and 65535, found 0");
 }
 
 TEST(Decode, KubectlListItemsAreDocuments) {
-  std::string item = testing::canaryWith("stepWeight: 10", "stepWeight: 0");
+  std::string item = testing::canaryWith("port: 9898", "port: 0");
   std::string indented;
   for (size_t at = 0; at < item.size();) {
     size_t eol = item.find('\n', at);
@@ -251,7 +252,7 @@ TEST(Decode, KubectlListItemsAreDocuments) {
   ASSERT_EQ(l.documents.size(), 1u);
   EXPECT_EQ(l.documents[0].type, DocumentInfo::Type::Canary);
   ASSERT_EQ(l.errors.size(), 1u);
-  EXPECT_EQ(l.errors[0].format(), "list.yaml:20:21: spec.analysis.stepWeight: must be between 1 and 100, found 0");
+  EXPECT_EQ(l.errors[0].format(), "list.yaml:15:15: spec.service.port: must be between 1 and 65535, found 0");
 }
 
 TEST(Decode, UnreadableFileIsAnIoError) {

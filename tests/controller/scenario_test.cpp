@@ -118,6 +118,28 @@ steps:
   EXPECT_NE(e.find("invalid scenario (6 error(s))"), std::string::npos) << e;
 }
 
+// Scenario files go through the shared YAML reader (yaml/file.h): syntax errors and wrong types read
+// `FILE:LINE:COL: field.path: expected..., found...` like every other file Aviary reads.
+TEST_F(SimulateTest, ScenarioErrorsReadLikeEveryOtherFile) {
+  auto syntax = write("syntax.yaml", "steps:\n  - tick: [1\n");
+  ASSERT_EQ(run(syntax), kExitInvalidScenario);
+  EXPECT_NE(err_.str().find("syntax.yaml:3:1: invalid YAML: did not find expected ',' or ']'"), std::string::npos)
+      << err_.str();
+  auto typed = write("typed.yaml", std::string(kCanary) + R"(
+steps:
+  - ready: {primary: maybe}
+  - expect: {canaryWeight: [1]}
+)");
+  ASSERT_EQ(run(typed), kExitInvalidScenario);
+  const auto e = err_.str();
+  EXPECT_NE(e.find("typed.yaml:18:22: steps[0].ready.primary: expected true or false, found string \"maybe\""),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("typed.yaml:19:28: steps[1].expect.canaryWeight: expected an integer, found a list"),
+            std::string::npos)
+      << e;
+}
+
 TEST_F(SimulateTest, InvalidCanaryUsesApiErrors) {
   auto path = write("bad.yaml", R"(
 canary:
@@ -127,7 +149,7 @@ canary:
   spec:
     targetRef: {apiVersion: apps/v1, kind: Deployment, name: app}
     service: {port: 80}
-    analysis: {interval: 30s, threshold: 1, stepWeight: 150}
+    analysis: {interval: 30s, threshold: 1, stepWeight: -5}
 steps: [{tick: 1}]
 )");
   ASSERT_EQ(run(path), kExitInvalidScenario);

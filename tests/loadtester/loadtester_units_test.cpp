@@ -4,7 +4,7 @@
 
 #include "loadtester/command_line.h"
 #include "loadtester/go_flags.h"
-#include "loadtester/payload.h"
+#include "loadtester/gates.h"
 #include "loadtester/process.h"
 
 #include <unistd.h>
@@ -39,23 +39,11 @@ TEST(SplitCommandLineTest, FieldsIgnoreQuotesLikeFlagger) {
   EXPECT_EQ(splitFields(" test  'a b' "), (Words{"test", "'a", "b'"}));
 }
 
-TEST(PayloadTest, DecodesFlaggersBody) {
-  auto p = decodeWebhookPayload(
-      R"({"name":"podinfo","namespace":"test","phase":"Progressing","checksum":"x","metadata":{"cmd":"hey","type":"cmd"}})");
-  ASSERT_TRUE(p.ok()) << p.error().format();
-  EXPECT_EQ(p->gateKey(), "podinfo.test");
-  EXPECT_EQ(p->phase, "Progressing");
-  EXPECT_EQ(p->metadata.at("cmd"), "hey");
-  EXPECT_TRUE(decodeWebhookPayload("{}").ok());
-  EXPECT_TRUE(decodeWebhookPayload(R"({"metadata":null})").ok());
-}
-
-TEST(PayloadTest, ErrorsSayWhatAndWhere) {
-  EXPECT_NE(decodeWebhookPayload("").error().message.find("invalid JSON payload"), std::string::npos);
-  auto e = decodeWebhookPayload(R"({"metadata":{"returnCmdOutput":true}})").error();
-  EXPECT_EQ(e.path, "metadata.returnCmdOutput");
-  EXPECT_NE(e.message.find("expected a string, found boolean"), std::string::npos) << e.message;
-  EXPECT_EQ(decodeWebhookPayload(R"({"metadata":"x"})").error().path, "metadata");
+TEST(GateKeyTest, NameDotNamespace) {
+  webhooks::Payload p;
+  p.name = "podinfo";
+  p.namespace_ = "test";
+  EXPECT_EQ(gateKey(p), "podinfo.test");
 }
 
 TEST(GoFlagsTest, AcceptsGoSyntax) {

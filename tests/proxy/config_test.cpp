@@ -74,6 +74,26 @@ TEST(ProxyConfigTest, DecodesEveryField) {
   EXPECT_EQ(toJson(again.value()), toJson(cfg.value()));
 }
 
+// The proxy config goes through the shared YAML reader (yaml/file.h): a syntax error and a wrong
+// type read `FILE:LINE:COL: field.path: expected..., found...` like every other file Aviary reads.
+TEST(ProxyConfigTest, ErrorsReadLikeEveryOtherFile) {
+  auto syntax = decodeProxyConfig("listeners:\n  - name: main\n    routes: [\n", "p.yaml");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.error().message.rfind("p.yaml:4:1: invalid YAML: did not find expected node content", 0), 0u)
+      << syntax.error().message;
+  auto typed = decodeProxyConfig(
+      "listeners:\n  - name: main\n    port: [80]\n    routes: {}\n    extra: 1\nclusters: x\n", "p.yaml");
+  ASSERT_FALSE(typed.ok());
+  const std::string msg = typed.error().message;
+  EXPECT_NE(msg.find("p.yaml:3:11: listeners[0].port: expected a string, found a list"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("p.yaml:4:13: listeners[0].routes: expected a list, found an object"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("p.yaml:5:5: listeners[0].extra: unknown field \"extra\", expected one of: address, name, port, "
+                     "reporter, routes, source"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("p.yaml:6:11: clusters: expected a list, found string \"x\""), std::string::npos) << msg;
+}
+
 TEST(ProxyConfigTest, ReportsEveryProblemWithPositionAndPath) {
   std::string bad = R"(listeners:
   - name: main

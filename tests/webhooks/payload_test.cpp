@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "webhooks/payload.h"
 #include "webhooks/retry_policy.h"
 #include "webhooks/webhook.h"
 
@@ -13,6 +14,43 @@ TEST(PayloadTest, FieldOrderAndSortedMetadata) {
             R"("metadata":{"cmd":"curl","type":"bash"}})");
   p.metadata.clear();
   EXPECT_EQ(encodePayload(p), R"({"name":"podinfo","namespace":"test","phase":"Progressing","checksum":"65bb57b6b5"})");
+}
+
+TEST(PayloadTest, DecodesFlaggersBody) {
+  auto p = decodePayload(
+      R"({"name":"podinfo","namespace":"test","phase":"Progressing","checksum":"x","metadata":{"cmd":"hey","type":"cmd"}})");
+  ASSERT_TRUE(p.ok()) << p.error().format();
+  EXPECT_EQ(p->name, "podinfo");
+  EXPECT_EQ(p->namespace_, "test");
+  EXPECT_EQ(p->phase, "Progressing");
+  EXPECT_EQ(p->metadata.at("cmd"), "hey");
+  EXPECT_TRUE(decodePayload("{}").ok());
+  EXPECT_TRUE(decodePayload(R"({"metadata":null})").ok());
+}
+
+TEST(PayloadTest, ErrorsSayWhatAndWhere) {
+  EXPECT_NE(decodePayload("").error().message.find("invalid JSON payload"), std::string::npos);
+  EXPECT_NE(decodePayload("[1]").error().message.find("expected an object, found array"), std::string::npos);
+  auto e = decodePayload(R"({"metadata":{"returnCmdOutput":true}})").error();
+  EXPECT_EQ(e.path, "metadata.returnCmdOutput");
+  EXPECT_NE(e.message.find("expected a string, found boolean"), std::string::npos) << e.message;
+  EXPECT_EQ(decodePayload(R"({"metadata":"x"})").error().path, "metadata");
+  EXPECT_EQ(decodePayload(R"({"phase":3})").error().path, "phase");
+}
+
+// What the engine's callers send is exactly what the load tester reads.
+TEST(PayloadTest, DecodeReadsWhatEncodeWrites) {
+  for (Payload p : {Payload{"podinfo", "test", "Progressing", "65bb57b6b5", {{"type", "bash"}, {"cmd", "curl -s \"x\""}}},
+                    Payload{"a", "b", "Promoting", "", {}},
+                    Payload{"\u00e9t\u00e9", "ns", "Failed", "c", {{"k\n", "v\t\"q\""}, {"", ""}}}}) {
+    auto back = decodePayload(encodePayload(p));
+    ASSERT_TRUE(back.ok()) << back.error().format();
+    EXPECT_EQ(back->name, p.name);
+    EXPECT_EQ(back->namespace_, p.namespace_);
+    EXPECT_EQ(back->phase, p.phase);
+    EXPECT_EQ(back->checksum, p.checksum);
+    EXPECT_EQ(back->metadata, p.metadata);
+  }
 }
 
 TEST(RetryPolicyTest, SuccessIsAtMost202) {

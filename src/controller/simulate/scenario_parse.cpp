@@ -1,41 +1,41 @@
-// Scenario parsing: yaml-cpp nodes to Scenario, positions on every error. The Canary and the
+// Scenario parsing: the shared YAML tree (yaml/file.h) to Scenario, positions on every error.
+// Scenario scalars are read by their text, as they always were (`message: 404` is the string
+// "404"); the Canary and the other resources are typed by the API decoder. The Canary and the
 // other resources go through the API loader and validator (api/decode.h, api/validate.h).
 #include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "api/decode.h"
 #include "api/validate.h"
 #include "controller/simulate/scenario.h"
+#include "yaml/file.h"
+#include "yaml/reader.h"
 
 namespace aviary::simulate {
 namespace {
+
+using yaml::Node;
 
 class Parser {
  public:
   Parser(std::string file, ErrorList& errors) : file_(std::move(file)), errors_(errors) {}
 
-  void error(const YAML::Node& at, const std::string& path, const std::string& message) {
-    Error e = makeError(ErrorCode::Invalid, message, path);
+  void error(const Node& at, const std::string& path, const std::string& message) {
+    Error e = makeError(ErrorCode::Invalid, yaml::escapeInvalidUtf8(message), yaml::escapeInvalidUtf8(path));
     e.pos = pos(at);
     errors_.push_back(std::move(e));
   }
-  SourcePos pos(const YAML::Node& n) const {
-    SourcePos p{file_, 0, 0};
-    if (n.IsDefined()) {
-      p.line = n.Mark().line + 1;
-      p.column = n.Mark().column + 1;
-    }
-    return p;
+  SourcePos pos(const Node& n) const {
+    return SourcePos{file_, n.line(), n.column()};
   }
 
-  std::optional<int32_t> integer(const YAML::Node& n, const std::string& path) {
-    if (n.IsScalar()) {
+  std::optional<int32_t> integer(const Node& n, const std::string& path) {
+    if (n.isScalar()) {
       try {
         size_t used = 0;
-        const std::string s = n.Scalar();
+        const std::string s = n.str();
         long v = std::stol(s, &used);
         if (used == s.size()) return static_cast<int32_t>(v);
       } catch (...) {
@@ -44,74 +44,73 @@ class Parser {
     error(n, path, "expected an integer, found " + describe(n));
     return std::nullopt;
   }
-  std::optional<bool> boolean(const YAML::Node& n, const std::string& path) {
-    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) return n.Scalar() == "true";
+  std::optional<bool> boolean(const Node& n, const std::string& path) {
+    if (n.isScalar() && (n.str() == "true" || n.str() == "false")) return n.str() == "true";
     error(n, path, "expected true or false, found " + describe(n));
     return std::nullopt;
   }
-  std::optional<std::string> string(const YAML::Node& n, const std::string& path) {
-    if (n.IsScalar()) return n.Scalar();
+  std::optional<std::string> string(const Node& n, const std::string& path) {
+    if (n.isScalar()) return n.str();
     error(n, path, "expected a string, found " + describe(n));
     return std::nullopt;
   }
-  static std::string describe(const YAML::Node& n) {
-    if (!n.IsDefined() || n.IsNull()) return "nothing";
-    if (n.IsSequence()) return "a list";
-    if (n.IsMap()) return "an object";
-    return "\"" + n.Scalar() + "\"";
-  }
+  // The shared reader's words ("string \"x\"", "integer 5", "an object", "null"), so that a
+  // scenario's errors read like a resource file's.
+  static std::string describe(const Node& n) { return n.isDefined() ? yaml::describe(n) : "nothing"; }
   // Every key of `n` must be among `known` (each unknown key is reported). Returns whether `n`
   // is an object, so that its known fields are still read and checked.
-  bool keys(const YAML::Node& n, const std::string& path, std::initializer_list<const char*> known) {
-    if (!n.IsMap()) {
+  bool keys(const Node& n, const std::string& path, std::initializer_list<const char*> known) {
+    if (!n.isMap()) {
       error(n, path, "expected an object, found " + describe(n));
       return false;
     }
-    for (const auto& kv : n) {
-      const std::string k = kv.first.Scalar();
+    for (size_t ki = 0; ki < n.size(); ++ki) {
+      const Node kvKey = n.key(ki), kvValue = n.value(ki);
+      const std::string k = kvKey.str();
       bool found = false;
       for (const char* name : known) found = found || k == name;
       if (!found) {
         std::string list;
         for (const char* name : known) list += (list.empty() ? "" : ", ") + std::string(name);
-        error(kv.first, path.empty() ? k : path + "." + k, "unknown field \"" + k + "\", expected one of: " + list);
+        error(kvKey, path.empty() ? k : path + "." + k, "unknown field \"" + k + "\", expected one of: " + list);
       }
     }
     return true;
   }
 
-  static nlohmann::json toJson(const YAML::Node& n) {
-    if (n.IsMap()) {
+  static nlohmann::json toJson(const Node& n) {
+    if (n.isMap()) {
       nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : n) j[kv.first.Scalar()] = toJson(kv.second);
+      for (size_t ki = 0; ki < n.size(); ++ki) j[n.key(ki).str()] = toJson(n.value(ki));
       return j;
     }
-    if (n.IsSequence()) {
+    if (n.isSequence()) {
       nlohmann::json j = nlohmann::json::array();
-      for (const auto& e : n) j.push_back(toJson(e));
+      for (size_t i = 0; i < n.size(); ++i) j.push_back(toJson(n.item(i)));
       return j;
     }
-    if (n.IsScalar()) return n.Scalar();
+    if (n.isScalar()) return n.str();
     return nullptr;
   }
 
-  void metrics(const YAML::Node& n, const std::string& path, MetricsStep& out) {
-    if (!n.IsMap()) return error(n, path, "expected an object of metric name -> answer, found " + describe(n));
-    for (const auto& kv : n) {
-      const std::string name = kv.first.Scalar();
+  void metrics(const Node& n, const std::string& path, MetricsStep& out) {
+    if (!n.isMap()) return error(n, path, "expected an object of metric name -> answer, found " + describe(n));
+    for (size_t ki = 0; ki < n.size(); ++ki) {
+      const Node kvKey = n.key(ki), kvValue = n.value(ki);
+      const std::string name = kvKey.str();
       const std::string p = path + "." + name;
-      const YAML::Node& v = kv.second;
-      if (v.IsScalar() && v.Scalar() == "none") {
+      const Node v = kvValue;
+      if (v.isScalar() && v.str() == "none") {
         out.answers[name] = controller::ScriptedMetric::none();
-      } else if (v.IsScalar() && v.Scalar() == "error") {
+      } else if (v.isScalar() && v.str() == "error") {
         out.answers[name] = controller::ScriptedMetric::error();
-      } else if (v.IsMap() && v["error"].IsDefined() && v.size() == 1) {
-        if (auto s = string(v["error"], p + ".error")) out.answers[name] = controller::ScriptedMetric::error(*s);
-      } else if (v.IsScalar()) {
+      } else if (v.isMap() && v.get("error").isDefined() && v.size() == 1) {
+        if (auto s = string(v.get("error"), p + ".error")) out.answers[name] = controller::ScriptedMetric::error(*s);
+      } else if (v.isScalar()) {
         try {
           size_t used = 0;
-          double d = std::stod(v.Scalar(), &used);
-          if (used != v.Scalar().size()) throw std::invalid_argument("trailing");
+          double d = std::stod(v.str(), &used);
+          if (used != v.str().size()) throw std::invalid_argument("trailing");
           out.answers[name] = controller::ScriptedMetric::ofValue(d);
         } catch (...) {
           error(v, p, "expected a number, \"none\", \"error\" or {error: text}, found " + describe(v));
@@ -122,18 +121,19 @@ class Parser {
     }
   }
 
-  void hooks(const YAML::Node& n, const std::string& path, WebhooksStep& out) {
-    if (!n.IsMap()) return error(n, path, "expected an object of webhook name -> answer, found " + describe(n));
-    for (const auto& kv : n) {
-      const std::string name = kv.first.Scalar();
+  void hooks(const Node& n, const std::string& path, WebhooksStep& out) {
+    if (!n.isMap()) return error(n, path, "expected an object of webhook name -> answer, found " + describe(n));
+    for (size_t ki = 0; ki < n.size(); ++ki) {
+      const Node kvKey = n.key(ki), kvValue = n.value(ki);
+      const std::string name = kvKey.str();
       const std::string p = path + "." + name;
-      const YAML::Node& v = kv.second;
-      if (v.IsScalar() && v.Scalar() == "timeout") {
+      const Node v = kvValue;
+      if (v.isScalar() && v.str() == "timeout") {
         out.answers[name] = webhooks::ScriptedAnswer::timeout();
-      } else if (v.IsMap()) {
+      } else if (v.isMap()) {
         if (!keys(v, p, {"status", "body"})) continue;
-        auto st = v["status"].IsDefined() ? integer(v["status"], p + ".status") : std::optional<int32_t>(200);
-        std::string body = v["body"].IsDefined() ? string(v["body"], p + ".body").value_or("") : "";
+        auto st = v.get("status").isDefined() ? integer(v.get("status"), p + ".status") : std::optional<int32_t>(200);
+        std::string body = v.get("body").isDefined() ? string(v.get("body"), p + ".body").value_or("") : "";
         if (st) out.answers[name] = webhooks::ScriptedAnswer::ofStatus(*st, body);
       } else if (auto st = integer(v, p)) {
         if (*st < 100 || *st > 599) {
@@ -145,36 +145,37 @@ class Parser {
     }
   }
 
-  void configs(const YAML::Node& n, const std::string& path, ConfigsStep& out) {
-    if (!n.IsMap()) return error(n, path, "expected an object of \"configmap/<name>\" or \"secret/<name>\" -> checksum, found " + describe(n));
-    for (const auto& kv : n) {
-      const std::string key = kv.first.Scalar();
+  void configs(const Node& n, const std::string& path, ConfigsStep& out) {
+    if (!n.isMap()) return error(n, path, "expected an object of \"configmap/<name>\" or \"secret/<name>\" -> checksum, found " + describe(n));
+    for (size_t ki = 0; ki < n.size(); ++ki) {
+      const Node kvKey = n.key(ki), kvValue = n.value(ki);
+      const std::string key = kvKey.str();
       if (key.rfind("configmap/", 0) != 0 && key.rfind("secret/", 0) != 0) {
-        error(kv.first, path + "." + key, "expected a key \"configmap/<name>\" or \"secret/<name>\", found \"" + key + "\"");
+        error(kvKey, path + "." + key, "expected a key \"configmap/<name>\" or \"secret/<name>\", found \"" + key + "\"");
         continue;
       }
-      if (auto v = string(kv.second, path + "." + key)) out.configs[key] = *v;
+      if (auto v = string(kvValue, path + "." + key)) out.configs[key] = *v;
     }
   }
 
-  std::optional<Step> step(const YAML::Node& n, const std::string& path);
+  std::optional<Step> step(const Node& n, const std::string& path);
 
   std::string file_;
   ErrorList& errors_;
 };
 
-std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
-  if (!n.IsMap() || n.size() != 1) {
+std::optional<Step> Parser::step(const Node& n, const std::string& path) {
+  if (!n.isMap() || n.size() != 1) {
     error(n, path, "expected an object with exactly one key (tick, ready, revision, configs, metrics, webhooks, providers, "
                    "spec, expect, expectEvent, expectNoEvent, expectAlert), found " + describe(n));
     return std::nullopt;
   }
-  const auto kv = *n.begin();
-  const std::string key = kv.first.Scalar();
-  const YAML::Node v = kv.second;
+  const Node kvKey = n.key(0), kvValue = n.value(0);
+  const std::string key = kvKey.str();
+  const Node v = kvValue;
   const std::string p = path + "." + key;
   Step s;
-  s.line = n.Mark().line + 1;
+  s.line = n.line();
   s.key = key;
   const size_t before = errors_.size();
   if (key == "tick") {
@@ -184,14 +185,14 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   } else if (key == "ready") {
     ReadyStep r;
     if (keys(v, p, {"primary", "canary", "primaryMessage", "canaryMessage"})) {
-      if (v["primary"].IsDefined()) r.primary = boolean(v["primary"], p + ".primary");
-      if (v["canary"].IsDefined()) r.canary = boolean(v["canary"], p + ".canary");
-      if (v["primaryMessage"].IsDefined()) r.primaryMessage = string(v["primaryMessage"], p + ".primaryMessage").value_or("");
-      if (v["canaryMessage"].IsDefined()) r.canaryMessage = string(v["canaryMessage"], p + ".canaryMessage").value_or("");
+      if (v.get("primary").isDefined()) r.primary = boolean(v.get("primary"), p + ".primary");
+      if (v.get("canary").isDefined()) r.canary = boolean(v.get("canary"), p + ".canary");
+      if (v.get("primaryMessage").isDefined()) r.primaryMessage = string(v.get("primaryMessage"), p + ".primaryMessage").value_or("");
+      if (v.get("canaryMessage").isDefined()) r.canaryMessage = string(v.get("canaryMessage"), p + ".canaryMessage").value_or("");
     }
     s.body = r;
   } else if (key == "revision") {
-    if (!v.IsDefined() || v.IsNull()) error(v, p, "expected a revision (any value), found nothing");
+    if (!v.isDefined() || v.isNull()) error(v, p, "expected a revision (any value), found nothing");
     s.body = RevisionStep{toJson(v)};
   } else if (key == "configs") {
     ConfigsStep c;
@@ -207,7 +208,7 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
     s.body = w;
   } else if (key == "providers") {
     ProvidersStep ps;
-    if (v.IsScalar() && v.Scalar() == "ok") {
+    if (v.isScalar() && v.str() == "ok") {
     } else if (auto e = string(v, p)) {
       ps.error = *e;
     }
@@ -215,20 +216,20 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   } else if (key == "spec") {
     SpecStep sp;
     if (keys(v, p, {"suspend", "skipAnalysis"})) {
-      if (v["suspend"].IsDefined()) sp.suspend = boolean(v["suspend"], p + ".suspend");
-      if (v["skipAnalysis"].IsDefined()) sp.skipAnalysis = boolean(v["skipAnalysis"], p + ".skipAnalysis");
+      if (v.get("suspend").isDefined()) sp.suspend = boolean(v.get("suspend"), p + ".suspend");
+      if (v.get("skipAnalysis").isDefined()) sp.skipAnalysis = boolean(v.get("skipAnalysis"), p + ".skipAnalysis");
     }
     s.body = sp;
   } else if (key == "expect") {
     ExpectStep e;
     if (keys(v, p, {"phase", "canaryWeight", "primaryWeight", "statusWeight", "failedChecks", "iterations", "mirror",
                    "sessionAffinityCookie", "previousSessionAffinityCookie"})) {
-      if (v["phase"].IsDefined()) {
-        e.phase = string(v["phase"], p + ".phase");
-        if (e.phase && !api::parsePhase(*e.phase)) error(v["phase"], p + ".phase", "unknown phase \"" + *e.phase + "\"");
+      if (v.get("phase").isDefined()) {
+        e.phase = string(v.get("phase"), p + ".phase");
+        if (e.phase && !api::parsePhase(*e.phase)) error(v.get("phase"), p + ".phase", "unknown phase \"" + *e.phase + "\"");
       }
       auto num = [&](const char* k, std::optional<int32_t>& dst) {
-        if (v[k].IsDefined()) dst = integer(v[k], p + "." + k);
+        if (v.get(k).isDefined()) dst = integer(v.get(k), p + "." + k);
       };
       num("canaryWeight", e.canaryWeight);
       num("primaryWeight", e.primaryWeight);
@@ -236,7 +237,7 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
       num("failedChecks", e.failedChecks);
       num("iterations", e.iterations);
       auto flag = [&](const char* k, std::optional<bool>& dst) {
-        if (v[k].IsDefined()) dst = boolean(v[k], p + "." + k);
+        if (v.get(k).isDefined()) dst = boolean(v.get(k), p + "." + k);
       };
       flag("mirror", e.mirror);
       flag("sessionAffinityCookie", e.sessionAffinityCookie);
@@ -246,13 +247,13 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   } else if (key == "expectEvent" || key == "expectNoEvent") {
     ExpectEventStep e;
     e.negate = key == "expectNoEvent";
-    if (v.IsMap()) {
+    if (v.isMap()) {
       if (keys(v, p, {"message", "type"})) {
-        e.message = string(v["message"], p + ".message").value_or("");
-        if (v["type"].IsDefined()) {
-          e.type = string(v["type"], p + ".type");
+        e.message = string(v.get("message"), p + ".message").value_or("");
+        if (v.get("type").isDefined()) {
+          e.type = string(v.get("type"), p + ".type");
           if (e.type && *e.type != "Normal" && *e.type != "Warning") {
-            error(v["type"], p + ".type", "expected Normal or Warning, found \"" + *e.type + "\"");
+            error(v.get("type"), p + ".type", "expected Normal or Warning, found \"" + *e.type + "\"");
           }
         }
       }
@@ -266,7 +267,7 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
   } else if (key == "expectAlert") {
     s.body = ExpectAlertStep{string(v, p).value_or("")};
   } else {
-    error(kv.first, p, "unknown step \"" + key + "\", expected one of: tick, ready, revision, configs, metrics, webhooks, "
+    error(kvKey, p, "unknown step \"" + key + "\", expected one of: tick, ready, revision, configs, metrics, webhooks, "
                        "providers, spec, expect, expectEvent, expectNoEvent, expectAlert");
   }
   if (errors_.size() != before) return std::nullopt;
@@ -274,9 +275,9 @@ std::optional<Step> Parser::step(const YAML::Node& n, const std::string& path) {
 }
 
 // Loads resources from `node`: a path (relative to the scenario) or an inline object.
-api::LoadResult loadResources(Parser& ps, const YAML::Node& node, const std::string& path, const std::string& dir) {
-  if (node.IsScalar()) {
-    std::filesystem::path file(node.Scalar());
+api::LoadResult loadResources(Parser& ps, const Node& node, const std::string& path, const std::string& dir) {
+  if (node.isScalar()) {
+    std::filesystem::path file(node.str());
     if (file.is_relative()) file = std::filesystem::path(dir) / file;
     auto r = api::loadFile(file.string());
     if (!r) {
@@ -285,7 +286,7 @@ api::LoadResult loadResources(Parser& ps, const YAML::Node& node, const std::str
     }
     return std::move(*r);
   }
-  if (node.IsMap()) return api::loadNode(node, ps.file_);
+  if (node.isMap()) return api::loadNode(node, ps.file_);
   ps.error(node, path, "expected a file path or an inline resource, found " + Parser::describe(node));
   return {};
 }
@@ -299,16 +300,15 @@ Result<Scenario> loadScenario(const std::string& path, ErrorList* errorsOut) {
     if (errorsOut) *errorsOut = std::move(errors);
     return first;
   };
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
+  std::string text;
+  if (!yaml::readFile(path, text)) {
     errors.push_back(Error{ErrorCode::Io, "cannot read file", "", SourcePos{path, 0, 0}});
     return fail();
-  } catch (const YAML::ParserException& e) {
-    errors.push_back(Error{ErrorCode::Invalid, e.msg, "", SourcePos{path, e.mark.line + 1, e.mark.column + 1}});
-    return fail();
   }
+  // Owns every node below (the inline Canary included) until the scenario is built.
+  yaml::Document doc;
+  if (!yaml::parseText(text, path, doc, errors)) return fail();
+  const Node root = doc.root();
   Parser ps(path, errors);
   Scenario sc;
   sc.file = path;
@@ -316,23 +316,23 @@ Result<Scenario> loadScenario(const std::string& path, ErrorList* errorsOut) {
   if (!ps.keys(root, "", {"canary", "templates", "alertProviders", "target", "metrics", "webhooks", "steps"})) return fail();
 
   api::LoadResult loaded;
-  if (!root["canary"].IsDefined()) {
+  if (!root.get("canary").isDefined()) {
     ps.error(root, "canary", "required field is missing");
   } else {
-    loaded = loadResources(ps, root["canary"], "canary", dir);
+    loaded = loadResources(ps, root.get("canary"), "canary", dir);
     if (loaded.ok() && loaded.canaries.size() != 1) {
-      ps.error(root["canary"], "canary", fmt::format("expected exactly one Canary, found {}", loaded.canaries.size()));
+      ps.error(root.get("canary"), "canary", fmt::format("expected exactly one Canary, found {}", loaded.canaries.size()));
     }
   }
   for (const char* listKey : {"templates", "alertProviders"}) {
-    const YAML::Node list = root[listKey];
-    if (!list.IsDefined() || list.IsNull()) continue;
-    if (!list.IsSequence()) {
+    const Node list = root.get(listKey);
+    if (!list.isDefined() || list.isNull()) continue;
+    if (!list.isSequence()) {
       ps.error(list, listKey, "expected a list, found " + Parser::describe(list));
       continue;
     }
     for (size_t i = 0; i < list.size(); ++i) {
-      loaded.append(loadResources(ps, list[i], fmt::format("{}[{}]", listKey, i), dir));
+      loaded.append(loadResources(ps, list.item(i), fmt::format("{}[{}]", listKey, i), dir));
     }
   }
   for (auto& e : loaded.errors) errors.push_back(e);
@@ -346,19 +346,19 @@ Result<Scenario> loadScenario(const std::string& path, ErrorList* errorsOut) {
     for (auto& w : loaded.warnings) sc.warnings.push_back(w);
   }
 
-  const YAML::Node target = root["target"];
-  if (target.IsDefined() && ps.keys(target, "target", {"revision", "configs"})) {
-    if (target["revision"].IsDefined()) sc.revision = Parser::toJson(target["revision"]);
-    if (target["configs"].IsDefined()) ps.configs(target["configs"], "target.configs", sc.configs);
+  const Node target = root.get("target");
+  if (target.isDefined() && ps.keys(target, "target", {"revision", "configs"})) {
+    if (target.get("revision").isDefined()) sc.revision = Parser::toJson(target.get("revision"));
+    if (target.get("configs").isDefined()) ps.configs(target.get("configs"), "target.configs", sc.configs);
   }
-  if (root["metrics"].IsDefined()) ps.metrics(root["metrics"], "metrics", sc.metrics);
-  if (root["webhooks"].IsDefined()) ps.hooks(root["webhooks"], "webhooks", sc.webhooks);
-  const YAML::Node steps = root["steps"];
-  if (!steps.IsDefined() || !steps.IsSequence()) {
-    ps.error(steps.IsDefined() ? steps : root, "steps", "expected a list of steps");
+  if (root.get("metrics").isDefined()) ps.metrics(root.get("metrics"), "metrics", sc.metrics);
+  if (root.get("webhooks").isDefined()) ps.hooks(root.get("webhooks"), "webhooks", sc.webhooks);
+  const Node steps = root.get("steps");
+  if (!steps.isDefined() || !steps.isSequence()) {
+    ps.error(steps.isDefined() ? steps : root, "steps", "expected a list of steps");
   } else {
     for (size_t i = 0; i < steps.size(); ++i) {
-      if (auto s = ps.step(steps[i], fmt::format("steps[{}]", i))) sc.steps.push_back(std::move(*s));
+      if (auto s = ps.step(steps.item(i), fmt::format("steps[{}]", i))) sc.steps.push_back(std::move(*s));
     }
   }
   if (!errors.empty()) return fail();

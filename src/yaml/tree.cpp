@@ -1,5 +1,5 @@
 // Builds yaml_tree.h documents from libyaml events (yaml_parser_parse).
-#include "api/yaml_tree.h"
+#include "yaml/tree.h"
 
 #include <yaml.h>
 
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <limits>
 
-namespace aviary::api::yaml {
+namespace aviary::yaml {
 namespace {
 
 // The length of the valid UTF-8 sequence at s[i] (same rules as detail::isValidUtf8: no overlong
@@ -369,4 +369,4 @@ bool parseDocument(std::string_view text, int lineOffset, Document& doc, ParseEr
   return true;
 }
 
-}  // namespace aviary::api::yaml
+}  // namespace aviary::yaml

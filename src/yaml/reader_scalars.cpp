@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "api/reader.h"
+#include "yaml/reader.h"
 
-namespace aviary::api::detail {
+namespace aviary::yaml {
 namespace {
 
 constexpr int kMaxDepth = 64;
@@ -306,4 +306,4 @@ bool toJson(Sink& sink, const Node& node, const std::string& path, Json& out, in
   return false;
 }
 
-}  // namespace aviary::api::detail
+}  // namespace aviary::yaml

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to aviary_api: a small YAML document tree with source positions, built from libyaml's
+// A small YAML document tree with source positions, built from libyaml's
 // event parser. Why hand-written: no Debian package gives a positional DOM over libyaml, and
 // yaml-cpp (which has one) parses our inputs 8-10x slower than libyaml.
 //
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace aviary::api::yaml {
+namespace aviary::yaml {
 
 enum class Kind : uint8_t { Undefined, Null, Scalar, Sequence, Map };
 
@@ -132,4 +132,4 @@ struct ParseError {
 // not stop the parse: the scalars holding them are flagged (NodeData::invalidUtf8).
 bool parseDocument(std::string_view text, int lineOffset, Document& doc, ParseError& error);
 
-}  // namespace aviary::api::yaml
+}  // namespace aviary::yaml

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to aviary_api: typed, position-aware reading of YAML nodes (yaml_tree.h). Every problem is
-// appended to the document's error list with file:line:col and a field path; nothing throws.
+// Typed, position-aware reading of YAML nodes (yaml/tree.h), shared by every file Aviary reads
+// (resources, proxy config, simulate scenarios). Every problem is appended to the sink's error
+// list as `FILE:LINE:COL: field.path: expected..., found...`; nothing throws.
 //
 // An ObjectReader remembers which field names were asked for; finish() reports every key that
 // was not asked for as an unknown field and lists the valid names at that path. So a decoder
@@ -14,14 +15,16 @@
 #include <string_view>
 #include <vector>
 
-#include "api/canary.h"
-#include "api/yaml_tree.h"
+#include <nlohmann/json.hpp>
+
 #include "common/duration.h"
 #include "common/result.h"
+#include "yaml/positions.h"
+#include "yaml/tree.h"
 
-namespace aviary::api::detail {
+namespace aviary::yaml {
 
-using Node = yaml::Node;
+using Json = nlohmann::json;
 
 // The resolved YAML 1.2 core-schema type of a node (plain scalars are typed by their text,
 // quoted scalars are strings).
@@ -153,4 +156,4 @@ bool readInt(Sink& sink, const Node& node, const std::string& path, int64_t min,
 // Any YAML value as JSON (maps with string keys, typed scalars). Depth-limited.
 bool toJson(Sink& sink, const Node& node, const std::string& path, Json& out, int depth = 0);
 
-}  // namespace aviary::api::detail
+}  // namespace aviary::yaml

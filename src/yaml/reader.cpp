@@ -1,10 +1,10 @@
-#include "api/reader.h"
+#include "yaml/reader.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
-namespace aviary::api::detail {
+namespace aviary::yaml {
 namespace {
 
 std::string joinNames(const std::vector<std::string_view>& names) {
@@ -322,4 +322,4 @@ void ObjectReader::finish() {
   }
 }
 
-}  // namespace aviary::api::detail
+}  // namespace aviary::yaml
