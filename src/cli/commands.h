@@ -17,5 +17,7 @@ void addQueryCommand(CLI::App& app, Runner& run);
 void addLoadtesterCommand(CLI::App& app, Runner& run);
 void addHeyCommand(CLI::App& app, Runner& run);
 void addProxyCommand(CLI::App& app, Runner& run);
+void addRunCommand(CLI::App& app, Runner& run);
+void addStatusCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

@@ -1,0 +1,195 @@
+#include "cli/local_controller.h"
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "controller/alerts.h"
+#include "metrics/prometheus_checker.h"
+#include "metrics/secret_source.h"
+#include "notifier/chat_notifier.h"
+#include "platform/local/local_platform.h"
+#include "platform/local/manifest_dir.h"
+#include "runtime/controller_metrics.h"
+#include "runtime/counting_caller.h"
+#include "runtime/last_values.h"
+#include "runtime/live_config.h"
+#include "runtime/runtime.h"
+#include "runtime/status_server.h"
+#include "webhooks/http_caller.h"
+
+namespace aviary::cli {
+
+using platform::local::LocalPlatform;
+
+struct LocalController::Impl {
+  LocalControllerOptions options;
+  SystemClock clock;
+  std::unique_ptr<LocalPlatform> platform;
+  std::unique_ptr<platform::local::ManifestDir> manifests;
+  std::unique_ptr<runtime::ControllerMetrics> metrics;
+  std::unique_ptr<runtime::LastValues> values;
+  std::unique_ptr<metrics::PrometheusChecker> checker;
+  std::unique_ptr<webhooks::HttpWebhookCaller> http;
+  std::unique_ptr<runtime::CountingCaller> hooks;
+  std::unique_ptr<notifier::Notifier> global;
+  std::unique_ptr<controller::AlertRouter> alerts;
+  std::unique_ptr<runtime::Runtime> runtime;
+  std::unique_ptr<runtime::StatusServer> server;
+  std::string metricsUrl;
+  bool stopped = false;
+
+  void say(const std::string& line) const {
+    if (options.print) options.print(line);
+  }
+};
+
+namespace {
+
+Result<std::unique_ptr<notifier::Notifier>> globalNotifier(const LocalControllerOptions& o) {
+  // Flagger: MS Teams when its URL is set, else Slack when URL and channel are set, else none.
+  if (!o.msteamsUrl.empty()) {
+    notifier::ChatConfig c;
+    c.kind = notifier::ChatKind::MsTeams;
+    c.url = o.msteamsUrl;
+    return notifier::ChatNotifier::create(c);
+  }
+  if (!o.slackUrl.empty() && !o.slackChannel.empty()) {
+    notifier::ChatConfig c;
+    c.kind = notifier::ChatKind::Slack;
+    c.url = o.slackUrl;
+    c.channel = o.slackChannel;
+    c.username = o.slackUser;
+    c.token = o.slackToken;
+    return notifier::ChatNotifier::create(c);
+  }
+  if (!o.slackUrl.empty()) spdlog::warn("global Slack notifier disabled: empty Slack channel (--slack-channel)");
+  return std::unique_ptr<notifier::Notifier>(std::make_unique<notifier::NopNotifier>());
+}
+
+}  // namespace
+
+LocalController::LocalController(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LocalController::~LocalController() { stop(Duration(30 * 1000)); }
+
+Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  auto& o = impl->options;
+  platform::local::LocalOptions lo;
+  lo.stateDir = o.stateDir;
+  lo.clock = &impl->clock;
+  lo.meshPort = o.meshPort;
+  auto p = LocalPlatform::start(lo);
+  if (!p) return p.error();
+  impl->platform = std::move(*p);
+  metrics::SecretSourcePtr secrets;
+  if (!o.secretsDir.empty()) {
+    secrets = std::make_shared<metrics::DirectorySecretSource>(o.secretsDir);
+  } else {
+    secrets = std::make_shared<metrics::EnvSecretSource>();
+  }
+  impl->platform->setSecrets(secrets);
+  auto* raw = impl.get();
+  impl->platform->setEventPrinter([raw](const api::Canary& c, const controller::Event& e) {
+    raw->say(fmt::format("{:<7}  {}.{}  {}", controller::toString(e.type), c.metadata.name, c.metadata.namespace_,
+                         e.message));
+  });
+
+  impl->metrics = std::make_unique<runtime::ControllerMetrics>("0.1.0", o.meshProvider);
+  impl->values = std::make_unique<runtime::LastValues>(impl->clock, impl->metrics.get());
+  impl->metricsUrl = o.metricsServer;
+  if (impl->metricsUrl.empty()) {
+    return makeError(ErrorCode::Invalid, "no metrics server: pass --metrics-server http://127.0.0.1:9090 (a Prometheus "
+                                         "that scrapes the mesh's /stats/prometheus)");
+  }
+  metrics::PrometheusCheckerOptions co;
+  co.defaultAddress = impl->metricsUrl;
+  // Manifests written for a cluster name Prometheus by its in-cluster address: on one machine
+  // every query goes to the metrics server given here.
+  co.overrideAddress = impl->metricsUrl;
+  co.meshProvider = o.meshProvider;
+  impl->checker = std::make_unique<metrics::PrometheusChecker>(
+      std::make_shared<runtime::StoreTemplateSource>(impl->platform->memoryStore()), secrets, co);
+  impl->http = std::make_unique<webhooks::HttpWebhookCaller>();
+  impl->hooks = std::make_unique<runtime::CountingCaller>(*impl->http, *impl->metrics);
+  auto global = globalNotifier(o);
+  if (!global) return global.error();
+  impl->global = std::move(*global);
+  impl->alerts = std::make_unique<controller::AlertRouter>(
+      *impl->global,
+      runtime::alertProviderLookup(impl->platform->memoryStore(), secrets,
+                                   [](const api::AlertProvider& p, const std::string& address, const std::string& token)
+                                       -> Result<std::unique_ptr<notifier::Notifier>> {
+                                     return notifier::makeNotifier(p, address, token);
+                                   }),
+      o.clusterName);
+  impl->alerts->setFailureHook([raw](const std::string& provider) { raw->metrics->notifierFailed(provider); });
+
+  runtime::RuntimeOptions ro;
+  ro.threadiness = o.threadiness;
+  ro.engine.meshProvider = o.meshProvider;
+  ro.engine.eventWebhook = o.eventWebhook;
+  ro.timeScale = o.timeScale;
+  ro.minInterval = o.minInterval;
+  runtime::RuntimeDeps rd;
+  rd.platform = impl->platform.get();
+  rd.checker = impl->checker.get();
+  rd.webhooks = impl->hooks.get();
+  rd.alerts = impl->alerts.get();
+  rd.clock = &impl->clock;
+  rd.metrics = impl->metrics.get();
+  rd.recorder = impl->values.get();
+  impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
+
+  // The files first (workloads start, canaries are stored), then the runtime picks them up.
+  impl->manifests = std::make_unique<platform::local::ManifestDir>(o.dir, *impl->platform);
+  std::unique_ptr<LocalController> lc(new LocalController(std::move(impl)));
+  lc->poll();
+  lc->impl_->runtime->start();
+
+  runtime::StatusServerDeps sd;
+  sd.runtime = lc->impl_->runtime.get();
+  sd.store = &lc->impl_->platform->memoryStore();
+  sd.metrics = lc->impl_->metrics.get();
+  sd.events = &lc->impl_->platform->eventLog();
+  sd.values = lc->impl_->values.get();
+  auto srv = runtime::StatusServer::start(o.address, o.port, sd);
+  if (!srv) return srv.error();
+  lc->impl_->server = std::move(*srv);
+  auto& mesh = lc->impl_->platform->mesh();
+  lc->impl_->say(fmt::format("aviary run: {} — status API and /metrics on {}, mesh (http_proxy) on {}, proxy stats on "
+                             "http://127.0.0.1:{}/stats/prometheus, state in {}",
+                             lc->impl_->options.dir, lc->statusUrl(), mesh.proxyUrl(), mesh.adminPort(),
+                             lc->impl_->options.stateDir));
+  for (const auto& s : mesh.services()) {
+    lc->impl_->say(fmt::format("service {}.{}:{} on 127.0.0.1:{}", s.name, s.namespace_, s.port, s.directPort));
+  }
+  return lc;
+}
+
+void LocalController::poll() {
+  auto r = impl_->manifests->sync();
+  for (const auto& e : r.errors) impl_->say("error: " + e);
+  for (const auto& w : r.warnings) impl_->say("warning: " + w);
+  for (const auto& a : r.applied) impl_->say("applied " + a);
+}
+
+void LocalController::run(const std::function<bool()>& stop) {
+  while (!stop()) poll();
+}
+
+void LocalController::stop(Duration grace) {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->runtime->stop(grace);
+  if (impl_->server) impl_->server->stop();
+  impl_->platform->shutdown(impl_->options.detachOnExit ? platform::local::ShutdownMode::Detach
+                                                        : platform::local::ShutdownMode::StopAll);
+}
+
+platform::local::LocalPlatform& LocalController::platform() { return *impl_->platform; }
+runtime::Runtime& LocalController::runtime() { return *impl_->runtime; }
+std::string LocalController::statusUrl() const { return impl_->server ? impl_->server->url() : ""; }
+std::string LocalController::metricsUrl() const { return impl_->metricsUrl; }
+
+}  // namespace aviary::cli

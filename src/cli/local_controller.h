@@ -1,0 +1,66 @@
+#pragma once
+// The wiring of `aviary run` and `aviary demo`: the local platform (processes, mesh, state
+// directory), the manifests of one directory, the runtime with the real Prometheus checker,
+// webhook caller and chat notifiers, and the controller's HTTP endpoints. Only cli/ wires
+// implementations together; this is that wiring, shared by the two commands.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/duration.h"
+#include "common/result.h"
+
+namespace aviary::platform::local {
+class LocalPlatform;
+}
+namespace aviary::runtime {
+class Runtime;
+}
+
+namespace aviary::cli {
+
+struct LocalControllerOptions {
+  std::string dir;                       // the manifests
+  std::string stateDir = ".aviary";      // --state-dir
+  std::string address = "127.0.0.1";    // status API, /metrics, /healthz
+  uint16_t port = 8080;                  // Flagger's -port
+  uint16_t meshPort = 0;                 // 0: persisted, else free
+  std::string metricsServer;             // Prometheus URL; "" = the embedded metrics
+  std::string meshProvider = "istio";
+  int threadiness = 2;
+  double timeScale = 1.0;
+  Duration minInterval{10 * 1000};
+  Duration pollInterval{1000};           // how often DIR is looked at
+  std::string secretsDir;                // MetricTemplate/AlertProvider secrets (else AVIARY_SECRET_*)
+  std::string eventWebhook, slackUrl, slackChannel, slackUser = "flagger", slackToken, msteamsUrl, clusterName;
+  bool detachOnExit = false;             // leave the replicas running on exit (for adoption)
+  // Called with every line the controller prints (events, file errors, start-up summary).
+  std::function<void(const std::string&)> print;
+};
+
+class LocalController {
+ public:
+  static Result<std::unique_ptr<LocalController>> start(LocalControllerOptions options);
+  ~LocalController();
+
+  // Re-reads the directory (called every pollInterval by run()).
+  void poll();
+  // Polls the directory until `stop` returns true. `stop` is expected to wait (up to the poll
+  // interval) for its reason to stop, e.g. sigtimedwait on SIGINT/SIGTERM.
+  void run(const std::function<bool()>& stop);
+  // Graceful stop: no new ticks, running ones finish (up to `grace`), replicas stopped (or
+  // detached). Idempotent.
+  void stop(Duration grace);
+
+  platform::local::LocalPlatform& platform();
+  runtime::Runtime& runtime();
+  std::string statusUrl() const;
+  std::string metricsUrl() const;  // the Prometheus-compatible API the analysis queries
+
+ private:
+  struct Impl;
+  explicit LocalController(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aviary::cli
