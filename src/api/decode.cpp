@@ -76,6 +76,17 @@ void decodeResource(ObjectReader& root, T& out, SpecFn spec, StatusFn status) {
   root.sink().recordPositions(nullptr);
 }
 
+// The apiVersion/kind checks of an aviary.dev document (or of a Workload under another version).
+void decodeLocal(const Node& node, const DocumentInfo& info, Sink& sink) {
+  if (info.apiVersion != kLocalApiVersion)
+    sink.error(sink.pos(node.get("apiVersion")), "apiVersion",
+               std::string("must be ") + kLocalApiVersion + " for a " + info.kind + ", found \"" + info.apiVersion +
+                   "\"");
+  if (info.kind != kWorkloadKind)
+    sink.error(sink.pos(node.get("kind")), "kind",
+               std::string("must be ") + kWorkloadKind + " for " + info.apiVersion + ", found \"" + info.kind + "\"");
+}
+
 void ignoreStatus(ObjectReader& st, auto&) {
   // MetricTemplate/AlertProvider status.conditions exist in the CRD but are never written.
   Json discard;
@@ -137,7 +148,8 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
     for (size_t i = 0; i < items.size(); ++i) decodeDocument(items.item(i), file, out, listDepth + 1);
     return;
   }
-  bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0;
+  const bool local = info.apiVersion.rfind("aviary.dev/", 0) == 0 || info.kind == kWorkloadKind;
+  bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0 || local;
   if (!ours && !info.apiVersion.empty() && !info.kind.empty()) {
     out.others.push_back(OtherObject{info.apiVersion, info.kind, info.name, info.namespace_, info.pos});
     finishInfo(DocumentInfo::Type::Other, static_cast<int>(out.others.size()) - 1);
@@ -155,6 +167,22 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
     for (size_t i = 0; i < node.size(); ++i)
       if (node.key(i).isScalar()) root.field(node.key(i).scalar());
     finishInfo(DocumentInfo::Type::Unparsed, -1);
+    return;
+  }
+  if (local) {
+    decodeLocal(node, info, sink);
+    if (info.kind == kWorkloadKind) {
+      Workload w;
+      w.pos = info.pos;
+      decodeResource(
+          root, w, [](ObjectReader& s, Workload& r) { detail::decodeWorkloadSpec(s, r.spec); },
+          [](ObjectReader& s, Workload& r) { ignoreStatus(s, r); });
+      keep(w, out.workloads, out.rejectedWorkloads, DocumentInfo::Type::Workload);
+    } else {
+      for (size_t i = 0; i < node.size(); ++i)
+        if (node.key(i).isScalar()) root.field(node.key(i).scalar());
+      finishInfo(DocumentInfo::Type::Unparsed, -1);
+    }
     return;
   }
   if (info.apiVersion != kApiVersion) {
@@ -239,6 +267,7 @@ void LoadResult::append(LoadResult&& other) {
   size_t e = errors.size(), w = warnings.size();
   size_t nc = canaries.size(), nt = templates.size(), np = alertProviders.size(), no = others.size();
   size_t rc = rejectedCanaries.size(), rt = rejectedTemplates.size(), rp = rejectedAlertProviders.size();
+  size_t nw = workloads.size(), rw = rejectedWorkloads.size();
   for (auto& d : other.documents) {
     d.errorsBegin += e, d.errorsEnd += e, d.warningsBegin += w, d.warningsEnd += w;
     int* idx = d.index >= 0 ? &d.index : d.rejectedIndex >= 0 ? &d.rejectedIndex : nullptr;
@@ -253,6 +282,9 @@ void LoadResult::append(LoadResult&& other) {
           break;
         case DocumentInfo::Type::AlertProvider:
           *idx += static_cast<int>(rejected ? rp : np);
+          break;
+        case DocumentInfo::Type::Workload:
+          *idx += static_cast<int>(rejected ? rw : nw);
           break;
         case DocumentInfo::Type::Other:
           *idx += static_cast<int>(no);
@@ -269,6 +301,8 @@ void LoadResult::append(LoadResult&& other) {
   move(canaries, other.canaries);
   move(templates, other.templates);
   move(alertProviders, other.alertProviders);
+  move(workloads, other.workloads);
+  move(rejectedWorkloads, other.rejectedWorkloads);
   move(others, other.others);
   move(rejectedCanaries, other.rejectedCanaries);
   move(rejectedTemplates, other.rejectedTemplates);

@@ -1,6 +1,6 @@
 #pragma once
-// Decoding flagger.app/v1beta1 resources from YAML or JSON (multi-document), with Flagger's
-// defaults applied and every value's source position kept for error messages.
+// Decoding flagger.app/v1beta1 resources and the local platform's aviary.dev/v1alpha1 Workload
+// from YAML or JSON (multi-document), with Flagger's (Kubernetes') defaults applied and every value's source position kept for error messages.
 //
 // Structural problems (wrong type, unknown field, missing required field, bad enum, out of range,
 // bad duration) are collected in LoadResult::errors — all of them, not only the first — and the
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/canary.h"
+#include "api/workload.h"
 #include "common/result.h"
 #include "yaml/tree.h"
 
@@ -29,11 +30,11 @@ struct OtherObject {
 // One document of the input, in input order, whatever its fate: lets `aviary validate` print one
 // line per resource and attach each error to the resource it belongs to.
 struct DocumentInfo {
-  enum class Type { Canary, MetricTemplate, AlertProvider, Other, Unparsed };
+  enum class Type { Canary, MetricTemplate, AlertProvider, Workload, Other, Unparsed };
   Type type = Type::Unparsed;
   std::string apiVersion, kind, name, namespace_;  // as far as they could be read
   SourcePos pos;                                   // start of the document
-  int index = -1;  // index into canaries/templates/alertProviders/others; -1 when it had errors
+  int index = -1;  // index into canaries/templates/alertProviders/workloads/others; -1 when it had errors
   int rejectedIndex = -1;  // index into LoadResult::rejected* when it had errors
   size_t errorsBegin = 0, errorsEnd = 0;      // [begin, end) into LoadResult::errors
   size_t warningsBegin = 0, warningsEnd = 0;  // [begin, end) into LoadResult::warnings
@@ -43,6 +44,7 @@ struct LoadResult {
   std::vector<Canary> canaries;
   std::vector<MetricTemplate> templates;
   std::vector<AlertProvider> alertProviders;
+  std::vector<Workload> workloads;  // aviary.dev/v1alpha1 Workloads (api/workload.h)
   std::vector<OtherObject> others;
   ErrorList errors;    // structural errors, each with file:line:col and field path
   ErrorList warnings;  // structural warnings (e.g. deprecated `canaryAnalysis`)
@@ -52,6 +54,7 @@ struct LoadResult {
   std::vector<Canary> rejectedCanaries;
   std::vector<MetricTemplate> rejectedTemplates;
   std::vector<AlertProvider> rejectedAlertProviders;
+  std::vector<Workload> rejectedWorkloads;
 
   bool ok() const { return errors.empty(); }
   void append(LoadResult&& other);  // moves other's contents to the end of this one

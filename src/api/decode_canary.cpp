@@ -151,7 +151,7 @@ void decodeCanarySpec(ObjectReader& spec, CanarySpec& out) {
     auto t = spec.child("targetRef");
     if (t.isObject()) {
       t.str("apiVersion", out.targetRef.apiVersion, true);
-      t.oneOf("kind", out.targetRef.kind, {"DaemonSet", "Deployment", "Service"}, true);
+      t.oneOf("kind", out.targetRef.kind, {"DaemonSet", "Deployment", "Service", "Workload"}, true);
       t.str("name", out.targetRef.name, true);
     }
   }

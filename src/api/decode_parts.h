@@ -4,6 +4,7 @@
 #include "api/canary.h"
 #include "api/decode.h"
 #include "yaml/reader.h"
+#include "api/workload.h"
 
 namespace aviary::api::detail {
 
@@ -22,6 +23,7 @@ void decodeAnalysis(ObjectReader& analysis, CanaryAnalysis& out);
 void decodeMatches(ObjectReader& parent, std::string_view name, std::vector<HttpMatch>& out);
 void decodeMetricTemplateSpec(ObjectReader& spec, MetricTemplate& out);
 void decodeAlertProviderSpec(ObjectReader& spec, AlertProvider& out);
+void decodeWorkloadSpec(ObjectReader& spec, WorkloadSpec& out);  // decode_workload.cpp
 
 // The enums of Flagger's CRDs (also used by the docs and tests).
 inline constexpr std::initializer_list<const char*> kMeshProviders = {

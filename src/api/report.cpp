@@ -31,6 +31,7 @@ std::vector<Finding> semantic(const LoadResult& loaded, const DocumentInfo& d, c
       if (!opts.requireTemplates && c.spec.analysis)
         for (const auto& m : c.spec.analysis->metrics) unchecked += m.templateRef.has_value();
       out = validateCanary(c, loaded.templates, loaded.alertProviders, opts);
+      for (auto& f : validateTargetRef(c, loaded.workloads, opts)) out.push_back(std::move(f));
       break;
     }
     case DocumentInfo::Type::MetricTemplate:
@@ -38,6 +39,9 @@ std::vector<Finding> semantic(const LoadResult& loaded, const DocumentInfo& d, c
       break;
     case DocumentInfo::Type::AlertProvider:
       out = validateAlertProvider(rejected ? loaded.rejectedAlertProviders[i] : loaded.alertProviders[i], opts);
+      break;
+    case DocumentInfo::Type::Workload:
+      out = validateWorkload(rejected ? loaded.rejectedWorkloads[i] : loaded.workloads[i], opts);
       break;
     default:
       break;

@@ -112,6 +112,12 @@ void checkRefs(const Canary& c, Findings& f) {
     f.error("spec.targetRef", "can't use " + s.targetRef.apiVersion + "/" + s.targetRef.kind +
                                   " as target if provider is set to knative");
   if (knativeTarget && s.autoscalerRef) f.error("spec.autoscalerRef", "can't use autoscaler with Knative Service");
+  if (s.targetRef.kind == kWorkloadKind && s.targetRef.apiVersion != kLocalApiVersion)
+    f.error("spec.targetRef.apiVersion", std::string("expected ") + kLocalApiVersion + " for a Workload, found \"" +
+                                             s.targetRef.apiVersion + "\"");
+  if (s.targetRef.kind != kWorkloadKind && s.targetRef.apiVersion == kLocalApiVersion)
+    f.error("spec.targetRef.kind", std::string("expected Workload for ") + kLocalApiVersion + ", found \"" +
+                                       s.targetRef.kind + "\"");
   if ((s.targetRef.kind == "Deployment" || s.targetRef.kind == "DaemonSet") && s.targetRef.apiVersion != "apps/v1")
     f.warn("spec.targetRef.apiVersion",
            "expected apps/v1 for a " + s.targetRef.kind + ", found \"" + s.targetRef.apiVersion + "\"");
@@ -187,12 +193,16 @@ ValidationReport validate(const LoadResult& loaded, const ValidateOptions& optio
     switch (d.type) {
       case DocumentInfo::Type::Canary:
         add(validateCanary(loaded.canaries[d.index], loaded.templates, loaded.alertProviders, options));
+        add(validateTargetRef(loaded.canaries[d.index], loaded.workloads, options));
         break;
       case DocumentInfo::Type::MetricTemplate:
         add(validateTemplate(loaded.templates[d.index], options));
         break;
       case DocumentInfo::Type::AlertProvider:
         add(validateAlertProvider(loaded.alertProviders[d.index], options));
+        break;
+      case DocumentInfo::Type::Workload:
+        add(validateWorkload(loaded.workloads[d.index], options));
         break;
       default:
         break;

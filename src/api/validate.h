@@ -44,6 +44,13 @@ std::vector<Finding> validateAlertProvider(const AlertProvider& provider, const 
 std::vector<Finding> validateCanary(const Canary& canary, const std::vector<MetricTemplate>& templates,
                                     const std::vector<AlertProvider>& providers, const ValidateOptions& options);
 
+// Semantic checks of a local Workload (validate_workload.cpp).
+std::vector<Finding> validateWorkload(const Workload& workload, const ValidateOptions& options);
+// When the Canary targets a Workload and `workloads` is not empty: an error unless one of them has
+// the Canary's namespace and the targetRef's name (`aviary validate` passes every loaded Workload).
+std::vector<Finding> validateTargetRef(const Canary& canary, const std::vector<Workload>& workloads,
+                                       const ValidateOptions& options);
+
 // Helpers for consumers: the effective values the engine uses (Flagger §4.11).
 int32_t effectiveMaxWeight(const CanaryAnalysis& analysis);
 

@@ -19,5 +19,6 @@ void addHeyCommand(CLI::App& app, Runner& run);
 void addProxyCommand(CLI::App& app, Runner& run);
 void addRunCommand(CLI::App& app, Runner& run);
 void addStatusCommand(CLI::App& app, Runner& run);
+void addPodinfoCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

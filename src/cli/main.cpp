@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   aviary::cli::addProxyCommand(app, run);
   aviary::cli::addRunCommand(app, run);
   aviary::cli::addStatusCommand(app, run);
+  aviary::cli::addPodinfoCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -49,6 +49,17 @@ out=$("$AVIARY" validate -f - < "$SRC/examples/seed/podinfo-canary.yaml" 2>&1); 
 [ $rc -eq 0 ] && [ "$out" = "ok  Canary test/podinfo" ]
 check "stdin (exit $rc)" $? "$out"
 
+out=$("$AVIARY" validate --strict -f "$SRC/examples/local" 2>&1); rc=$?
+[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -qx 'ok  Workload test/podinfo' && \
+  printf '%s\n' "$out" | grep -qx 'ok  Workload test/flagger-loadtester' && \
+  printf '%s\n' "$out" | grep -qx 'ok  Canary test/podinfo' && \
+  printf '%s\n' "$out" | grep -qx 'ok  MetricTemplate istio-system/not-found-percentage'
+check "examples/local validates with --strict (exit $rc)" $? "$out"
+
+out=$(sed 's/name: podinfo$/name: podinfo-typo/' "$SRC/examples/local/podinfo.yaml" | "$AVIARY" validate -f - -f "$SRC/examples/local/canary.yaml" 2>&1); rc=$?
+[ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q 'spec.targetRef.name: expected the name of a Workload in namespace "test"'
+check "a Canary whose Workload is not among the given ones (exit $rc)" $? "$out"
+
 out=$("$AVIARY" validate -f /nonexistent/aviary.yaml 2>&1); rc=$?
 [ $rc -eq 2 ]
 check "unreadable input exits 2 (exit $rc)" $? "$out"
