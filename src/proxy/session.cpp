@@ -34,8 +34,8 @@ std::string peerAddress(int fd) {
 }
 }  // namespace
 
-Session::Session(Worker& worker, int fd, size_t listenerIndex)
-    : worker_(worker), stream_(fd), listenerIndex_(listenerIndex), exchange_(worker, *this) {
+Session::Session(Worker& worker, int fd, std::shared_ptr<const std::string> listener)
+    : worker_(worker), stream_(fd), listenerName_(std::move(listener)), exchange_(worker, *this) {
   in_.resize(kInitialBuffer);
   clientIp_ = peerAddress(fd);
   stream_.setNoDelay();
@@ -215,7 +215,11 @@ void Session::processInput() {
 void Session::dispatch() {
   deadline = SteadyTime::max();
   snap_ = worker_.snapshot();
-  listener_ = &snap_->listeners()[listenerIndex_];
+  listener_ = findListener();
+  if (listener_ == nullptr) {  // the listener was removed by a config change (Worker::removeListener)
+    sendLocal(503, "listener \"" + *listenerName_ + "\" was removed", kFlagNR, true);
+    return;
+  }
   RequestView view{in_.data(), &req_};
   route_ = Snapshot::match(*listener_, view, &matched_);
   flags_ = 0;
@@ -244,6 +248,17 @@ void Session::dispatch() {
   }
   phase_ = Phase::Upstream;
   startAttempt();
+}
+
+const CompiledListener* Session::findListener() {
+  const auto& listeners = snap_->listeners();
+  if (listenerIndex_ < listeners.size() && listeners[listenerIndex_].config->name == *listenerName_) {
+    return &listeners[listenerIndex_];
+  }
+  const int index = snap_->listenerIndex(*listenerName_);
+  if (index < 0) return nullptr;
+  listenerIndex_ = static_cast<size_t>(index);
+  return &listeners[listenerIndex_];
 }
 
 void Session::buildUpstreamRequest(const CompiledDestination& dest) {

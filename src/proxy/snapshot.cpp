@@ -205,6 +205,13 @@ Result<SnapshotPtr> Snapshot::build(ProxyConfig config, size_t workers) {
   return SnapshotPtr(std::move(snap));
 }
 
+int Snapshot::listenerIndex(std::string_view name) const {
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (listeners_[i].config->name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 const CompiledRoute* Snapshot::match(const CompiledListener& listener, const RequestView& req,
                                      const CompiledMatch** which) {
   for (const CompiledRoute& r : listener.routes) {

@@ -100,6 +100,8 @@ class Snapshot {
   const std::vector<CompiledListener>& listeners() const { return listeners_; }
   const std::vector<CompiledCluster>& clusters() const { return clusters_; }
   WorkerBinding& bindingForWorker(size_t worker) const { return *bindings_[worker]; }
+  // Index of the listener named `name` in listeners(), or -1.
+  int listenerIndex(std::string_view name) const;
 
   // First route of the listener whose match holds, or nullptr (404 NR). `which` (optional)
   // receives the match entry that held (nullptr for a route without conditions).
