@@ -271,11 +271,18 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
   if (rewrite && !rewrite->uri.empty()) {
     Snapshot::rewriteTarget(req_.view(base, req_.target), *rewrite, matched_, upHead_);
   } else {
-    upHead_.append(req_.view(base, req_.target));
+    const std::string_view target = req_.view(base, req_.target);
+    if (target.empty() || target.front() == '?') upHead_.append("/");  // absolute form without a path
+    upHead_.append(target);
   }
   upHead_.append(" HTTP/1.1\r\n");
-  const bool newHost = rewrite && !rewrite->authority.empty();
-  if (newHost) upHead_.append("host: ").append(rewrite->authority).append("\r\n");
+  // The backend gets origin form; an absolute-form target's authority replaces Host (RFC 9112 §3.2.2).
+  const bool newHost = (rewrite && !rewrite->authority.empty()) || req_.authority.len > 0;
+  if (rewrite && !rewrite->authority.empty()) {
+    upHead_.append("host: ").append(rewrite->authority).append("\r\n");
+  } else if (newHost) {
+    upHead_.append("host: ").append(req_.view(base, req_.authority)).append("\r\n");
+  }
   std::string_view xff;
   bool haveProto = false;
   for (size_t i = 0; i < req_.headerCount; ++i) {

@@ -20,7 +20,13 @@ bool CompiledStringMatch::matches(std::string_view s) const {
 std::string_view RequestView::path() const {
   std::string_view t = head->view(base, head->target);
   size_t q = t.find('?');
-  return q == std::string_view::npos ? t : t.substr(0, q);
+  t = q == std::string_view::npos ? t : t.substr(0, q);
+  return t.empty() ? std::string_view("/") : t;  // "http://host" and "http://host?q" ask for "/"
+}
+
+std::optional<std::string_view> RequestView::host() const {
+  if (head->authority.len > 0) return head->view(base, head->authority);
+  return header("host");
 }
 
 std::optional<std::string_view> RequestView::header(std::string_view name) const {
@@ -81,7 +87,7 @@ bool matchOne(const CompiledMatch& m, const RequestView& req) {
   if (m.uri && !uriMatches(*m.uri, req.path(), m.ignoreUriCase)) return false;
   if (m.method && !m.method->matches(req.head->view(req.base, req.head->method))) return false;
   if (m.authority) {
-    auto host = req.header("host");
+    auto host = req.host();
     if (!host || !m.authority->matches(*host)) return false;
   }
   for (const CompiledNamedMatch& h : m.withoutHeaders) {

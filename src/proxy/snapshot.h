@@ -82,7 +82,9 @@ struct WorkerBinding {
 struct RequestView {
   const char* base;
   const MessageHead* head;
-  std::string_view path() const;  // target without the query string
+  std::string_view path() const;  // target without the query string ("/" for an empty one)
+  // The request's authority: an absolute-form target's, else the Host header's.
+  std::optional<std::string_view> host() const;
   // First value of a header (case-insensitive name), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const;
   // Value of a cookie from the Cookie header(s), or nullopt.
