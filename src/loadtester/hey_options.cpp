@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -119,7 +120,7 @@ Options:
 )";
 }
 
-Result<HeyOptions> parseHeyArgs(const std::vector<std::string>& args) {
+Result<HeyOptions> parseHeyArgs(const std::vector<std::string>& args, const EnvLookup& env) {
   HeyOptions o;
   std::string durationText, bodyFile;
   double timeoutSeconds = 20;
@@ -189,7 +190,18 @@ Result<HeyOptions> parseHeyArgs(const std::vector<std::string>& args) {
     ss << in.rdbuf();
     o.body = ss.str();
   }
-  if (auto t = buildHeyTarget(o); !t) return t.error();
+  auto target = buildHeyTarget(o);
+  if (!target) return target.error();
+  if (o.proxy.empty()) {
+    auto hp = splitHostPort(target->authority, 80, "URL host");
+    if (!hp) return hp.error();
+    std::string error;
+    o.proxy = proxyFromEnvironment(hp->host, hp->port, env ? env : EnvLookup(std::getenv), &error);
+    if (!error.empty()) return makeError(ErrorCode::Invalid, error, "http_proxy");
+    if (!o.proxy.empty()) {
+      if (auto t = buildHeyTarget(o); !t) return makeError(ErrorCode::Invalid, "http_proxy: " + t.error().message, "http_proxy");
+    }
+  }
   return o;
 }
 

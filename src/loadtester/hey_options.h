@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "loadtester/proxy_env.h"
 
 namespace aviary::loadtester {
 
@@ -34,8 +35,9 @@ struct HeyOptions {
 
 // Parses hey's arguments (flags in Go syntax, then the URL). Help requests come back as an Error
 // with code NotFound whose message is the usage text; every other problem is code Invalid with a
-// message like hey's ("-n cannot be less than -c").
-Result<HeyOptions> parseHeyArgs(const std::vector<std::string>& args);
+// message like hey's ("-n cannot be less than -c"). Without -x, the proxy comes from http_proxy /
+// no_proxy as `env` reads them (proxy_env.h; std::getenv when null).
+Result<HeyOptions> parseHeyArgs(const std::vector<std::string>& args, const EnvLookup& env = nullptr);
 
 // hey's usage text.
 std::string heyUsage();

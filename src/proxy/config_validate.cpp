@@ -56,7 +56,8 @@ void validateProxyConfig(const ProxyConfig& cfg, ErrorList& errors) {
     std::string p = "clusters[" + std::to_string(i) + "]";
     if (c.name.empty()) add(errors, p + ".name", "must not be empty");
     if (!clusters.insert(c.name).second) add(errors, p + ".name", "duplicate cluster name \"" + c.name + "\"");
-    if (c.endpoints.empty()) add(errors, p + ".endpoints", "must list at least one endpoint");
+    // An empty list is allowed (Envoy's cluster without members): requests get 503 UH. The
+    // local platform's services have no endpoint until a replica is ready.
     if (c.connectTimeout.count() <= 0) add(errors, p + ".connectTimeout", "must be greater than 0");
   }
   if (cfg.listeners.empty()) add(errors, "listeners", "must list at least one listener");

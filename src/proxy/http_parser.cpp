@@ -229,6 +229,16 @@ ParseStatus parseRequestHead(const char* buf, size_t len, size_t maxHead, size_t
   }
   out.method = Span{static_cast<uint32_t>(start), static_cast<uint32_t>(sp1)};
   out.target = Span{static_cast<uint32_t>(start + sp1 + 1), static_cast<uint32_t>(sp2 - sp1 - 1)};
+  out.authority = Span{};
+  if (const std::string_view t = line.substr(sp1 + 1, sp2 - sp1 - 1); t.size() >= 7 && equalsIgnoreCase(t.substr(0, 7), "http://")) {
+    const size_t end = std::min(t.find_first_of("/?", 7), t.size());
+    if (end == 7) {  // "http:///path": no authority
+      error = ParseError::Malformed;
+      return ParseStatus::Error;
+    }
+    out.authority = Span{out.target.off + 7, static_cast<uint32_t>(end - 7)};
+    out.target = Span{out.target.off + static_cast<uint32_t>(end), static_cast<uint32_t>(t.size() - end)};
+  }
   return parseFields(buf, eol + 2, headEnd, true, out, error);
 }
 

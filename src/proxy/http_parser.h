@@ -51,9 +51,12 @@ enum class BodyKind {
 };
 
 struct MessageHead {
-  // Request line (requests only).
+  // Request line (requests only). An absolute-form target ("http://host:port/path?q", what a
+  // client configured with http_proxy sends) is split: `authority` holds "host:port" and
+  // `target` the rest ("/path?q", possibly empty), as RFC 9112 §3.2.2 has a server treat it.
   Span method;
   Span target;
+  Span authority;  // len 0: origin form
   // Status line (responses only).
   int status = 0;
   Span reason;

@@ -29,6 +29,13 @@ int listenOn(asio::ip::tcp::endpoint& ep) {
   ep.resize(len);
   return fd;
 }
+
+
+void closeAll(const std::vector<std::vector<int>>& fds) {
+  for (const auto& perListener : fds) {
+    for (int fd : perListener) ::close(fd);
+  }
+}
 }  // namespace
 
 Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyConfig config) {
@@ -44,12 +51,24 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyConfig config) {
                        "workers");
     }
   }
-  if (Status s = server->bindListeners(config); !s.ok()) return s.error();
+  std::vector<std::vector<int>> fds(config.listeners.size());
+  for (size_t l = 0; l < config.listeners.size(); ++l) {
+    if (Status s = server->bindListener(config.listeners[l], "listeners[" + std::to_string(l) + "]", fds[l]); !s.ok()) {
+      closeAll(fds);
+      return s.error();
+    }
+  }
   // Publish the config with the ports actually bound, so GET /config shows them.
-  for (size_t i = 0; i < config.listeners.size(); ++i) config.listeners[i].port = server->ports_[i];
   auto bound = Snapshot::build(config, workers);
-  if (!bound.ok()) return bound.error();
+  if (!bound.ok()) {
+    closeAll(fds);
+    return bound.error();
+  }
   server->store_.set(bound.value());
+  for (size_t l = 0; l < fds.size(); ++l) {
+    auto name = std::make_shared<const std::string>(config.listeners[l].name);
+    for (size_t w = 0; w < workers; ++w) server->workers_[w]->addListener(fds[l][w], name);
+  }
   for (auto& w : server->workers_) w->start();
   if (config.admin.enabled) {
     if (Status s = server->startAdmin(config.admin); !s.ok()) {
@@ -69,25 +88,35 @@ void ProxyServer::stop() {
   for (auto& w : workers_) w->stop();
 }
 
-Status ProxyServer::bindListeners(const ProxyConfig& config) {
-  for (size_t l = 0; l < config.listeners.size(); ++l) {
-    const ListenerConfig& lc = config.listeners[l];
-    uint16_t port = lc.port;
-    for (auto& worker : workers_) {
-      boost::system::error_code ec;
-      asio::ip::tcp::endpoint ep(asio::ip::make_address(lc.address, ec), port);
-      const int fd = ec ? -EINVAL : listenOn(ep);
-      if (fd < 0) {
-        return makeError(ErrorCode::Unavailable,
-                         "cannot listen on " + lc.address + ":" + std::to_string(port) + ": " + std::strerror(-fd),
-                         "listeners[" + std::to_string(l) + "]");
-      }
-      port = ep.port();  // port 0: the other workers share the chosen port
-      worker->addListener(fd, l);
+Status ProxyServer::bindListener(ListenerConfig& lc, const std::string& path, std::vector<int>& fds) {
+  uint16_t port = lc.port;
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    boost::system::error_code ec;
+    asio::ip::tcp::endpoint ep(asio::ip::make_address(lc.address, ec), port);
+    const int fd = ec ? -EINVAL : listenOn(ep);
+    if (fd < 0) {
+      for (int f : fds) ::close(f);
+      fds.clear();
+      return makeError(ErrorCode::Unavailable,
+                       "cannot listen on " + lc.address + ":" + std::to_string(port) + ": " + std::strerror(-fd), path);
     }
-    ports_.push_back(port);
+    port = ep.port();  // port 0: the other workers share the chosen port
+    fds.push_back(fd);
   }
+  lc.port = port;
   return okStatus();
+}
+
+uint16_t ProxyServer::listenerPort(size_t index) const {
+  const SnapshotPtr snap = store_.get();
+  const auto& listeners = snap->config().listeners;
+  return index < listeners.size() ? listeners[index].port : 0;
+}
+
+uint16_t ProxyServer::listenerPort(const std::string& name) const {
+  const SnapshotPtr snap = store_.get();
+  const int index = snap->listenerIndex(name);
+  return index < 0 ? 0 : snap->config().listeners[static_cast<size_t>(index)].port;
 }
 
 ProxyConfig ProxyServer::currentConfig() const { return store_.get()->config(); }
@@ -97,33 +126,71 @@ Status ProxyServer::applyConfig(ProxyConfig config) {
   return applyLocked(std::move(config));
 }
 
+// Order matters for the connections of the listeners that change: new sockets are bound before
+// anything is published (so a bind failure changes nothing) but handed to the workers only after
+// the config naming them is published, since a session looks its listener up by name in the
+// config its request uses; removed sockets are closed after the config without them is out.
 Status ProxyServer::applyLocked(ProxyConfig config) {
-  const ProxyConfig current = store_.get()->config();
+  const SnapshotPtr currentSnap = store_.get();
+  const ProxyConfig& current = currentSnap->config();
   ErrorList errors;
   if (config.workers != current.workers) {
     errors.push_back(makeError(ErrorCode::Invalid,
                                "cannot change at runtime (running with " + std::to_string(current.workers) + ")", "workers"));
   }
-  if (config.listeners.size() != current.listeners.size()) {
-    errors.push_back(makeError(ErrorCode::Invalid, "the set of listeners cannot change at runtime", "listeners"));
-  } else {
-    for (size_t i = 0; i < config.listeners.size(); ++i) {
-      ListenerConfig& l = config.listeners[i];
-      const ListenerConfig& c = current.listeners[i];
-      if (l.port == 0) l.port = c.port;
-      if (l.name != c.name || l.address != c.address || l.port != c.port) {
-        errors.push_back(makeError(ErrorCode::Invalid,
-                                   "listener name/address/port cannot change at runtime (running " + c.name + " on " +
-                                       c.address + ":" + std::to_string(c.port) + ")",
-                                   "listeners[" + std::to_string(i) + "]"));
-      }
+  std::vector<size_t> added;
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    ListenerConfig& l = config.listeners[i];
+    const int at = currentSnap->listenerIndex(l.name);
+    if (at < 0) {
+      added.push_back(i);
+      continue;
+    }
+    const ListenerConfig& c = current.listeners[static_cast<size_t>(at)];
+    if (l.port == 0) l.port = c.port;
+    if (l.address != c.address || l.port != c.port) {
+      errors.push_back(makeError(ErrorCode::Invalid,
+                                 "listener address/port cannot change at runtime (running " + c.name + " on " + c.address +
+                                     ":" + std::to_string(c.port) + "); add it under another name instead",
+                                 "listeners[" + std::to_string(i) + "]"));
     }
   }
   if (!errors.empty()) return joinErrors(errors);
   config.admin = current.admin;
-  auto snap = Snapshot::build(std::move(config), workers_.size());
-  if (!snap.ok()) return snap.error();
+  ErrorList invalid;
+  validateProxyConfig(config, invalid);
+  if (!invalid.empty()) return joinErrors(invalid);
+  std::vector<std::vector<int>> fds(added.size());
+  for (size_t a = 0; a < added.size(); ++a) {
+    const std::string path = "listeners[" + std::to_string(added[a]) + "]";
+    if (Status s = bindListener(config.listeners[added[a]], path, fds[a]); !s.ok()) {
+      closeAll(fds);
+      return s;
+    }
+  }
+  std::vector<std::string> removed;
+  for (const ListenerConfig& c : current.listeners) {
+    bool kept = false;
+    for (const ListenerConfig& l : config.listeners) kept = kept || l.name == c.name;
+    if (!kept) removed.push_back(c.name);
+  }
+  auto snap = Snapshot::build(config, workers_.size());
+  if (!snap.ok()) {
+    closeAll(fds);
+    return snap.error();
+  }
   store_.set(snap.value());
+  for (size_t a = 0; a < added.size(); ++a) {
+    auto name = std::make_shared<const std::string>(config.listeners[added[a]].name);
+    for (size_t w = 0; w < workers_.size(); ++w) workers_[w]->addListener(fds[a][w], name);
+  }
+  for (const std::string& name : removed) {
+    for (auto& w : workers_) w->removeListener(name);
+  }
+  if (!added.empty() || !removed.empty()) {
+    for (auto& w : workers_) w->waitListenerChanges();
+    spdlog::info("proxy: {} listener(s) added, {} removed", added.size(), removed.size());
+  }
   stats_.configSwaps.add(1);
   spdlog::info("proxy: configuration applied");
   return okStatus();

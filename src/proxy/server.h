@@ -28,12 +28,19 @@ class ProxyServer {
   // Stops accepting, closes connections, joins the workers and the admin server. Idempotent.
   void stop();
 
-  // Bound ports (useful with port 0). adminPort() is 0 when the admin API is disabled.
-  uint16_t listenerPort(size_t index) const { return ports_.at(index); }
+  // Bound ports (useful with port 0) of the current config's listeners, by position or name (0 when
+  // there is no such listener). adminPort() is 0 when the admin API is disabled.
+  uint16_t listenerPort(size_t index) const;
+  uint16_t listenerPort(const std::string& name) const;
   uint16_t adminPort() const { return admin_ ? admin_->port() : 0; }
 
-  // Replaces the routing configuration. Listeners (names, addresses, ports) and the worker count
-  // are fixed at start and must be unchanged; `admin` is ignored. Nothing changes on error.
+  // Replaces the routing configuration; `admin` is ignored and the worker count must be unchanged.
+  // Listeners are matched by name: a listener kept must keep its address and port (port 0 = keep
+  // the bound one) and keeps its sockets; a new listener is bound on every worker (port 0 = any
+  // free port; listenerPort() tells which); a listener no longer named is closed on every worker
+  // (its connections finish the request under way; see Worker::removeListener). When this
+  // returns, new listeners accept and removed ones are closed. Nothing changes on error
+  // (Invalid: the config; Unavailable: an address that cannot be bound).
   Status applyConfig(ProxyConfig config);
   // Sets the weights of one route's destinations (cluster name → weight); unnamed destinations
   // keep theirs; the result must still sum to 100. Errors name the listener/route/cluster.
@@ -46,7 +53,8 @@ class ProxyServer {
  private:
   ProxyServer() = default;
   Status applyLocked(ProxyConfig config);
-  Status bindListeners(const ProxyConfig& config);
+  // Binds `lc` once per worker (SO_REUSEPORT) into `fds`; sets lc.port to the port bound.
+  Status bindListener(ListenerConfig& lc, const std::string& path, std::vector<int>& fds);
   Status startAdmin(const AdminConfig& admin);
   http::ServerResponse handleAdmin(const http::ServerRequest& req);
 
@@ -54,7 +62,6 @@ class ProxyServer {
   ConfigStore store_;
   StatsRegistry stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<uint16_t> ports_;
   std::unique_ptr<http::HttpServer> admin_;
   std::string token_;
   bool stopped_ = false;

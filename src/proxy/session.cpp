@@ -34,8 +34,8 @@ std::string peerAddress(int fd) {
 }
 }  // namespace
 
-Session::Session(Worker& worker, int fd, size_t listenerIndex)
-    : worker_(worker), stream_(fd), listenerIndex_(listenerIndex), exchange_(worker, *this) {
+Session::Session(Worker& worker, int fd, std::shared_ptr<const std::string> listener)
+    : worker_(worker), stream_(fd), listenerName_(std::move(listener)), exchange_(worker, *this) {
   in_.resize(kInitialBuffer);
   clientIp_ = peerAddress(fd);
   stream_.setNoDelay();
@@ -215,7 +215,11 @@ void Session::processInput() {
 void Session::dispatch() {
   deadline = SteadyTime::max();
   snap_ = worker_.snapshot();
-  listener_ = &snap_->listeners()[listenerIndex_];
+  listener_ = findListener();
+  if (listener_ == nullptr) {  // the listener was removed by a config change (Worker::removeListener)
+    sendLocal(503, "listener \"" + *listenerName_ + "\" was removed", kFlagNR, true);
+    return;
+  }
   RequestView view{in_.data(), &req_};
   route_ = Snapshot::match(*listener_, view, &matched_);
   flags_ = 0;
@@ -246,6 +250,17 @@ void Session::dispatch() {
   startAttempt();
 }
 
+const CompiledListener* Session::findListener() {
+  const auto& listeners = snap_->listeners();
+  if (listenerIndex_ < listeners.size() && listeners[listenerIndex_].config->name == *listenerName_) {
+    return &listeners[listenerIndex_];
+  }
+  const int index = snap_->listenerIndex(*listenerName_);
+  if (index < 0) return nullptr;
+  listenerIndex_ = static_cast<size_t>(index);
+  return &listeners[listenerIndex_];
+}
+
 void Session::buildUpstreamRequest(const CompiledDestination& dest) {
   const char* base = in_.data();
   const HeaderOperations& routeOps = route_->config->headers.request;
@@ -256,11 +271,18 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
   if (rewrite && !rewrite->uri.empty()) {
     Snapshot::rewriteTarget(req_.view(base, req_.target), *rewrite, matched_, upHead_);
   } else {
-    upHead_.append(req_.view(base, req_.target));
+    const std::string_view target = req_.view(base, req_.target);
+    if (target.empty() || target.front() == '?') upHead_.append("/");  // absolute form without a path
+    upHead_.append(target);
   }
   upHead_.append(" HTTP/1.1\r\n");
-  const bool newHost = rewrite && !rewrite->authority.empty();
-  if (newHost) upHead_.append("host: ").append(rewrite->authority).append("\r\n");
+  // The backend gets origin form; an absolute-form target's authority replaces Host (RFC 9112 §3.2.2).
+  const bool newHost = (rewrite && !rewrite->authority.empty()) || req_.authority.len > 0;
+  if (rewrite && !rewrite->authority.empty()) {
+    upHead_.append("host: ").append(rewrite->authority).append("\r\n");
+  } else if (newHost) {
+    upHead_.append("host: ").append(req_.view(base, req_.authority)).append("\r\n");
+  }
   std::string_view xff;
   bool haveProto = false;
   for (size_t i = 0; i < req_.headerCount; ++i) {

@@ -18,8 +18,9 @@ class Session final : public Timed,
                       public IoHandler,
                       public std::enable_shared_from_this<Session> {
  public:
-  // Takes an accepted, non-blocking socket and registers it with the worker's loop.
-  Session(Worker& worker, int fd, size_t listenerIndex);
+  // Takes an accepted, non-blocking socket of the listener named `listener` and registers it with
+  // the worker's loop.
+  Session(Worker& worker, int fd, std::shared_ptr<const std::string> listener);
   ~Session() override;
   // Starts reading; the session keeps itself alive until close().
   void start();
@@ -49,6 +50,8 @@ class Session final : public Timed,
   void readRequest();
   void processInput();
   void dispatch();
+  // snap_'s listener of this connection, or nullptr once the config no longer names it.
+  const CompiledListener* findListener();
   void buildUpstreamRequest(const CompiledDestination& dest);
   void startAttempt();
   bool shouldRetry(int status, ExchangeFailure failure) const;
@@ -88,7 +91,8 @@ class Session final : public Timed,
   Worker& worker_;
   Stream stream_;
   std::shared_ptr<Session> self_;  // set by start(), handed to EventLoop::retire by close()
-  size_t listenerIndex_;
+  std::shared_ptr<const std::string> listenerName_;
+  size_t listenerIndex_ = 0;  // where listenerName_ was last found (a hint, checked each time)
   std::string clientIp_;
   Phase phase_ = Phase::ReadingRequest;
 

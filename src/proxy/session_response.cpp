@@ -77,7 +77,7 @@ void Session::sendLocal(int status, std::string_view body, uint16_t flags, bool 
   closeAfter_ = closeAfter_ || close;
   if (!snap_) {
     snap_ = worker_.snapshot();
-    listener_ = &snap_->listeners()[listenerIndex_];
+    listener_ = findListener();  // nullptr when removed: the answer is then not recorded
   }
   downHead_.clear();
   appendStatus(downHead_, status);

@@ -20,7 +20,13 @@ bool CompiledStringMatch::matches(std::string_view s) const {
 std::string_view RequestView::path() const {
   std::string_view t = head->view(base, head->target);
   size_t q = t.find('?');
-  return q == std::string_view::npos ? t : t.substr(0, q);
+  t = q == std::string_view::npos ? t : t.substr(0, q);
+  return t.empty() ? std::string_view("/") : t;  // "http://host" and "http://host?q" ask for "/"
+}
+
+std::optional<std::string_view> RequestView::host() const {
+  if (head->authority.len > 0) return head->view(base, head->authority);
+  return header("host");
 }
 
 std::optional<std::string_view> RequestView::header(std::string_view name) const {
@@ -81,7 +87,7 @@ bool matchOne(const CompiledMatch& m, const RequestView& req) {
   if (m.uri && !uriMatches(*m.uri, req.path(), m.ignoreUriCase)) return false;
   if (m.method && !m.method->matches(req.head->view(req.base, req.head->method))) return false;
   if (m.authority) {
-    auto host = req.header("host");
+    auto host = req.host();
     if (!host || !m.authority->matches(*host)) return false;
   }
   for (const CompiledNamedMatch& h : m.withoutHeaders) {
@@ -203,6 +209,13 @@ Result<SnapshotPtr> Snapshot::build(ProxyConfig config, size_t workers) {
   }
   for (size_t w = 0; w < workers; ++w) snap->bindings_.push_back(std::make_unique<WorkerBinding>());
   return SnapshotPtr(std::move(snap));
+}
+
+int Snapshot::listenerIndex(std::string_view name) const {
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (listeners_[i].config->name == name) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 const CompiledRoute* Snapshot::match(const CompiledListener& listener, const RequestView& req,

@@ -82,7 +82,9 @@ struct WorkerBinding {
 struct RequestView {
   const char* base;
   const MessageHead* head;
-  std::string_view path() const;  // target without the query string
+  std::string_view path() const;  // target without the query string ("/" for an empty one)
+  // The request's authority: an absolute-form target's, else the Host header's.
+  std::optional<std::string_view> host() const;
   // First value of a header (case-insensitive name), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const;
   // Value of a cookie from the Cookie header(s), or nullopt.
@@ -100,6 +102,8 @@ class Snapshot {
   const std::vector<CompiledListener>& listeners() const { return listeners_; }
   const std::vector<CompiledCluster>& clusters() const { return clusters_; }
   WorkerBinding& bindingForWorker(size_t worker) const { return *bindings_[worker]; }
+  // Index of the listener named `name` in listeners(), or -1.
+  int listenerIndex(std::string_view name) const;
 
   // First route of the listener whose match holds, or nullptr (404 NR). `which` (optional)
   // receives the match entry that held (nullptr for a route without conditions).

@@ -28,16 +28,68 @@ Worker::~Worker() {
   for (auto& l : listeners_) {
     if (l->fd >= 0) ::close(l->fd);
   }
+  for (const ListenerChange& c : changes_) {  // queued after the thread ended
+    if (c.fd >= 0) ::close(c.fd);
+  }
 }
 
-void Worker::addListener(int fd, size_t listenerIndex) {
-  listeners_.push_back(std::make_unique<Listener>(*this, fd, listenerIndex));
+void Worker::addListener(int fd, std::shared_ptr<const std::string> name) {
+  std::lock_guard lock(changesMu_);
+  changes_.push_back({fd, std::move(name)});
+  if (running_) loop_.wakeup();
+}
+
+void Worker::removeListener(const std::string& name) {
+  std::lock_guard lock(changesMu_);
+  changes_.push_back({-1, std::make_shared<const std::string>(name)});
+  if (running_) loop_.wakeup();
+}
+
+void Worker::waitListenerChanges() {
+  std::unique_lock lock(changesMu_);
+  changesCv_.wait(lock, [this] { return changes_.empty() || !running_; });
+}
+
+// Worker thread (or before start). A removed socket is closed here; closing also takes it out of
+// the epoll set. Connections still in its accept queue are reset by the kernel, which is what
+// removing a listener means.
+void Worker::applyListenerChanges() {
+  std::vector<ListenerChange> changes;
+  {
+    std::lock_guard lock(changesMu_);
+    if (changes_.empty()) return;
+    changes.swap(changes_);
+  }
+  for (ListenerChange& c : changes) {
+    if (c.fd >= 0) {
+      listeners_.push_back(std::make_unique<Listener>(*this, c.fd, std::move(c.name)));
+      loop_.add(c.fd, listeners_.back().get());  // the first poll reports a pending backlog
+      continue;
+    }
+    for (auto it = listeners_.begin(); it != listeners_.end();) {
+      if (*(*it)->name != *c.name) {
+        ++it;
+        continue;
+      }
+      if ((*it)->fd >= 0) ::close((*it)->fd);
+      (*it)->fd = -1;
+      // An event of this round may still name the handler: free it with the round's retired objects.
+      loop_.retire(std::shared_ptr<Listener>(it->release()));
+      it = listeners_.erase(it);
+    }
+  }
+  std::lock_guard lock(changesMu_);
+  changesCv_.notify_all();
 }
 
 void Worker::start() {
   refresh();
-  for (auto& l : listeners_) loop_.add(l->fd, l.get());  // the first poll reports a pending backlog
+  applyListenerChanges();
   nextTick_ = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(changesMu_);
+    running_ = true;
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -53,6 +105,7 @@ void Worker::run() {
   while (!stopped_.load(std::memory_order_relaxed)) {
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(nextTick_ - steady_clock::now()).count();
     ++round_;
+    applyListenerChanges();
     resumed_.swap(nextRound_);
     loop_.poll(resumed_.empty() ? static_cast<int>(std::max<int64_t>(0, wait)) : 0);
     if (steady_clock::now() >= nextTick_) tick();
@@ -104,6 +157,9 @@ void Worker::stop() {
   if (stopped_.exchange(true) || !thread_.joinable()) return;
   loop_.wakeup();
   thread_.join();
+  std::lock_guard lock(changesMu_);
+  running_ = false;
+  changesCv_.notify_all();
 }
 
 void Worker::refresh() {
@@ -125,7 +181,7 @@ void Worker::acceptAll(Listener& l) {
       l.retry = true;
       return;
     }
-    auto session = std::make_shared<Session>(*this, fd, l.listenerIndex);
+    auto session = std::make_shared<Session>(*this, fd, l.name);
     session->start();
   }
 }

@@ -4,8 +4,10 @@
 // locks; the only shared state is the published config snapshot (one atomic version check per
 // request).
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -107,8 +109,17 @@ class Worker {
 
   // Non-zero (an errno value) when the worker's event loop could not be created.
   int error() const { return loop_.error(); }
-  // Before start(): adopt a bound, listening, non-blocking socket for listener `listenerIndex`.
-  void addListener(int fd, size_t listenerIndex);
+  // Thread-safe: adopts a bound, listening, non-blocking socket for the listener named `name`.
+  // Before start() it is registered by start(); afterwards at the worker's next round. The
+  // listener's config is looked up by name in the snapshot each request uses, so the config
+  // naming it must be published before this is called.
+  void addListener(int fd, std::shared_ptr<const std::string> name);
+  // Thread-safe: closes this worker's sockets of listener `name` at its next round. Connections
+  // accepted from them go on; a request they send once the published config no longer names the
+  // listener is answered 503 and the connection closed (session.cpp).
+  void removeListener(const std::string& name);
+  // Blocks until every add/remove queued so far has been applied (at once when not running).
+  void waitListenerChanges();
   void start();
   // Closes listeners and every connection, stops the thread and joins it. Idempotent.
   void stop();
@@ -148,15 +159,22 @@ class Worker {
  private:
   // A listening socket; accepts until the backlog is empty on each edge.
   struct Listener final : IoHandler {
-    Listener(Worker& w, int f, size_t l) : worker(w), fd(f), listenerIndex(l) {}
+    Listener(Worker& w, int f, std::shared_ptr<const std::string> n) : worker(w), fd(f), name(std::move(n)) {}
     void onIo(uint32_t) override { worker.acceptAll(*this); }
     Worker& worker;
     int fd;
-    size_t listenerIndex;
+    std::shared_ptr<const std::string> name;
     bool retry = false;  // accept failed (out of fds): retried by the tick
   };
 
+  // A queued listener change (fd >= 0: add, else remove `name`).
+  struct ListenerChange {
+    int fd = -1;
+    std::shared_ptr<const std::string> name;
+  };
+
   void refresh();
+  void applyListenerChanges();
   void run();
   void flushDeferred();
   void presend();
@@ -175,6 +193,10 @@ class Worker {
   uint64_t version_ = ~0ull;
   uint64_t rng_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::mutex changesMu_;
+  std::condition_variable changesCv_;
+  std::vector<ListenerChange> changes_;  // guarded by changesMu_
+  bool running_ = false;                 // guarded by changesMu_: the thread applies changes
   SteadyTime nextTick_{};
   SteadyTime nextPurge_{};  // of idle upstream connections, once a second
   uint64_t round_ = 0;

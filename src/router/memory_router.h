@@ -7,24 +7,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "router/route_rules.h"
 #include "router/router.h"
 
 namespace aviary::router {
-
-// One rule of the generated route, in order (Flagger §4.18 / integration §3.5).
-struct RouteRule {
-  enum class Kind {
-    StickyCanary,   // matches the canary cookie, routes 0/100
-    StickyPrimary,  // matches the primary cookie, routes 100/0
-    Match,          // A/B: matches analysis.match, carries the split
-    Weighted,       // the weighted (default) rule
-  };
-  Kind kind = Kind::Weighted;
-  std::string cookieMatch;                // StickyCanary/StickyPrimary: "name=value"
-  Weights weights = Weights::allPrimary();
-  std::string canarySetCookie;            // response header on the canary destination, if any
-  std::string primarySetCookie;           // response header on the primary destination, if any
-};
 
 class MemoryRouter final : public Router {
  public:
@@ -52,9 +38,6 @@ class MemoryRouter final : public Router {
   int setRoutesCalls() const { return setRoutesCalls_; }
 
  private:
-  std::string randomLetters(size_t n);
-  void buildRules(const api::Canary& canary, api::CanaryStatus& status);
-
   Random* random_;
   Routes routes_;
   int32_t mirrorPercent_ = 0;

@@ -36,6 +36,7 @@ Status HttpWebhookCaller::call(const api::CanaryWebhook& hook, const Payload& pa
   req.timeout = *timeout;
   req.connectTimeout = *timeout;
   req.insecureSkipVerify = hook.disableTLS;
+  if (proxyFor_) req.proxy = proxyFor_(hook.url);
 
   const int attempts = 1 + std::max<int32_t>(0, hook.retries);
   for (int attempt = 0; attempt < attempts; ++attempt) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "loadtester/hey_errors.h"
@@ -58,6 +59,36 @@ TEST(HeyOptionsTest, ProxyUsesAbsoluteFormAndHostOverride) {
   EXPECT_EQ(t->request.substr(0, t->request.find("\r\n")), "GET http://svc:8080/p HTTP/1.1");
   EXPECT_NE(t->request.find("Host: example.com\r\n"), std::string::npos);
   EXPECT_NE(t->request.find("Authorization: Basic dTpw\r\n"), std::string::npos);
+}
+
+// An environment of the given variables only.
+EnvLookup envOf(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+TEST(HeyOptionsTest, HttpProxyFromTheEnvironmentSendsServiceNamesThroughTheMesh) {
+  auto o = parseHeyArgs({"http://podinfo-canary.test:9898/"}, envOf({{"http_proxy", "http://127.0.0.1:15001/"}}));
+  ASSERT_TRUE(o.ok()) << o.error().format();
+  EXPECT_EQ(o->proxy, "127.0.0.1:15001");
+  auto t = buildHeyTarget(*o);
+  EXPECT_EQ(t->connectHost, "127.0.0.1");
+  EXPECT_EQ(t->connectPort, 15001);
+  EXPECT_EQ(t->request.substr(0, t->request.find("\r\n")), "GET http://podinfo-canary.test:9898/ HTTP/1.1");
+  // Loopback, no_proxy and an explicit -x are not overridden.
+  EXPECT_EQ(parseHeyArgs({"http://127.0.0.1:9898/"}, envOf({{"HTTP_PROXY", "127.0.0.1:1"}}))->proxy, "");
+  EXPECT_EQ(parseHeyArgs({"http://localhost/"}, envOf({{"HTTP_PROXY", "127.0.0.1:1"}}))->proxy, "");
+  EXPECT_EQ(parseHeyArgs({"http://a.example.com/"}, envOf({{"http_proxy", "p:1"}, {"no_proxy", "x, example.com"}}))->proxy, "");
+  EXPECT_EQ(parseHeyArgs({"http://example.com/"}, envOf({{"http_proxy", "p:1"}, {"NO_PROXY", ".example.com"}}))->proxy, "p:1");
+  EXPECT_EQ(parseHeyArgs({"http://svc:81/"}, envOf({{"http_proxy", "p:1"}, {"no_proxy", "svc:80"}}))->proxy, "p:1");
+  EXPECT_EQ(parseHeyArgs({"http://svc/"}, envOf({{"http_proxy", "p:1"}, {"no_proxy", "*"}}))->proxy, "");
+  EXPECT_EQ(parseHeyArgs({"-x", "q:2", "http://svc/"}, envOf({{"http_proxy", "p:1"}}))->proxy, "q:2");
+  EXPECT_EQ(parseHeyArgs({"http://svc/"}, envOf({{"http_proxy", "http://user:pw@p:3"}}))->proxy, "p:3");
+  auto bad = parseHeyArgs({"http://svc/"}, envOf({{"http_proxy", "socks5://p:1"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("only http:// proxies"), std::string::npos) << bad.error().message;
 }
 
 TEST(HeyOptionsTest, RedirectRequestsFollowGoRules) {

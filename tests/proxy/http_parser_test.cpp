@@ -33,6 +33,24 @@ TEST(HttpParserTest, ParsesRequestLineAndHeadersWithoutCopying) {
   EXPECT_FALSE(p.head.connectionClose);
 }
 
+TEST(HttpParserTest, AbsoluteFormTargetIsSplitIntoAuthorityAndOriginForm) {
+  std::string s = "GET HTTP://podinfo-canary.test:9898/token?x=1 HTTP/1.1\r\nHost: other\r\n\r\n";
+  Parsed p = parseRequest(s);
+  ASSERT_EQ(p.status, ParseStatus::Done);
+  EXPECT_EQ(p.head.view(s.data(), p.head.authority), "podinfo-canary.test:9898");
+  EXPECT_EQ(p.head.view(s.data(), p.head.target), "/token?x=1");
+  s = "GET http://flagger-loadtester.test HTTP/1.1\r\nHost: x\r\n\r\n";
+  p = parseRequest(s);
+  ASSERT_EQ(p.status, ParseStatus::Done);
+  EXPECT_EQ(p.head.view(s.data(), p.head.authority), "flagger-loadtester.test");
+  EXPECT_EQ(p.head.target.len, 0u);
+  s = "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n";
+  p = parseRequest(s);
+  ASSERT_EQ(p.status, ParseStatus::Done);
+  EXPECT_EQ(p.head.authority.len, 0u);
+  EXPECT_EQ(parseRequest("GET http:///nohost HTTP/1.1\r\nHost: x\r\n\r\n").error, ParseError::Malformed);
+}
+
 TEST(HttpParserTest, IncrementalInputNeedsMoreUntilTheEmptyLine) {
   std::string s = "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
   MessageHead head;

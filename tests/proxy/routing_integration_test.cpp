@@ -255,5 +255,36 @@ TEST(ProxyRoutingTest, HotSwapUnderLoadFailsNoRequest) {
   EXPECT_NE(proxy->renderStats().find("aviary_proxy_config_swaps_total 20\n"), std::string::npos);
 }
 
+TEST(ProxyRoutingTest, AbsoluteFormIsRoutedByItsAuthorityAndForwardedInOriginForm) {
+  Backend a("a"), b("b");
+  auto proxy = startProxy(baseConfig(R"(      - match: [{authority: {regex: "b\\.test(:80)?"}, uri: {prefix: /echo}}]
+        route: [{cluster: b}]
+      - route: [{cluster: a}]
+)", fill("  - {name: a, endpoints: [\"{a}\"]}\n  - {name: b, endpoints: [\"{b}\"]}\n",
+         {{"a", a.address()}, {"b", b.address()}})));
+  ASSERT_TRUE(proxy);
+  RawClient c(proxy->listenerPort(0));
+  // The authority wins over a Host header that disagrees, and the path is matched as a path.
+  c.send("GET http://b.test/echo?q=1 HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  std::string r = c.readResponse();
+  ASSERT_EQ(statusOf(r), 200) << r;
+  EXPECT_NE(bodyOf(r).find("host: b.test\n"), std::string::npos) << r;
+  EXPECT_EQ(bodyOf(r).find("a.test"), std::string::npos) << r;
+  EXPECT_EQ(b.countForHost("b.test"), 1);
+  // No path: the backend is asked for "/".
+  c.send("GET http://elsewhere.test HTTP/1.1\r\nHost: elsewhere.test\r\n\r\n");
+  r = c.readResponse();
+  EXPECT_EQ(statusOf(r), 200) << r;
+  EXPECT_EQ(bodyOf(r), "a");
+  // libcurl as an http_proxy client does the same.
+  http::Request req;
+  req.url = "http://b.test/echo";
+  req.proxy = "http://127.0.0.1:" + std::to_string(proxy->listenerPort(0));
+  auto viaProxy = http::perform(req);
+  ASSERT_TRUE(viaProxy.ok()) << viaProxy.error().format();
+  EXPECT_EQ(viaProxy->status, 200);
+  EXPECT_EQ(b.countForHost("b.test"), 2);
+}
+
 }  // namespace
 }  // namespace aviary::proxy::testing

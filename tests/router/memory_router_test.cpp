@@ -91,7 +91,7 @@ TEST(MemoryRouterTest, SessionAffinityCookiesFollowFlagger) {
   EXPECT_TRUE(st.sessionAffinityCookie.empty());
   EXPECT_EQ(st.previousSessionAffinityCookie, cookie);
   ASSERT_EQ(r.rules().size(), 2u);
-  EXPECT_EQ(r.rules()[0].canarySetCookie, cookie + "; Max-Age=-1");
+  EXPECT_EQ(r.rules()[0].routeSetCookie, cookie + "; Max-Age=-1");
 }
 
 TEST(MemoryRouterTest, InjectedFailure) {
