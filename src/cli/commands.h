@@ -20,5 +20,6 @@ void addProxyCommand(CLI::App& app, Runner& run);
 void addRunCommand(CLI::App& app, Runner& run);
 void addStatusCommand(CLI::App& app, Runner& run);
 void addPodinfoCommand(CLI::App& app, Runner& run);
+void addMetricsServerCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

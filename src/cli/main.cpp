@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   aviary::cli::addRunCommand(app, run);
   aviary::cli::addStatusCommand(app, run);
   aviary::cli::addPodinfoCommand(app, run);
+  aviary::cli::addMetricsServerCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

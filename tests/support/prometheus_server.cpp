@@ -37,9 +37,10 @@ std::string stripScheme(const std::string& t) {
 }
 
 std::string configYaml(const PrometheusServer::Options& o, uint16_t port) {
-  double interval = static_cast<double>(o.scrapeInterval.count()) / 1000.0;
+  // Whole milliseconds: Prometheus's durations take no decimals ("0.2s" is rejected, "200ms" is not).
+  long long interval = static_cast<long long>(o.scrapeInterval.count());
   std::string y = fmt::format(
-      "global:\n  scrape_interval: {0}s\n  scrape_timeout: {0}s\n  evaluation_interval: {0}s\n"
+      "global:\n  scrape_interval: {0}ms\n  scrape_timeout: {0}ms\n  evaluation_interval: {0}ms\n"
       "scrape_configs:\n  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{1}']}}]\n",
       interval, port);
   if (!o.targets.empty()) {
