@@ -1,4 +1,5 @@
 # Aviary — top-level entry points. `make test` works on a fresh Debian 12 machine.
+#   make demo      install deps, build, and run `aviary demo` (the seed's rollout on this machine)
 #   make test      install deps, configure, build (release), run every CTest test
 #   make build     configure + build only (build/)
 #   make asan      ASan+UBSan build in build-asan/ and run the tests there
@@ -12,7 +13,9 @@ LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPIL
 # Paths under the checkout are hashed relative to it, so a fresh clone reuses an earlier build's cache.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: deps build test asan fuzz fuzz-run bench clean format
+DEMO_FLAGS ?=
+
+.PHONY: deps build demo test asan fuzz fuzz-run bench clean format
 
 deps:
 	@./scripts/install-deps.sh
@@ -22,6 +25,9 @@ $(BUILD)/build.ninja:
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/src/cli/aviary demo $(DEMO_FLAGS)
 
 # After the tests, every skipped test is listed with its reason, then a one-line total.
 test: build

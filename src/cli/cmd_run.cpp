@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/local_controller.h"
+#include "common/duration.h"
 #include "common/log.h"
 
 namespace aviary::cli {
@@ -22,7 +23,18 @@ void addLocalControllerFlags(CLI::App* cmd, LocalControllerOptions& o) {
                   "Port of the mesh listener (the http_proxy of every workload); 0 = the last one, else a free one")
       ->capture_default_str();
   cmd->add_option("--metrics-server", o.metricsServer,
-                  "Prometheus URL the analysis queries (it must scrape the mesh's /stats/prometheus)");
+                  "Prometheus URL the analysis queries (it must scrape the mesh's /stats/prometheus); default: the "
+                  "embedded metrics server");
+  cmd->add_option("--metrics-port", o.metricsPort, "Port of the embedded metrics server's Prometheus API (0 = any)")
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--scrape-interval",
+      [&o](const std::string& v) {
+        auto d = parseDuration(v);
+        if (!d || d->count() <= 0) throw CLI::ValidationError("--scrape-interval", "expected a positive duration, found " + v);
+        o.scrapeInterval = *d;
+      },
+      "The embedded metrics server's scrape interval (default 5s)");
   cmd->add_option("--mesh-provider", o.meshProvider, "Default provider of canaries without spec.provider")
       ->capture_default_str();
   cmd->add_option("--threadiness", o.threadiness, "Sync workers (Flagger's -threadiness)")->capture_default_str();

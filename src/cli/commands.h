@@ -18,6 +18,7 @@ void addLoadtesterCommand(CLI::App& app, Runner& run);
 void addHeyCommand(CLI::App& app, Runner& run);
 void addProxyCommand(CLI::App& app, Runner& run);
 void addRunCommand(CLI::App& app, Runner& run);
+void addDemoCommand(CLI::App& app, Runner& run);
 void addStatusCommand(CLI::App& app, Runner& run);
 void addPodinfoCommand(CLI::App& app, Runner& run);
 void addMetricsServerCommand(CLI::App& app, Runner& run);

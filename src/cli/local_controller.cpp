@@ -15,6 +15,7 @@
 #include "runtime/live_config.h"
 #include "runtime/runtime.h"
 #include "runtime/status_server.h"
+#include "tsdb/metrics_server.h"
 #include "webhooks/http_caller.h"
 
 namespace aviary::cli {
@@ -35,6 +36,7 @@ struct LocalController::Impl {
   std::unique_ptr<controller::AlertRouter> alerts;
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<runtime::StatusServer> server;
+  std::unique_ptr<tsdb::MetricsServer> embedded;
   std::string metricsUrl;
   bool stopped = false;
 
@@ -99,8 +101,17 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   impl->values = std::make_unique<runtime::LastValues>(impl->clock, impl->metrics.get());
   impl->metricsUrl = o.metricsServer;
   if (impl->metricsUrl.empty()) {
-    return makeError(ErrorCode::Invalid, "no metrics server: pass --metrics-server http://127.0.0.1:9090 (a Prometheus "
-                                         "that scrapes the mesh's /stats/prometheus)");
+    // No Prometheus given: the embedded metrics server scrapes the mesh's Istio telemetry and
+    // answers the analysis's PromQL through Prometheus's API (docs/metrics-server.md).
+    tsdb::ServerOptions so;
+    so.listen = fmt::format("{}:{}", o.address, o.metricsPort);
+    so.scrapeInterval = o.scrapeInterval;
+    const auto& mesh = impl->platform->mesh();
+    auto srv = tsdb::MetricsServer::start(
+        so, {{fmt::format("http://127.0.0.1:{}/stats/prometheus", mesh.adminPort()), "aviary-proxy"}});
+    if (!srv) return srv.error();
+    impl->embedded = std::move(*srv);
+    impl->metricsUrl = impl->embedded->url();
   }
   metrics::PrometheusCheckerOptions co;
   co.defaultAddress = impl->metricsUrl;
@@ -158,8 +169,9 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   lc->impl_->server = std::move(*srv);
   auto& mesh = lc->impl_->platform->mesh();
   lc->impl_->say(fmt::format("aviary run: {} — status API and /metrics on {}, mesh (http_proxy) on {}, proxy stats on "
-                             "http://127.0.0.1:{}/stats/prometheus, state in {}",
+                             "http://127.0.0.1:{}/stats/prometheus, metrics (Prometheus API) on {}{}, state in {}",
                              lc->impl_->options.dir, lc->statusUrl(), mesh.proxyUrl(), mesh.adminPort(),
+                             lc->impl_->metricsUrl, lc->impl_->embedded ? " (embedded)" : "",
                              lc->impl_->options.stateDir));
   for (const auto& s : mesh.services()) {
     lc->impl_->say(fmt::format("service {}.{}:{} on 127.0.0.1:{}", s.name, s.namespace_, s.port, s.directPort));
@@ -183,6 +195,7 @@ void LocalController::stop(Duration grace) {
   impl_->stopped = true;
   impl_->runtime->stop(grace);
   if (impl_->server) impl_->server->stop();
+  if (impl_->embedded) impl_->embedded->stop();
   impl_->platform->shutdown(impl_->options.detachOnExit ? platform::local::ShutdownMode::Detach
                                                         : platform::local::ShutdownMode::StopAll);
 }
@@ -191,5 +204,11 @@ platform::local::LocalPlatform& LocalController::platform() { return *impl_->pla
 runtime::Runtime& LocalController::runtime() { return *impl_->runtime; }
 std::string LocalController::statusUrl() const { return impl_->server ? impl_->server->url() : ""; }
 std::string LocalController::metricsUrl() const { return impl_->metricsUrl; }
+
+std::map<std::string, double> LocalController::lastValues(const std::string& ns, const std::string& name) const {
+  std::map<std::string, double> out;
+  for (const auto& [metric, v] : impl_->values->of(ns, name)) out[metric] = v.value;
+  return out;
+}
 
 }  // namespace aviary::cli

@@ -4,6 +4,7 @@
 // webhook caller and chat notifiers, and the controller's HTTP endpoints. Only cli/ wires
 // implementations together; this is that wiring, shared by the two commands.
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -25,7 +26,9 @@ struct LocalControllerOptions {
   std::string address = "127.0.0.1";    // status API, /metrics, /healthz
   uint16_t port = 8080;                  // Flagger's -port
   uint16_t meshPort = 0;                 // 0: persisted, else free
-  std::string metricsServer;             // Prometheus URL; "" = the embedded metrics
+  std::string metricsServer;             // Prometheus URL; "" = the embedded metrics server
+  uint16_t metricsPort = 0;              // the embedded metrics server's port (0 = any free one)
+  Duration scrapeInterval{5000};         // the embedded metrics server's scrape interval
   std::string meshProvider = "istio";
   int threadiness = 2;
   double timeScale = 1.0;
@@ -55,6 +58,8 @@ class LocalController {
   platform::local::LocalPlatform& platform();
   runtime::Runtime& runtime();
   std::string statusUrl() const;
+  // The last value of each metric of canary ns/name (the analysis's, before its threshold check).
+  std::map<std::string, double> lastValues(const std::string& ns, const std::string& name) const;
   std::string metricsUrl() const;  // the Prometheus-compatible API the analysis queries
 
  private:

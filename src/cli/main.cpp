@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   aviary::cli::addHeyCommand(app, run);
   aviary::cli::addProxyCommand(app, run);
   aviary::cli::addRunCommand(app, run);
+  aviary::cli::addDemoCommand(app, run);
   aviary::cli::addStatusCommand(app, run);
   aviary::cli::addPodinfoCommand(app, run);
   aviary::cli::addMetricsServerCommand(app, run);

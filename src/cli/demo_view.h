@@ -1,0 +1,43 @@
+#pragma once
+// What `aviary demo` shows. On a terminal: a live view redrawn in place (phase, the weight bar
+// primary/canary, the demo's request rate per version, the latest metric values against their
+// thresholds, the latest events) and a summary at the end. Elsewhere (CI, a pipe): one plain line
+// per event as `kubectl describe` prints them, and the same summary.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/canary.h"
+#include "controller/event_sink.h"
+
+namespace aviary::cli {
+
+class DemoView {
+ public:
+  struct Step {
+    std::string what;
+    double seconds = 0;
+  };
+  explicit DemoView(bool tty) : tty_(tty) {}
+
+  void heading(const std::string& text);
+  // A line of the controller (events, applied files): printed at once without a terminal, kept
+  // for the live view with one.
+  void log(const std::string& line);
+  void render(const std::shared_ptr<const api::Canary>& canary, const std::map<std::string, double>& values,
+              const std::map<std::string, double>& rates, const std::vector<controller::Event>& events, double elapsed);
+  void summary(const std::vector<Step>& steps, const std::vector<std::string>& failures,
+               const std::map<std::string, long>& served, const std::vector<controller::Event>& events, double seconds,
+               bool interrupted);
+
+  // The weight bar, `width` cells: '#' for the primary's share, '=' for the canary's (pure, tested).
+  static std::string bar(int32_t canaryWeight, int width);
+
+ private:
+  bool tty_;
+  std::string heading_;
+  std::vector<std::string> lines_;
+};
+
+}  // namespace aviary::cli
