@@ -26,6 +26,19 @@ TEST_F(SupervisorTest, StartsReplicasThatBecomeReadyOnTheirOwnPorts) {
   }
 }
 
+TEST_F(SupervisorTest, AWorkloadsEnvSwitchesPodinfoFaultsOn) {
+  start();
+  ProcessSpec s = podinfo("3.2.0");
+  s.env = {{"PODINFO_FAULT_5XX_RATIO", "1"}};
+  ASSERT_TRUE(sup_->apply("test/podinfo", s, 1).ok());
+  ASSERT_TRUE(waitFor("test/podinfo", [](const SetStatus& st) { return st.available == 1; }))
+      << "a faulty release still becomes ready";
+  const Endpoint e = sup_->status("test/podinfo").readyEndpoints.at(0);
+  auto r = http::get("http://" + e.address + "/", std::chrono::seconds(5));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 500);
+}
+
 TEST_F(SupervisorTest, ExpandsArgsAndEnvLikeKubernetes) {
   start();
   ProcessSpec s = child({"env", "$(PORT)", "v=$(VERSION)", "$$(PORT)", "$(UNDEFINED)", "$(FOO)"});
