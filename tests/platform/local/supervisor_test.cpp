@@ -15,7 +15,7 @@ TEST_F(SupervisorTest, StartsReplicasThatBecomeReadyOnTheirOwnPorts) {
   ASSERT_TRUE(waitFor("test/podinfo", [](const SetStatus& s) { return s.available == 2; }));
   SetStatus st = sup_->status("test/podinfo");
   EXPECT_TRUE(st.settled());
-  EXPECT_EQ(st.observedRevision.empty() ? "rev-3.1.0" : st.observedRevision, "rev-3.1.0");
+  EXPECT_EQ(st.observedRevision, "rev-3.1.0") << "set in the tick that made the last replica ready";
   ASSERT_EQ(st.readyEndpoints.size(), 2u);
   EXPECT_NE(st.readyEndpoints[0].port, st.readyEndpoints[1].port);
   for (const auto& e : st.readyEndpoints) EXPECT_NE(body(e).find("\"version\":\"3.1.0\""), std::string::npos) << body(e);
