@@ -148,7 +148,11 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
     for (size_t i = 0; i < items.size(); ++i) decodeDocument(items.item(i), file, out, listDepth + 1);
     return;
   }
-  const bool local = info.apiVersion.rfind("aviary.dev/", 0) == 0 || info.kind == kWorkloadKind;
+  // A Workload under flagger.app/ or a group-less version is a mistaken version of ours; another
+  // group's Workload (Kueue has one) is another object.
+  const bool local = info.apiVersion.rfind("aviary.dev/", 0) == 0 ||
+                     (info.kind == kWorkloadKind && (info.apiVersion.rfind("flagger.app/", 0) == 0 ||
+                                                     info.apiVersion.find('/') == std::string::npos));
   bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0 || local;
   if (!ours && !info.apiVersion.empty() && !info.kind.empty()) {
     out.others.push_back(OtherObject{info.apiVersion, info.kind, info.name, info.namespace_, info.pos});

@@ -114,7 +114,7 @@ std::string formatText(const std::vector<ResourceReport>& reports) {
       out += "invalid  " + r.displayName() + ": " + std::to_string(r.errors.size()) +
              (r.errors.size() == 1 ? " error\n" : " errors\n");
     } else if (r.doc.type == DocumentInfo::Type::Other) {
-      out += "skip  " + r.displayName() + " (" + r.doc.apiVersion + " is not a flagger.app resource)\n";
+      out += "skip  " + r.displayName() + " (" + r.doc.apiVersion + " is not a flagger.app or aviary.dev resource)\n";
     } else {
       out += "ok  " + r.displayName();
       if (!r.warnings.empty())

@@ -16,7 +16,7 @@ struct ResourceReport {
   size_t uncheckedTemplateRefs = 0;  // templateRefs not resolved because no MetricTemplate was given
 
   bool ok() const { return errors.empty(); }
-  // "ok", "invalid" or "skipped" (a document that is not a flagger.app resource).
+  // "ok", "invalid" or "skipped" (a document that is not a flagger.app or aviary.dev resource).
   const char* status() const;
   // "Canary test/podinfo", "HorizontalPodAutoscaler podinfo", "document at f.yaml:3".
   std::string displayName() const;

@@ -95,6 +95,10 @@ TEST(Workload, WrongVersionOrKindIsAnError) {
               HasSubstr("kind: must be Workload for aviary.dev/v1alpha1, found \"Deployment\""));
   EXPECT_THAT(report(with("aviary.dev/v1alpha1", "flagger.app/v1beta1")),
               HasSubstr("apiVersion: must be aviary.dev/v1alpha1 for a Workload"));
+  EXPECT_THAT(report(with("aviary.dev/v1alpha1", "v1")), HasSubstr("apiVersion: must be aviary.dev/v1alpha1"));
+  EXPECT_EQ(report(with("aviary.dev/v1alpha1", "kueue.x-k8s.io/v1beta1")),
+            "skip  Workload test/podinfo (kueue.x-k8s.io/v1beta1 is not a flagger.app or aviary.dev resource)\n")
+      << "another group's Workload is not ours";
 }
 
 TEST(Workload, SemanticChecks) {

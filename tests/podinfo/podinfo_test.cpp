@@ -1,7 +1,9 @@
 // The demo service in-process on 127.0.0.1:0, with a manual clock (token expiry) and seeded faults.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -96,7 +98,23 @@ TEST_F(PodinfoTest, SeededFaultsAreDeterministicAndSpareTheProbes) {
   EXPECT_EQ(call(*broken, "/healthz").status, 200);
 }
 
-TEST_F(PodinfoTest, LatencyIsAddedToEveryAnswerButTheProbes) {
+TEST_F(PodinfoTest, ServesConcurrentClients) {
+  auto s = serve(Options{});
+  ASSERT_TRUE(s);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto r = http::get(s->url() + "/", std::chrono::seconds(10));
+        ok += r.ok() && r->status == 200;
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 200);
+}
+
+TEST_F(PodinfoTest, LatencyIsAddedBeforeTheAnswer) {
   Options o;
   o.faultLatency = std::chrono::milliseconds(150);
   auto s = serve(o);

@@ -175,6 +175,9 @@ bool SupervisorImpl::pollReplica(const std::string& setName, Set& set, Replica& 
   }
   if (!r.running()) {
     if (now >= r.nextStart) {
+      // A spec applied again with the same revision (e.g. another grace period) is used from the
+      // next start on.
+      if (set.spec && r.revision == set.spec->revision) r.spec = set.spec;
       if (!r.spec) return false;  // an adopted replica of a forgotten revision: the roll replaces it
       startReplica(setName, set, r, now);
     }

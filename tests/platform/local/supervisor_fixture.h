@@ -37,7 +37,9 @@ class SupervisorTest : public ::testing::Test {
     o.tick = std::chrono::milliseconds(10);
     o.initialBackoff = std::chrono::milliseconds(50);
     o.maxBackoff = std::chrono::milliseconds(200);
-    o.selfExe = AVIARY_BINARY;
+    // AVIARY_TEST_BINARY runs another build's aviary (e.g. the release one under a sanitizer build).
+    const char* self = std::getenv("AVIARY_TEST_BINARY");
+    o.selfExe = self && *self ? self : AVIARY_BINARY;
     return o;
   }
   void start(Supervisor::Options o) {

@@ -15,7 +15,7 @@ TEST_F(SupervisorTest, StartsReplicasThatBecomeReadyOnTheirOwnPorts) {
   ASSERT_TRUE(waitFor("test/podinfo", [](const SetStatus& s) { return s.available == 2; }));
   SetStatus st = sup_->status("test/podinfo");
   EXPECT_TRUE(st.settled());
-  EXPECT_EQ(st.observedRevision.empty() ? "rev-3.1.0" : st.observedRevision, "rev-3.1.0");
+  EXPECT_EQ(st.observedRevision, "rev-3.1.0") << "set in the tick that made the last replica ready";
   ASSERT_EQ(st.readyEndpoints.size(), 2u);
   EXPECT_NE(st.readyEndpoints[0].port, st.readyEndpoints[1].port);
   for (const auto& e : st.readyEndpoints) EXPECT_NE(body(e).find("\"version\":\"3.1.0\""), std::string::npos) << body(e);
@@ -24,6 +24,19 @@ TEST_F(SupervisorTest, StartsReplicasThatBecomeReadyOnTheirOwnPorts) {
     EXPECT_EQ(::getpgid(m.pid), m.pid) << "each replica leads its own process group";
     EXPECT_TRUE(std::filesystem::exists(m.logPath)) << m.logPath;
   }
+}
+
+TEST_F(SupervisorTest, AWorkloadsEnvSwitchesPodinfoFaultsOn) {
+  start();
+  ProcessSpec s = podinfo("3.2.0");
+  s.env = {{"PODINFO_FAULT_5XX_RATIO", "1"}};
+  ASSERT_TRUE(sup_->apply("test/podinfo", s, 1).ok());
+  ASSERT_TRUE(waitFor("test/podinfo", [](const SetStatus& st) { return st.available == 1; }))
+      << "a faulty release still becomes ready";
+  const Endpoint e = sup_->status("test/podinfo").readyEndpoints.at(0);
+  auto r = http::get("http://" + e.address + "/", std::chrono::seconds(5));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 500);
 }
 
 TEST_F(SupervisorTest, ExpandsArgsAndEnvLikeKubernetes) {
