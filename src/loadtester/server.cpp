@@ -42,10 +42,11 @@ LoadtesterServer::~LoadtesterServer() {
 
 Status LoadtesterServer::compile() {
   std::string problems;
-  for (const auto& pattern : options_.allowCmd) {
-    auto re = std::make_unique<RE2>(pattern, RE2::Quiet);
-    if (!re->ok()) problems += "\n  --allow-cmd \"" + pattern + "\": " + re->error();
-    allow_.push_back(std::move(re));
+  auto allow = Allowlist::compile(options_.allowCmd);
+  if (allow) {
+    allow_ = std::move(*allow);
+  } else {
+    problems += "\n  " + allow.error().message;
   }
   if (!options_.namespaceRegexp.empty()) {
     namespaceRe_ = std::make_unique<RE2>(options_.namespaceRegexp, RE2::Quiet);

@@ -258,11 +258,23 @@ void decodeRoot(Decoder& d, const YAML::Node& root, ProxyConfig& cfg) {
   if (!d.map(root, "", {"workers", "batchSends", "admin", "limits", "listeners", "clusters"})) return;
   d.uint(root, "workers", "", cfg.workers, 64);
   d.boolean(root, "batchSends", "", cfg.batchSends);
-  if (YAML::Node a = root["admin"]; a.IsDefined() && d.map(a, "admin", {"address", "port", "enabled", "token"})) {
+  if (YAML::Node a = root["admin"];
+      a.IsDefined() && d.map(a, "admin", {"address", "port", "enabled", "token", "tokenFile", "allowedHosts"})) {
     d.str(a, "address", "admin", cfg.admin.address);
     d.uint(a, "port", "admin", cfg.admin.port, 65535);
     d.boolean(a, "enabled", "admin", cfg.admin.enabled);
     d.str(a, "token", "admin", cfg.admin.token);
+    d.str(a, "tokenFile", "admin", cfg.admin.tokenFile);
+    if (YAML::Node h = a["allowedHosts"]; h.IsDefined() && d.list(h, "admin.allowedHosts")) {
+      for (size_t i = 0; i < h.size(); ++i) {
+        std::string p = Decoder::index("admin.allowedHosts", i);
+        if (!h[i].IsScalar() || h[i].Scalar().empty()) {
+          d.fail(h[i], p, "expected a host name, found " + std::string(h[i].IsScalar() ? "\"\"" : "a collection"));
+        } else {
+          cfg.admin.allowedHosts.push_back(h[i].Scalar());
+        }
+      }
+    }
   }
   if (YAML::Node l = root["limits"];
       l.IsDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",

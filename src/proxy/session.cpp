@@ -259,8 +259,15 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
     upHead_.append(req_.view(base, req_.target));
   }
   upHead_.append(" HTTP/1.1\r\n");
-  const bool newHost = rewrite && !rewrite->authority.empty();
-  if (newHost) upHead_.append("host: ").append(rewrite->authority).append("\r\n");
+  // The Host sent on is the route's rewrite.authority, else an absolute-form target's authority
+  // (which replaces the client's Host, RFC 9112 §3.2.2), else the client's Host as it came.
+  const bool rewriteHost = rewrite && !rewrite->authority.empty();
+  const bool newHost = rewriteHost || req_.absoluteForm;
+  if (rewriteHost) {
+    upHead_.append("host: ").append(rewrite->authority).append("\r\n");
+  } else if (req_.absoluteForm) {
+    upHead_.append("host: ").append(req_.view(base, req_.host)).append("\r\n");
+  }
   std::string_view xff;
   bool haveProto = false;
   for (size_t i = 0; i < req_.headerCount; ++i) {
