@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <filesystem>
+
 #include "loadtester_fixture.h"
 
 namespace aviary::loadtester {
@@ -247,6 +249,27 @@ TEST(LoadtesterTaskCapTest, TasksBeyondMaxTasksGet429) {
   EXPECT_EQ(h.post("/gate/check", payload("")).status, 403);
   auto m = h.get("/metrics");
   EXPECT_NE(m.body.find("aviary_loadtester_requests_rejected_total{reason=\"tasks\"} 2"), std::string::npos) << m.body;
+  h.server().stop();
+  EXPECT_EQ(h.server().activeTasks(), 0u);
+}
+
+size_t threadCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST(LoadtesterTaskCapTest, BackgroundTasksHoldNoThreadEach) {
+  ServerHarness h;
+  const size_t before = threadCount();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(h.post("/", payload(R"({"cmd":"sleep 30"})", "flood" + std::to_string(i))).status, 202);
+  }
+  EXPECT_EQ(h.server().activeTasks(), 10u);
+  // The HTTP server's connection threads end with their connections; ten tasks add none (they
+  // added one each before).
+  EXPECT_TRUE(eventually([&] { return threadCount() <= before + 1; })) << threadCount() << " threads, " << before
+                                                                        << " before";
   h.server().stop();
   EXPECT_EQ(h.server().activeTasks(), 0u);
 }
