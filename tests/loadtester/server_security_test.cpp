@@ -31,6 +31,8 @@ TEST(LoadtesterSecurityTest, TokenIsRequiredExceptForHealthAndMetrics) {
   EXPECT_EQ(h.post("/gate/check", payload("")).status, 401);
   EXPECT_EQ(h.post("/gate/approve", "").status, 401);
   EXPECT_EQ(h.post("/", body, {{"Authorization", "Bearer s3cret"}}).status, 200);
+  EXPECT_EQ(h.post("/", body, {{"Authorization", "bearer s3cret"}}).status, 200);  // scheme in any case
+  EXPECT_EQ(h.post("/", body, {{"Authorization", "Bearer s3cret2"}}).status, 401);
   EXPECT_EQ(h.post("/?token=s3cret", body).status, 200) << "Flagger webhooks cannot set headers: URL token";
   EXPECT_EQ(h.get("/healthz").status, 200);
   EXPECT_EQ(h.get("/metrics").status, 200);
