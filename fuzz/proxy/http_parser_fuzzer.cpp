@@ -1,6 +1,7 @@
 // libFuzzer target: the proxy's HTTP/1.1 parser. Feeds the input as a request stream (head, then
 // body framing, then the next pipelined request) split at a position chosen by the first byte,
-// and as a response. Checks the parser's own invariants: offsets stay inside the input.
+// and as a response. Checks the parser's own invariants: offsets stay inside the input, and a
+// parsed request's target is origin-form or "*".
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -14,7 +15,9 @@ namespace {
 void checkHead(const MessageHead& h, size_t len) {
   if (h.headLength > len) std::abort();
   auto inside = [&](Span s) { return static_cast<size_t>(s.off) + s.len <= h.headLength; };
-  if (!inside(h.method) || !inside(h.target) || !inside(h.reason) || !inside(h.upgradeValue)) std::abort();
+  if (!inside(h.method) || !inside(h.target) || !inside(h.reason) || !inside(h.upgradeValue) || !inside(h.host)) {
+    std::abort();
+  }
   if (h.upgrade && h.upgradeValue.len == 0) std::abort();
   for (size_t i = 0; i < h.headerCount; ++i) {
     if (!inside(h.headers[i].name) || !inside(h.headers[i].value)) std::abort();
@@ -33,6 +36,9 @@ void parseStream(const char* data, size_t size, size_t split) {
     if (st == ParseStatus::NeedMore) st = parseRequestHead(data + pos, avail, 4096, scan, head, err);
     if (st != ParseStatus::Done) return;
     checkHead(head, avail);
+    // A request that parsed has an origin-form target (absolute-form made so) or "*".
+    std::string_view target = head.view(data + pos, head.target);
+    if (target.empty() || (target[0] != '/' && target != "*")) std::abort();
     BodyFramer framer;
     framer.reset(head.body, head.contentLength);
     // Split in two at `split`, collecting the payload: the same bytes used, the same payload

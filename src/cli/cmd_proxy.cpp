@@ -1,6 +1,7 @@
 // `aviary proxy --config FILE`: runs the data-plane proxy until SIGINT/SIGTERM.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.h"
 #include "proxy/server.h"
@@ -12,6 +13,7 @@ void addProxyCommand(CLI::App& app, Runner& run) {
     std::string config;
     int workers = 0;
     int adminPort = -1;
+    std::string adminTokenFile;
     bool check = false;
   };
   auto opts = std::make_shared<Opts>();
@@ -22,6 +24,8 @@ void addProxyCommand(CLI::App& app, Runner& run) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--admin-port", opts->adminPort, "Override the admin API port (config `admin.port`)")
       ->check(CLI::Range(0, 65535));
+  cmd->add_option("--admin-token-file", opts->adminTokenFile,
+                  "Admin token file (config `admin.tokenFile`): read, or created with a new random token");
   cmd->add_flag("--check", opts->check, "Validate the configuration and exit (0 valid, 1 invalid)");
   cmd->callback([opts, &run] {
     run = [opts] {
@@ -32,6 +36,16 @@ void addProxyCommand(CLI::App& app, Runner& run) {
       }
       if (opts->workers > 0) cfg->workers = static_cast<uint32_t>(opts->workers);
       if (opts->adminPort >= 0) cfg->admin.port = static_cast<uint16_t>(opts->adminPort);
+      // Token sources, strongest last: the config, AVIARY_PROXY_ADMIN_TOKEN, --admin-token-file.
+      if (const char* t = std::getenv("AVIARY_PROXY_ADMIN_TOKEN"); t != nullptr && *t != '\0') cfg->admin.token = t;
+      if (!opts->adminTokenFile.empty()) {
+        cfg->admin.token.clear();
+        cfg->admin.tokenFile = opts->adminTokenFile;
+      }
+      if (Status s = proxy::checkAdminExposure(cfg->admin); !s.ok()) {
+        std::fprintf(stderr, "%s: %s\n", opts->config.c_str(), s.error().format().c_str());
+        return 1;
+      }
       if (opts->check) {
         std::printf("%s: valid\n", opts->config.c_str());
         return 0;

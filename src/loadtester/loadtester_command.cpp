@@ -14,7 +14,7 @@ namespace aviary::loadtester {
 
 int runLoadtesterCommand(const std::vector<std::string>& args, const std::string& selfExe) {
   LoadtesterOptions o;
-  int port = o.port, maxBody = static_cast<int>(o.maxBodyBytes);
+  int port = o.port, maxBody = static_cast<int>(o.maxBodyBytes), maxTasks = static_cast<int>(o.maxTasks);
   std::string logLevel = "info", zapEncoding, heyMode;
   bool zapGlobals = false;
   const char* envToken = std::getenv("AVIARY_LOADTESTER_TOKEN");
@@ -31,7 +31,9 @@ int runLoadtesterCommand(const std::vector<std::string>& args, const std::string
   flags.addString("zap-encoding", &zapEncoding, "Accepted for compatibility; ignored");
   flags.addBool("zap-replace-globals", &zapGlobals, "Accepted for compatibility; ignored");
   flags.addString("token", &o.token, "Require 'Authorization: Bearer TOKEN' or ?token=TOKEN (env AVIARY_LOADTESTER_TOKEN)");
-  flags.addStringList("allow-cmd", &o.allowCmd, "RE2 pattern a command must fully match; repeatable");
+  flags.addStringList("allow-cmd", &o.allowCmd,
+                      "Allowed command: RE2 words, each fully matching one word of the command; repeatable");
+  flags.addInt("max-tasks", &maxTasks, "Commands running at once, bash and cmd together; 429 beyond (default 32)");
   flags.addBool("cmd-shell", &o.cmdShell, "Run type cmd with sh -c exactly like flagger-loadtester (default: no shell)");
   flags.addString("hey", &heyMode, "auto | builtin | external: which hey commands get (env AVIARY_LOADTESTER_HEY)");
   flags.addInt("max-body-bytes", &maxBody, "Largest accepted request body (default 1048576)");
@@ -52,6 +54,10 @@ int runLoadtesterCommand(const std::vector<std::string>& args, const std::string
     std::fprintf(stderr, "aviary loadtester: -port: expected 0..65535, found %d\n", port);
     return 2;
   }
+  if (maxTasks <= 0) {
+    std::fprintf(stderr, "aviary loadtester: -max-tasks must be positive\n");
+    return 2;
+  }
   if (maxBody <= 0) {
     std::fprintf(stderr, "aviary loadtester: -max-body-bytes must be positive\n");
     return 2;
@@ -64,6 +70,7 @@ int runLoadtesterCommand(const std::vector<std::string>& args, const std::string
   if (!setLogLevel(logLevel)) spdlog::warn("unknown -log-level \"{}\", using info", logLevel);
   o.port = static_cast<uint16_t>(port);
   o.maxBodyBytes = static_cast<size_t>(maxBody);
+  o.maxTasks = static_cast<size_t>(maxTasks);
   o.heyMode = *mode;
   if (!selfExe.empty()) o.builtinHey = {selfExe, "hey"};
 

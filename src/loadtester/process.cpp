@@ -51,15 +51,13 @@ std::string ProcessResult::describe() const {
   return s;
 }
 
-ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cancel) {
-  ProcessResult r;
-  auto t0 = SteadyClock::now();
+SpawnedProcess spawnProcess(const ProcessSpec& spec, ProcessResult& r) {
   std::vector<std::string> env = buildEnv(spec.env);
   std::string exe = spec.argv.empty() ? "" : lookPath(spec.argv[0], envValue(env, "PATH"));
   if (exe.empty()) {
     r.startError = "exec: \"" + (spec.argv.empty() ? std::string() : spec.argv[0]) +
                    "\": executable file not found in $PATH";
-    return r;
+    return {};
   }
   // Everything the child needs is prepared before fork(): after fork only async-signal-safe calls.
   std::vector<char*> argv, envp;
@@ -70,7 +68,7 @@ ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cance
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     r.startError = std::string("pipe: ") + std::strerror(errno);
-    return r;
+    return {};
   }
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = ::fork();
@@ -79,7 +77,7 @@ ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cance
     ::close(fds[0]);
     ::close(fds[1]);
     if (devnull >= 0) ::close(devnull);
-    return r;
+    return {};
   }
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -104,6 +102,24 @@ ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cance
   ::close(fds[1]);
   if (devnull >= 0) ::close(devnull);
   r.started = true;
+  return {pid, fds[0]};
+}
+
+void reapLeader(int pid, ProcessResult& r) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) r.exitCode = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+}
+
+ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cancel) {
+  ProcessResult r;
+  auto t0 = SteadyClock::now();
+  const SpawnedProcess child = spawnProcess(spec, r);
+  if (child.pid < 0) return r;
+  const pid_t pid = child.pid;
+  const int out = child.outFd;
 
   auto deadline = t0 + spec.timeout;
   bool leaderExited = false, eof = false;
@@ -124,10 +140,10 @@ ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cance
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
     int waitMs = static_cast<int>(std::clamp<long>(left, 0, eof ? 10 : 100));
     if (r.timedOut || r.cancelled) waitMs = 10;
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{out, POLLIN, 0};
     int n = ::poll(&p, eof ? 0 : 1, waitMs);
     if (n > 0) {
-      ssize_t got = ::read(fds[0], buf, sizeof buf);
+      ssize_t got = ::read(out, buf, sizeof buf);
       if (got > 0) {
         size_t room = spec.maxOutputBytes > r.output.size() ? spec.maxOutputBytes - r.output.size() : 0;
         r.output.append(buf, std::min(room, static_cast<size_t>(got)));
@@ -144,11 +160,8 @@ ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cance
       ::kill(-pid, SIGKILL);
     }
   }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exitCode = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  ::close(out);
+  reapLeader(pid, r);
   r.elapsed = std::chrono::duration_cast<Duration>(SteadyClock::now() - t0);
   return r;
 }

@@ -38,4 +38,16 @@ struct ProcessResult {
 // Thread-safe; safe to call from many threads at once.
 ProcessResult runProcess(const ProcessSpec& spec, const std::atomic<bool>* cancel = nullptr);
 
+// The first half of runProcess, for callers that wait for many commands at once (reaper.h):
+// forks and execs `spec` as the leader of a new process group whose stdout and stderr go to
+// `outFd` (the read end, O_CLOEXEC, owned by the caller). On failure pid is -1 and
+// `r.startError` says why; on success `r.started` is true.
+struct SpawnedProcess {
+  int pid = -1;
+  int outFd = -1;
+};
+SpawnedProcess spawnProcess(const ProcessSpec& spec, ProcessResult& r);
+// The last step: reaps the leader (blocking until it has exited) and fills exitCode/signal.
+void reapLeader(int pid, ProcessResult& r);
+
 }  // namespace aviary::loadtester

@@ -1,6 +1,7 @@
 #include "loadtester/server.h"
 
 #include <spdlog/spdlog.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,10 +43,11 @@ LoadtesterServer::~LoadtesterServer() {
 
 Status LoadtesterServer::compile() {
   std::string problems;
-  for (const auto& pattern : options_.allowCmd) {
-    auto re = std::make_unique<RE2>(pattern, RE2::Quiet);
-    if (!re->ok()) problems += "\n  --allow-cmd \"" + pattern + "\": " + re->error();
-    allow_.push_back(std::move(re));
+  auto allow = Allowlist::compile(options_.allowCmd);
+  if (allow) {
+    allow_ = std::move(*allow);
+  } else {
+    problems += "\n  " + allow.error().message;
   }
   if (!options_.namespaceRegexp.empty()) {
     namespaceRe_ = std::make_unique<RE2>(options_.namespaceRegexp, RE2::Quiet);
@@ -90,8 +92,12 @@ void LoadtesterServer::stop() {
 
 bool LoadtesterServer::authorized(const http::ServerRequest& req) const {
   if (options_.token.empty()) return true;
-  std::string auth = req.header("authorization");
-  if (auth == "Bearer " + options_.token) return true;
+  // "Bearer" in any case (RFC 9110 §11.1: the scheme is case-insensitive), then the token.
+  const std::string auth = req.header("authorization");
+  if (auth.size() > 7 && strncasecmp(auth.c_str(), "bearer ", 7) == 0) {
+    const size_t b = auth.find_first_not_of(' ', 7);
+    if (b != std::string::npos && auth.compare(b, std::string::npos, options_.token) == 0) return true;
+  }
   return req.queryParam("token") == options_.token;
 }
 

@@ -12,6 +12,7 @@
 #include "common/duration.h"
 #include "common/http_server.h"
 #include "common/result.h"
+#include "loadtester/allowlist.h"
 #include "loadtester/gates.h"
 #include "loadtester/loadtester_metrics.h"
 #include "webhooks/payload.h"
@@ -33,10 +34,11 @@ struct LoadtesterOptions {
   Duration timeout{std::chrono::hours(1)};  // every command; metadata.timeout may only shorten it
   std::string namespaceRegexp;              // Flagger's authorizer: unanchored match on payload.namespace
   std::string token;                        // when set: "Authorization: Bearer <token>" or ?token=
-  std::vector<std::string> allowCmd;        // RE2 patterns; a command must fully match one
+  std::vector<std::string> allowCmd;        // patterns matched word by word (allowlist.h)
   bool logCmdOutput = false;                // log every background command's output
   bool cmdShell = false;                    // type cmd runs `sh -c` as flagger-loadtester does
   size_t maxBodyBytes = 1 << 20;
+  size_t maxTasks = 32;                     // commands running at once (bash and cmd); 429 beyond
   HeyMode heyMode = HeyMode::Auto;
   std::vector<std::string> builtinHey;      // argv prefix of the built-in hey; empty = none
 };
@@ -52,6 +54,8 @@ class LoadtesterServer {
   // Stops serving and kills every running command's process group. Idempotent.
   void stop();
   size_t runningTasks() const { return runner_.running(); }
+  // Commands running now, background and in-request together (what --max-tasks bounds).
+  size_t activeTasks() const { return active_.load(); }
 
   // The request router (also used by tests without a socket). Thread-safe.
   http::ServerResponse handle(const http::ServerRequest& req);
@@ -68,12 +72,17 @@ class LoadtesterServer {
   Result<ProcessSpec> buildSpec(const std::string& type, const std::string& cmd, Duration timeout) const;
   bool useBuiltinHey() const;
   void onBackgroundFinished(const BackgroundTask& task, const ProcessResult& r);
+  // Takes one of the --max-tasks slots; false when all are taken.
+  bool acquireTaskSlot();
+  http::ServerResponse tooManyTasks();
+  void releaseTaskSlot() { active_.fetch_sub(1); }
 
   LoadtesterOptions options_;
   LoadtesterMetrics metrics_;
   GateStore gates_;
   TaskRunner runner_;
-  std::vector<std::unique_ptr<RE2>> allow_;
+  Allowlist allow_;
+  std::atomic<size_t> active_{0};
   std::unique_ptr<RE2> namespaceRe_;
   bool externalHey_ = false;
   std::atomic<bool> stopping_{false};  // cancels blocking commands running inside requests

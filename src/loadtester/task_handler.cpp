@@ -79,17 +79,24 @@ http::ServerResponse LoadtesterServer::runTask(const webhooks::Payload& p) {
     timeout = std::min(timeout, *d);
   }
   if (!allow_.empty()) {
-    bool allowed = false;
-    for (const auto& re : allow_) allowed = allowed || RE2::FullMatch(cmd, *re);
-    if (!allowed) return reject(403, "allowlist", "command not allowed: it matches no --allow-cmd pattern: " + cmd + "\n");
+    const CommandSyntax syntax = type == "bash" || (type == "cmd" && options_.cmdShell) ? CommandSyntax::Shell
+                                 : type == "cmd"                                      ? CommandSyntax::Argv
+                                                                                      : CommandSyntax::Fields;
+    if (!allow_.allows(cmd, syntax)) {
+      return reject(403, "allowlist",
+                    "command not allowed: it matches no --allow-cmd pattern word by word (docs/loadtester.md): " +
+                        cmd + "\n");
+    }
   }
   auto spec = buildSpec(type, cmd, timeout);
   if (!spec) return reject(400, "payload", spec.error().message + "\n");
 
   if (isBlocking(type)) {
+    if (!acquireTaskSlot()) return tooManyTasks();
     metrics_.taskStarted(type);
     spdlog::info("{} task {} starting: {}", type, gateKey(p), cmd);
     ProcessResult r = runProcess(*spec, &stopping_);
+    releaseTaskSlot();
     metrics_.taskFinished(type, r.ok(), std::chrono::duration<double>(r.elapsed).count());
     spdlog::info("{} task {} output: {}", type, gateKey(p), r.output);
     if (!r.ok()) {
@@ -106,11 +113,16 @@ http::ServerResponse LoadtesterServer::runTask(const webhooks::Payload& p) {
   task.spec = std::move(*spec);
   task.logOutput = options_.logCmdOutput || getOr(p.metadata, "logCmdOutput") == "true";
   auto res = http::ServerResponse::text(202, "");
+  // The dedupe answer first: a task already running is skipped, not refused, even at the cap.
+  const bool duplicate = runner_.isRunning(task.key);
+  if (!duplicate && !acquireTaskSlot()) return tooManyTasks();
   if (runner_.submit(std::move(task)) == TaskRunner::Submitted::AlreadyRunning) {
+    if (!duplicate) releaseTaskSlot();  // it started meanwhile (or the runner is stopping)
     metrics_.taskSkipped(type);
     spdlog::info("command skipped {} is already running", cmd);
     res.headers.emplace_back("X-Aviary-Task", "skipped");
   } else {
+    if (duplicate) active_.fetch_add(1);  // the one seen running ended meanwhile: count this one
     metrics_.taskStarted(type);
     spdlog::info("command starting {}", cmd);
     res.headers.emplace_back("X-Aviary-Task", "started");
@@ -118,7 +130,23 @@ http::ServerResponse LoadtesterServer::runTask(const webhooks::Payload& p) {
   return res;
 }
 
+bool LoadtesterServer::acquireTaskSlot() {
+  size_t n = active_.load();
+  do {
+    if (n >= options_.maxTasks) return false;
+  } while (!active_.compare_exchange_weak(n, n + 1));
+  return true;
+}
+
+http::ServerResponse LoadtesterServer::tooManyTasks() {
+  auto r = reject(429, "tasks",
+                  "too many tasks: " + std::to_string(options_.maxTasks) + " commands are running (--max-tasks)\n");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 void LoadtesterServer::onBackgroundFinished(const BackgroundTask& t, const ProcessResult& r) {
+  releaseTaskSlot();
   metrics_.taskFinished(t.type, r.ok(), std::chrono::duration<double>(r.elapsed).count());
   if (t.logOutput) spdlog::info("command {} output: {}", t.cmd, r.output);
   if (r.ok()) {

@@ -1,17 +1,15 @@
 #pragma once
-// Background tasks (type "cmd"): each runs on its own thread; a task whose key (name.namespace +
-// command) is already running is not started again — flagger-loadtester's dedupe, which keeps
-// exactly one `hey -z 1m ...` alive while the rollout webhook fires every interval.
-#include <atomic>
+// Background tasks (type "cmd"): started on a shared ProcessReaper (one thread waits for all of
+// them, reaper.h); a task whose key (name.namespace + command) is already running is not started
+// again — flagger-loadtester's dedupe, which keeps exactly one `hey -z 1m ...` alive while the
+// rollout webhook fires every interval.
 #include <functional>
-#include <list>
-#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "loadtester/process.h"
+#include "loadtester/reaper.h"
 
 namespace aviary::loadtester {
 
@@ -26,7 +24,8 @@ struct BackgroundTask {
 class TaskRunner {
  public:
   enum class Submitted { Started, AlreadyRunning };
-  // Called on the task's thread when it ends.
+  // Called when a started task ends (on the reaper's thread, or on the submitting thread when
+  // the command could not be started).
   using OnFinish = std::function<void(const BackgroundTask&, const ProcessResult&)>;
 
   explicit TaskRunner(OnFinish onFinish) : onFinish_(std::move(onFinish)) {}
@@ -35,22 +34,15 @@ class TaskRunner {
   Submitted submit(BackgroundTask task);
   bool isRunning(const std::string& key) const;
   size_t running() const;
-  // Kills every running command's process group and joins the threads. Idempotent.
+  // Kills every running command's process group and waits until each has finished. Idempotent.
   void shutdown();
 
  private:
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done = std::make_shared<std::atomic<bool>>(false);
-  };
-  void reapLocked();
-
   OnFinish onFinish_;
   mutable std::mutex mu_;
   std::set<std::string> running_;
-  std::list<Worker> workers_;
-  std::atomic<bool> cancel_{false};
   bool stopped_ = false;
+  ProcessReaper reaper_;  // last: destroyed (and joined) first
 };
 
 }  // namespace aviary::loadtester

@@ -1,7 +1,9 @@
 // The admin API (control plane): served by common/http_server on its own listener, 127.0.0.1 by
-// default, optionally behind a bearer token. See docs/proxy.md "Admin API".
+// default; Host/Origin checks and the bearer token in admin_guard.h. See docs/proxy.md "Admin API".
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include "proxy/admin_guard.h"
 #include "proxy/server.h"
 
 namespace aviary::proxy {
@@ -13,52 +15,58 @@ http::ServerResponse errorResponse(int status, const Error& e) {
   return http::ServerResponse::json(status, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-// Compares without an early exit, so response time does not reveal the matching prefix.
-bool tokenMatches(const std::string& given, const std::string& expected) {
-  unsigned diff = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned>(given[i] ^ expected[i % expected.size()]);
-  return diff == 0;
+http::ServerResponse methodNotAllowed(const char* allow) {
+  auto r = http::ServerResponse::text(405, std::string("use ") + allow + "\n");
+  r.headers.emplace_back("Allow", allow);
+  return r;
 }
 
 }  // namespace
 
 Status ProxyServer::startAdmin(const AdminConfig& admin) {
-  token_ = admin.token;
+  auto token = resolveAdminToken(admin);
+  if (!token.ok()) return token.error();
+  guard_ = std::make_unique<AdminGuard>(admin, token.value());
   auto server = http::HttpServer::start(admin.address, admin.port,
                                         [this](const http::ServerRequest& req) { return handleAdmin(req); });
   if (!server.ok()) return server.error();
   admin_ = std::move(server.value());
+  if (token.value().empty()) {
+    spdlog::warn("admin API on {}:{} has no token: any local process can change routes (set admin.token or "
+                 "admin.tokenFile)", admin.address, admin_->port());
+  }
   return okStatus();
 }
 
+// Only the documented methods: a browser can send a cross-site POST without asking first
+// (a CORS "simple request"), but never a PUT, so changes are PUT only.
 http::ServerResponse ProxyServer::handleAdmin(const http::ServerRequest& req) {
-  if (!token_.empty() && !tokenMatches(req.header("authorization"), "Bearer " + token_)) {
-    auto r = http::ServerResponse::text(401, "missing or wrong bearer token\n");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
+  if (auto refused = guard_->check(req)) return *refused;
+  if (req.path == "/ready") {
+    return req.method == "GET" ? http::ServerResponse::text(200, "LIVE\n") : methodNotAllowed("GET");
   }
-  if (req.path == "/ready" && req.method == "GET") return http::ServerResponse::text(200, "LIVE\n");
-  if (req.path == "/stats/prometheus" && req.method == "GET") {
+  if (req.path == "/stats/prometheus") {
+    if (req.method != "GET") return methodNotAllowed("GET");
     auto r = http::ServerResponse::text(200, renderStats());
     r.contentType = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   }
   if (req.path == "/config") {
     if (req.method == "GET") return http::ServerResponse::json(200, toJson(currentConfig()) + "\n");
-    if (req.method == "PUT" || req.method == "POST") {
+    if (req.method == "PUT") {
       auto cfg = decodeProxyConfig(req.body, "PUT /config");
       if (!cfg.ok()) return errorResponse(400, cfg.error());
       if (Status s = applyConfig(std::move(cfg.value())); !s.ok()) return errorResponse(400, s.error());
       return http::ServerResponse::json(200, "{\"status\":\"applied\"}\n");
     }
-    return http::ServerResponse::text(405, "use GET or PUT\n");
+    return methodNotAllowed("GET, PUT");
   }
   // PUT /routes/<listener>/<route>/weights  {"<cluster>": <weight>, ...}
   const std::string prefix = "/routes/";
   const std::string suffix = "/weights";
   if (req.path.rfind(prefix, 0) == 0 && req.path.size() > prefix.size() + suffix.size() &&
       req.path.compare(req.path.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    if (req.method != "PUT" && req.method != "POST") return http::ServerResponse::text(405, "use PUT\n");
+    if (req.method != "PUT") return methodNotAllowed("PUT");
     std::string middle = req.path.substr(prefix.size(), req.path.size() - prefix.size() - suffix.size());
     size_t slash = middle.find('/');
     if (slash == std::string::npos) return http::ServerResponse::text(404, "expected /routes/<listener>/<route>/weights\n");

@@ -170,7 +170,19 @@ struct AdminConfig {
   uint16_t port = 0;
   bool enabled = true;
   std::string token;  // when set, requests need "Authorization: Bearer <token>"
+  // When set and `token` is empty: the token is read from this file, or, when the file does not
+  // exist, generated at start (256 random bits, hex) and written to it (mode 0600).
+  std::string tokenFile;
+  // Host names accepted in Host/Origin besides the listening address (and, on loopback or a
+  // wildcard address, "localhost"); see docs/proxy.md "Admin API".
+  std::vector<std::string> allowedHosts;
 };
+
+// True for 127.0.0.0/8 and ::1 (and ::ffff:127.x.y.z).
+bool isLoopbackAddress(const std::string& address);
+// Refuses an enabled admin API bound beyond loopback without `token` or `tokenFile`: anyone who
+// reaches it could reroute traffic. Error (Invalid, path admin.address) says what to set.
+Status checkAdminExposure(const AdminConfig& admin);
 
 struct ProxyConfig {
   uint32_t workers = 1;

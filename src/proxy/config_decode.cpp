@@ -265,11 +265,24 @@ void decodeRoot(Decoder& d, const Node& root, ProxyConfig& cfg) {
   if (!d.map(root, "", {"workers", "batchSends", "admin", "limits", "listeners", "clusters"})) return;
   d.uint(root, "workers", "", cfg.workers, 64);
   d.boolean(root, "batchSends", "", cfg.batchSends);
-  if (Node a = root.get("admin"); a.isDefined() && d.map(a, "admin", {"address", "port", "enabled", "token"})) {
+  if (Node a = root.get("admin");
+      a.isDefined() && d.map(a, "admin", {"address", "port", "enabled", "token", "tokenFile", "allowedHosts"})) {
     d.str(a, "address", "admin", cfg.admin.address);
     d.uint(a, "port", "admin", cfg.admin.port, 65535);
     d.boolean(a, "enabled", "admin", cfg.admin.enabled);
     d.str(a, "token", "admin", cfg.admin.token);
+    d.str(a, "tokenFile", "admin", cfg.admin.tokenFile);
+    if (Node h = a.get("allowedHosts"); h.isDefined() && d.list(h, "admin.allowedHosts")) {
+      for (size_t i = 0; i < h.size(); ++i) {
+        std::string p = Decoder::index("admin.allowedHosts", i);
+        Node item = h.item(i);
+        if (!item.isScalar() || item.scalar().empty()) {
+          d.fail(item, p, "expected a host name, found " + std::string(item.isScalar() ? "\"\"" : "a collection"));
+        } else {
+          cfg.admin.allowedHosts.push_back(item.str());
+        }
+      }
+    }
   }
   if (Node l = root.get("limits");
       l.isDefined() && d.map(l, "limits", {"maxRequestHeadersBytes", "maxRequestBodyBytes", "maxResponseBytes",

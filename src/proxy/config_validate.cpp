@@ -47,6 +47,25 @@ bool isIp(const std::string& s) {
 
 }  // namespace
 
+bool isLoopbackAddress(const std::string& address) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(address, ec);
+  if (ec) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
+}
+
+Status checkAdminExposure(const AdminConfig& admin) {
+  if (!admin.enabled || isLoopbackAddress(admin.address) || !admin.token.empty() || !admin.tokenFile.empty()) {
+    return okStatus();
+  }
+  return makeError(ErrorCode::Invalid,
+                   "the admin API listens beyond loopback (" + admin.address +
+                       ") without a token: anyone who reaches it could reroute traffic; set admin.token or "
+                       "admin.tokenFile (or --admin-token-file), or bind 127.0.0.1",
+                   "admin.address");
+}
+
 void validateProxyConfig(const ProxyConfig& cfg, ErrorList& errors) {
   if (cfg.workers < 1) add(errors, "workers", "must be at least 1, got 0");
   if (!isIp(cfg.admin.address)) add(errors, "admin.address", "expected an IP address, found \"" + cfg.admin.address + "\"");
@@ -153,6 +172,8 @@ std::string toJson(const ProxyConfig& cfg) {
   j["admin"] = {{"address", cfg.admin.address}, {"port", cfg.admin.port},
                 {"enabled", cfg.admin.enabled}};
   if (!cfg.admin.token.empty()) j["admin"]["token"] = "<redacted>";
+  if (!cfg.admin.tokenFile.empty()) j["admin"]["tokenFile"] = cfg.admin.tokenFile;
+  if (!cfg.admin.allowedHosts.empty()) j["admin"]["allowedHosts"] = cfg.admin.allowedHosts;
   j["limits"] = {{"maxRequestHeadersBytes", cfg.limits.maxRequestHeadersBytes},
                  {"maxRequestBodyBytes", cfg.limits.maxRequestBodyBytes},
                  {"largeRequestBodies", cfg.limits.largeRequestBodies == Limits::LargeBodies::Stream ? "stream" : "reject"},

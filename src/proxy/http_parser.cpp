@@ -22,6 +22,33 @@ Span trimmed(const char* buf, size_t b, size_t e) {
   return Span{static_cast<uint32_t>(b), static_cast<uint32_t>(e - b)};
 }
 
+// RFC 3986 authority characters (reg-name, IP literal, port, percent-encoding); no userinfo '@'.
+constexpr bool isAuthorityChar(unsigned char c) {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  return std::strchr("-._~!$&'()*+,;=:[]%", c) != nullptr && c != 0;
+}
+
+bool validAuthority(std::string_view a) {
+  for (char c : a) {
+    if (!isAuthorityChar(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// True when buf[from, len) holds an LF not preceded by CR. A head with one never gets the CRLF
+// CRLF that ends it, so without this check it would wait for more bytes until the idle timeout.
+bool bareLf(const char* buf, size_t from, size_t len) {
+  while (from < len) {
+    const void* lf = memchr(buf + from, '\n', len - from);
+    if (lf == nullptr) return false;
+    size_t i = static_cast<size_t>(static_cast<const char*>(lf) - buf);
+    if (i == 0 || buf[i - 1] != '\r') return true;
+    from = i + 1;
+  }
+  return false;
+}
+
 // Finds "\r\n\r\n" in buf[from, len); returns the offset just past it or 0.
 size_t findHeadEnd(const char* buf, size_t len, size_t& scanFrom, size_t start) {
   size_t from = std::max(scanFrom > 3 ? scanFrom - 3 : 0, start);
@@ -74,6 +101,7 @@ ParseStatus parseFields(const char* buf, size_t pos, size_t headEnd, bool isRequ
   bool chunked = false;
   bool keepAlive = false;
   bool connectionUpgrade = false;
+  int hosts = 0;
   const size_t end = headEnd - 2;  // the final CRLF
   while (pos < end) {
     const char* lineEnd = static_cast<const char*>(memchr(buf + pos, '\r', end - pos));
@@ -130,12 +158,24 @@ ParseStatus parseFields(const char* buf, size_t pos, size_t headEnd, bool isRequ
       out.upgradeValue = f.value;
     } else if (isRequest && equalsIgnoreCase(name, "expect")) {
       out.expectContinue = equalsIgnoreCase(value, "100-continue");
+    } else if (isRequest && equalsIgnoreCase(name, "host")) {
+      // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400 (two proxies reading
+      // different ones is a routing bypass).
+      if (++hosts > 1 || !validAuthority(value)) {
+        error = ParseError::Malformed;
+        return ParseStatus::Error;
+      }
+      if (!out.absoluteForm) out.host = f.value;
     }
     pos = eol + 2;
   }
   // Request smuggling defence (RFC 9112 §6.3): both framings at once is an error.
   if (sawTe && sawLength && isRequest) {
     error = ParseError::BadFraming;
+    return ParseStatus::Error;
+  }
+  if (isRequest && hosts == 0 && out.minorVersion == 1) {  // RFC 9112 §3.2: Host is required
+    error = ParseError::Malformed;
     return ParseStatus::Error;
   }
   if (out.minorVersion == 0 && !keepAlive) out.connectionClose = true;
@@ -163,6 +203,36 @@ void resetHead(MessageHead& out) {
   out.expectContinue = false;
   out.upgradeValue = Span{};
   out.upgrade = false;
+  out.host = Span{};
+  out.absoluteForm = false;
+}
+
+bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && equalsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+// Classifies the request target (RFC 9112 §3.2) at buf[off, off + len). Origin-form is kept;
+// absolute-form becomes origin-form: `target` is narrowed to its path and query and `host` set to
+// its authority. Returns false for anything else (authority-form, relative paths, userinfo...).
+bool normalizeTarget(const char* buf, std::string_view method, MessageHead& out) {
+  std::string_view t = out.view(buf, out.target);
+  if (t[0] == '/') return true;
+  if (t == "*") return method == "OPTIONS";
+  size_t scheme = startsWithIgnoreCase(t, "http://") ? 7 : startsWithIgnoreCase(t, "https://") ? 8 : 0;
+  if (scheme == 0) return false;
+  size_t end = t.find_first_of("/?#", scheme);
+  if (end == std::string_view::npos) end = t.size();
+  std::string_view authority = t.substr(scheme, end - scheme);
+  if (authority.empty() || !validAuthority(authority) || (end < t.size() && t[end] != '/')) return false;
+  out.absoluteForm = true;
+  out.host = Span{static_cast<uint32_t>(out.target.off + scheme), static_cast<uint32_t>(authority.size())};
+  if (end == t.size()) {
+    // "http://a": the path is "/", and the second slash of "://" is one to point at.
+    out.target = Span{static_cast<uint32_t>(out.target.off + scheme - 1), 1};
+  } else {
+    out.target = Span{static_cast<uint32_t>(out.target.off + end), static_cast<uint32_t>(t.size() - end)};
+  }
+  return true;
 }
 
 }  // namespace
@@ -183,10 +253,15 @@ ParseStatus parseRequestHead(const char* buf, size_t len, size_t maxHead, size_t
   // Tolerate empty lines before a request (RFC 9112 §2.2).
   size_t start = 0;
   while (start + 1 < len && buf[start] == '\r' && buf[start + 1] == '\n') start += 2;
+  const size_t scanned = std::max(scanFrom, start);
   size_t headEnd = findHeadEnd(buf, len, scanFrom, start);
   if (headEnd == 0) {
     if (len > maxHead) {
       error = ParseError::HeadTooLarge;
+      return ParseStatus::Error;
+    }
+    if (bareLf(buf, scanned, len)) {
+      error = ParseError::Malformed;
       return ParseStatus::Error;
     }
     return ParseStatus::NeedMore;
@@ -229,15 +304,9 @@ ParseStatus parseRequestHead(const char* buf, size_t len, size_t maxHead, size_t
   }
   out.method = Span{static_cast<uint32_t>(start), static_cast<uint32_t>(sp1)};
   out.target = Span{static_cast<uint32_t>(start + sp1 + 1), static_cast<uint32_t>(sp2 - sp1 - 1)};
-  out.authority = Span{};
-  if (const std::string_view t = line.substr(sp1 + 1, sp2 - sp1 - 1); t.size() >= 7 && equalsIgnoreCase(t.substr(0, 7), "http://")) {
-    const size_t end = std::min(t.find_first_of("/?", 7), t.size());
-    if (end == 7) {  // "http:///path": no authority
-      error = ParseError::Malformed;
-      return ParseStatus::Error;
-    }
-    out.authority = Span{out.target.off + 7, static_cast<uint32_t>(end - 7)};
-    out.target = Span{out.target.off + static_cast<uint32_t>(end), static_cast<uint32_t>(t.size() - end)};
+  if (!normalizeTarget(buf, line.substr(0, sp1), out)) {
+    error = ParseError::Malformed;
+    return ParseStatus::Error;
   }
   return parseFields(buf, eol + 2, headEnd, true, out, error);
 }
@@ -245,10 +314,15 @@ ParseStatus parseRequestHead(const char* buf, size_t len, size_t maxHead, size_t
 ParseStatus parseResponseHead(const char* buf, size_t len, size_t maxHead, size_t& scanFrom, bool headRequest,
                               MessageHead& out, ParseError& error) {
   error = ParseError::None;
+  const size_t scanned = scanFrom;
   size_t headEnd = findHeadEnd(buf, len, scanFrom, 0);
   if (headEnd == 0) {
     if (len > maxHead) {
       error = ParseError::HeadTooLarge;
+      return ParseStatus::Error;
+    }
+    if (bareLf(buf, scanned, len)) {
+      error = ParseError::Malformed;
       return ParseStatus::Error;
     }
     return ParseStatus::NeedMore;
@@ -278,113 +352,6 @@ ParseStatus parseResponseHead(const char* buf, size_t len, size_t maxHead, size_
     out.body = BodyKind::None;
   }
   return st;
-}
-
-void BodyFramer::reset(BodyKind kind, uint64_t contentLength) {
-  kind_ = kind;
-  state_ = State::Size;
-  remaining_ = kind == BodyKind::Length ? contentLength : 0;
-  payload_ = 0;
-  sawDigit_ = false;
-  failed_ = false;
-  done_ = kind == BodyKind::None;
-}
-
-size_t BodyFramer::consume(const char* data, size_t len, std::string* payload) {
-  if (done_ || failed_) return 0;
-  if (kind_ == BodyKind::Length) {
-    size_t n = len < remaining_ ? len : static_cast<size_t>(remaining_);
-    remaining_ -= n;
-    payload_ += n;
-    done_ = remaining_ == 0;
-    if (payload) payload->append(data, n);
-    return n;
-  }
-  if (kind_ == BodyKind::UntilClose) {
-    payload_ += len;
-    if (payload) payload->append(data, len);
-    return len;
-  }
-  size_t i = 0;
-  while (i < len && !done_ && !failed_) {
-    char c = data[i];
-    switch (state_) {
-      case State::Size: {
-        int digit = (c >= '0' && c <= '9')   ? c - '0'
-                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                             : -1;
-        if (digit >= 0) {
-          if (remaining_ >> 56) {  // would overflow
-            failed_ = true;
-            break;
-          }
-          remaining_ = remaining_ * 16 + static_cast<uint64_t>(digit);
-          sawDigit_ = true;
-        } else if (sawDigit_ && (c == ';' || c == ' ' || c == '\t')) {
-          state_ = State::Ext;
-        } else if (sawDigit_ && c == '\r') {
-          state_ = State::SizeLf;
-        } else {
-          failed_ = true;
-        }
-        ++i;
-        break;
-      }
-      case State::Ext:
-        if (c == '\r') state_ = State::SizeLf;
-        else if (c == '\n') failed_ = true;
-        ++i;
-        break;
-      case State::SizeLf:
-        if (c != '\n') {
-          failed_ = true;
-          break;
-        }
-        ++i;
-        state_ = remaining_ == 0 ? State::TrailerStart : State::Data;
-        break;
-      case State::Data: {
-        size_t n = len - i < remaining_ ? len - i : static_cast<size_t>(remaining_);
-        if (payload) payload->append(data + i, n);
-        i += n;
-        remaining_ -= n;
-        payload_ += n;
-        if (remaining_ == 0) state_ = State::DataCr;
-        break;
-      }
-      case State::DataCr:
-        if (c != '\r') failed_ = true;
-        state_ = State::DataLf;
-        ++i;
-        break;
-      case State::DataLf:
-        if (c != '\n') failed_ = true;
-        state_ = State::Size;
-        sawDigit_ = false;
-        ++i;
-        break;
-      case State::TrailerStart:  // either the final CRLF or a trailer field line
-        state_ = c == '\r' ? State::FinalLf : State::TrailerLine;
-        ++i;
-        break;
-      case State::TrailerLine:
-        if (c == '\r') state_ = State::TrailerLf;
-        ++i;
-        break;
-      case State::TrailerLf:
-        if (c != '\n') failed_ = true;
-        state_ = State::TrailerStart;
-        ++i;
-        break;
-      case State::FinalLf:
-        if (c != '\n') failed_ = true;
-        else done_ = true;
-        ++i;
-        break;
-    }
-  }
-  return i;
 }
 
 }  // namespace aviary::proxy

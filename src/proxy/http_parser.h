@@ -51,12 +51,9 @@ enum class BodyKind {
 };
 
 struct MessageHead {
-  // Request line (requests only). An absolute-form target ("http://host:port/path?q", what a
-  // client configured with http_proxy sends) is split: `authority` holds "host:port" and
-  // `target` the rest ("/path?q", possibly empty), as RFC 9112 §3.2.2 has a server treat it.
+  // Request line (requests only). For an absolute-form target see `absoluteForm` below.
   Span method;
   Span target;
-  Span authority;  // len 0: origin form
   // Status line (responses only).
   int status = 0;
   Span reason;
@@ -71,12 +68,23 @@ struct MessageHead {
   bool expectContinue = false;       // "Expect: 100-continue"
   Span upgradeValue;                 // the Upgrade header's value (len 0: none)
   bool upgrade = false;              // an Upgrade header and "Connection: upgrade"
+  // Requests only. The request's authority: the absolute-form target's authority when the
+  // target was absolute-form, else the Host header's value (len 0: none, HTTP/1.0 only).
+  Span host;
+  // The target was absolute-form ("http://authority/path"): `target` then spans only its path
+  // and query (origin-form), and `host` its authority; the Host header is to be replaced.
+  bool absoluteForm = false;
 
   std::string_view view(const char* base, Span s) const { return {base + s.off, s.len}; }
 };
 
 // Parses a request head from buf[0, len). `scanFrom` keeps the search position between calls on
 // a growing buffer (start with 0). `maxHead` bounds the head size.
+// Refused as Malformed (RFC 9112 §2.2, §3.2): a line ending in a bare LF (at once, not when the
+// head would be complete), a target that is neither origin-form ("/..."), absolute-form
+// ("http[s]://authority[/path[?query]]", no userinfo; "http://a?q", whose empty path cannot be
+// made origin-form without a copy, is refused too) nor "*" for OPTIONS; HTTP/1.1 without Host; more than one Host; a Host or authority with characters
+// outside RFC 3986's authority syntax.
 ParseStatus parseRequestHead(const char* buf, size_t len, size_t maxHead, size_t& scanFrom, MessageHead& out,
                              ParseError& error);
 

@@ -1,5 +1,7 @@
 #include "proxy/server.h"
 
+#include "proxy/admin_guard.h"
+
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@ void closeAll(const std::vector<std::vector<int>>& fds) {
 }  // namespace
 
 Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyConfig config) {
+  if (Status s = checkAdminExposure(config.admin); !s.ok()) return s.error();
   std::unique_ptr<ProxyServer> server(new ProxyServer());
   const size_t workers = config.workers;
   auto snap = Snapshot::build(config, workers);

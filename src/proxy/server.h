@@ -16,10 +16,13 @@
 
 namespace aviary::proxy {
 
+class AdminGuard;
+
 class ProxyServer {
  public:
   // Validates and compiles `config`, binds listeners and the admin API, starts the workers.
-  // Errors: Invalid (bad config, with every problem listed), Unavailable (an address can't be bound).
+  // Errors: Invalid (bad config, with every problem listed; an admin API beyond loopback without
+  // a token, see checkAdminExposure), Io (admin.tokenFile), Unavailable (an address can't be bound).
   static Result<std::unique_ptr<ProxyServer>> start(ProxyConfig config);
   ~ProxyServer();
   ProxyServer(const ProxyServer&) = delete;
@@ -62,8 +65,8 @@ class ProxyServer {
   ConfigStore store_;
   StatsRegistry stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<AdminGuard> guard_;  // set before admin_ starts, read by its threads only
   std::unique_ptr<http::HttpServer> admin_;
-  std::string token_;
   bool stopped_ = false;
 };
 

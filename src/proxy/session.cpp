@@ -276,12 +276,14 @@ void Session::buildUpstreamRequest(const CompiledDestination& dest) {
     upHead_.append(target);
   }
   upHead_.append(" HTTP/1.1\r\n");
-  // The backend gets origin form; an absolute-form target's authority replaces Host (RFC 9112 §3.2.2).
-  const bool newHost = (rewrite && !rewrite->authority.empty()) || req_.authority.len > 0;
-  if (rewrite && !rewrite->authority.empty()) {
+  // The Host sent on is the route's rewrite.authority, else an absolute-form target's authority
+  // (which replaces the client's Host, RFC 9112 §3.2.2), else the client's Host as it came.
+  const bool rewriteHost = rewrite && !rewrite->authority.empty();
+  const bool newHost = rewriteHost || req_.absoluteForm;
+  if (rewriteHost) {
     upHead_.append("host: ").append(rewrite->authority).append("\r\n");
-  } else if (newHost) {
-    upHead_.append("host: ").append(req_.view(base, req_.authority)).append("\r\n");
+  } else if (req_.absoluteForm) {
+    upHead_.append("host: ").append(req_.view(base, req_.host)).append("\r\n");
   }
   std::string_view xff;
   bool haveProto = false;

@@ -25,11 +25,12 @@ std::string_view RequestView::path() const {
 }
 
 std::optional<std::string_view> RequestView::host() const {
-  if (head->authority.len > 0) return head->view(base, head->authority);
   return header("host");
 }
 
 std::optional<std::string_view> RequestView::header(std::string_view name) const {
+  // An absolute-form target's authority replaces the Host header (RFC 9112 §3.2.2).
+  if (head->absoluteForm && equalsIgnoreCase(name, "host")) return head->view(base, head->host);
   for (size_t i = 0; i < head->headerCount; ++i) {
     if (equalsIgnoreCase(head->view(base, head->headers[i].name), name)) return head->view(base, head->headers[i].value);
   }

@@ -69,8 +69,10 @@ struct CompiledCluster {
 // Per-worker, lazily filled view of a snapshot's clusters (see upstream.h). Only the owning
 // worker touches its slot, so no locking.
 struct EndpointState;
+struct OutlierState;
 struct ClusterBinding {
   std::vector<EndpointState*> endpoints;
+  std::vector<OutlierState*> outliers;  // parallel to endpoints: this cluster's view of each
   uint32_t next = 0;  // round-robin cursor
 };
 struct WorkerBinding {

@@ -1,6 +1,7 @@
 #include "proxy/upstream.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace aviary::proxy {
 
@@ -28,13 +29,17 @@ ClusterBinding& UpstreamManager::bind(const Snapshot& snap, uint32_t cluster) {
     // First use of this snapshot on this worker: map its endpoints to our (persistent) states.
     wb.clusters.resize(snap.clusters().size());
     for (size_t c = 0; c < snap.clusters().size(); ++c) {
+      const std::string& name = snap.clusters()[c].config->name;
       for (const auto& addr : snap.clusters()[c].addresses) {
         auto& slot = endpoints_[addr];
         if (!slot) {
           slot = std::make_unique<EndpointState>();
           slot->address = addr;
         }
+        auto& outlier = outliers_[{name, addr}];
+        if (!outlier) outlier = std::make_unique<OutlierState>();
         wb.clusters[c].endpoints.push_back(slot.get());
+        wb.clusters[c].outliers.push_back(outlier.get());
       }
     }
     wb.bound = true;
@@ -55,7 +60,7 @@ EndpointState* UpstreamManager::choose(const Snapshot& snap, uint32_t cluster, u
     size_t start = static_cast<size_t>(random % n);
     for (size_t i = 0; i < n; ++i) {
       EndpointState* ep = b.endpoints[(start + i) % n];
-      if (ep->ejected(now)) continue;
+      if (b.outliers[(start + i) % n]->ejected(now)) continue;
       if (ep == avoid) {
         fallback = ep;
         continue;
@@ -64,8 +69,9 @@ EndpointState* UpstreamManager::choose(const Snapshot& snap, uint32_t cluster, u
     }
   } else {
     for (size_t i = 0; i < n && best == nullptr; ++i) {
-      EndpointState* ep = b.endpoints[b.next++ % n];
-      if (ep->ejected(now)) continue;
+      const size_t k = b.next++ % n;
+      EndpointState* ep = b.endpoints[k];
+      if (b.outliers[k]->ejected(now)) continue;
       if (ep == avoid) {
         fallback = ep;
         continue;
@@ -115,30 +121,32 @@ void UpstreamManager::release(UpstreamConnectionPtr conn, bool reusable, const C
 bool UpstreamManager::report(const Snapshot& snap, uint32_t cluster, EndpointState& ep, AttemptOutcome outcome,
                              SteadyTime now) {
   const OutlierDetection& od = snap.clusters()[cluster].config->outlierDetection;
+  ClusterBinding& b = bind(snap, cluster);
+  auto it = std::find(b.endpoints.begin(), b.endpoints.end(), &ep);
+  assert(it != b.endpoints.end() && "report() for an endpoint of another cluster");
+  if (it == b.endpoints.end()) return false;
+  OutlierState& o = *b.outliers[static_cast<size_t>(it - b.endpoints.begin())];
   if (outcome == AttemptOutcome::Success) {
-    ep.consecutive5xx = 0;
-    ep.consecutiveGateway = 0;
+    o.consecutive5xx = 0;
+    o.consecutiveGateway = 0;
     return false;
   }
-  ++ep.consecutive5xx;
-  if (outcome != AttemptOutcome::ServerError) ++ep.consecutiveGateway;
-  bool trip = (od.consecutive5xxErrors > 0 && ep.consecutive5xx >= od.consecutive5xxErrors) ||
-              (od.consecutiveGatewayErrors > 0 && ep.consecutiveGateway >= od.consecutiveGatewayErrors);
-  if (!trip || ep.ejected(now)) return false;
-  ClusterBinding& b = bind(snap, cluster);
+  ++o.consecutive5xx;
+  if (outcome != AttemptOutcome::ServerError) ++o.consecutiveGateway;
+  bool trip = (od.consecutive5xxErrors > 0 && o.consecutive5xx >= od.consecutive5xxErrors) ||
+              (od.consecutiveGatewayErrors > 0 && o.consecutiveGateway >= od.consecutiveGatewayErrors);
+  if (!trip || o.ejected(now)) return false;
   size_t ejected = 0;
-  for (EndpointState* e : b.endpoints) ejected += e->ejected(now) ? 1 : 0;
+  for (const OutlierState* e : b.outliers) ejected += e->ejected(now) ? 1 : 0;
   // maxEjectionPercent bounds how much of the cluster may be out at once (at least one may go).
   size_t allowed = std::max<size_t>(1, b.endpoints.size() * od.maxEjectionPercent / 100);
   if (od.maxEjectionPercent == 0 || ejected >= allowed) return false;
-  ++ep.ejections;
+  ++o.ejections;
   // Like Envoy: the ejection time grows with the number of times the host was ejected (max 300s).
-  auto duration = std::min<Duration>(od.baseEjectionTime * ep.ejections, std::max<Duration>(od.baseEjectionTime, Duration(300000)));
-  ep.ejectedUntil = now + duration;
-  ep.consecutive5xx = 0;
-  ep.consecutiveGateway = 0;
-  // Idle connections to an ejected host are dropped; it is re-admitted after the ejection time.
-  ep.idle.clear();
+  auto duration = std::min<Duration>(od.baseEjectionTime * o.ejections, std::max<Duration>(od.baseEjectionTime, Duration(300000)));
+  o.ejectedUntil = now + duration;
+  o.consecutive5xx = 0;
+  o.consecutiveGateway = 0;
   return true;
 }
 
@@ -148,6 +156,12 @@ void UpstreamManager::purgeIdle(SteadyTime now) {
   for (auto& [addr, ep] : endpoints_) {
     std::erase_if(ep->idle, [now](const UpstreamConnectionPtr& c) { return !c->stream.isOpen() || c->idleUntil <= now; });
   }
+}
+
+const OutlierState* UpstreamManager::outlierForTest(const std::string& cluster,
+                                                    const boost::asio::ip::tcp::endpoint& address) const {
+  auto it = outliers_.find({cluster, address});
+  return it == outliers_.end() ? nullptr : it->second.get();
 }
 
 size_t UpstreamManager::idleConnectionsForTest() const {

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy/event_loop.h"
@@ -49,10 +51,17 @@ struct UpstreamConnection final : IoHandler {
   SteadyTime idleUntil = SteadyTime::max();  // while pooled: closed by purgeIdle() after this
 };
 
+// What an endpoint address shares across the clusters that list it: connections and load.
 struct EndpointState {
   boost::asio::ip::tcp::endpoint address;
   std::vector<UpstreamConnectionPtr> idle;
   uint32_t active = 0;  // requests in flight (least-request balancing)
+};
+
+// Passive outlier detection's state of one endpoint in one cluster (Envoy keeps it per cluster
+// and host too): two clusters listing the same address neither count each other's errors nor
+// skip an endpoint the other ejected. Keyed by cluster name, so it survives config swaps.
+struct OutlierState {
   uint32_t consecutive5xx = 0;
   uint32_t consecutiveGateway = 0;
   uint32_t ejections = 0;
@@ -85,10 +94,13 @@ class UpstreamManager {
   // Closes pooled connections whose idle timeout has passed. Called by the worker about once a
   // second, so a timeout is honoured to within that.
   void purgeIdle(SteadyTime now);
-  // Updates consecutive-error counters; may eject the endpoint. Returns true when it ejected.
+  // Updates `cluster`'s consecutive-error counters of `ep` (an endpoint choose() returned for
+  // it); may eject the endpoint from that cluster. Returns true when it ejected.
   bool report(const Snapshot& snap, uint32_t cluster, EndpointState& ep, AttemptOutcome outcome, SteadyTime now);
 
   size_t idleConnectionsForTest() const;
+  // `cluster`'s outlier state of the endpoint at `address`, or nullptr when not bound yet.
+  const OutlierState* outlierForTest(const std::string& cluster, const boost::asio::ip::tcp::endpoint& address) const;
 
  private:
   ClusterBinding& bind(const Snapshot& snap, uint32_t cluster);
@@ -97,6 +109,7 @@ class UpstreamManager {
   size_t worker_;
   std::atomic<int64_t>& gauge_;
   std::map<boost::asio::ip::tcp::endpoint, std::unique_ptr<EndpointState>> endpoints_;
+  std::map<std::pair<std::string, boost::asio::ip::tcp::endpoint>, std::unique_ptr<OutlierState>> outliers_;
 };
 
 }  // namespace aviary::proxy

@@ -147,6 +147,23 @@ clusters:
   EXPECT_NE(msg.find("listeners[0].routes[0].route: weights must add up to 100, got 90"), std::string::npos) << msg;
 }
 
+TEST(ProxyConfigTest, AdminTokenFileAndAllowedHosts) {
+  const std::string base = "listeners: [{name: m, routes: [{route: [{cluster: a}]}]}]\n"
+                           "clusters: [{name: a, endpoints: [\"127.0.0.1:1\"]}]\n";
+  auto cfg = decodeProxyConfig("admin: {tokenFile: /run/t, allowedHosts: [proxy.internal, p2]}\n" + base, "a.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().format();
+  EXPECT_EQ(cfg->admin.tokenFile, "/run/t");
+  EXPECT_EQ(cfg->admin.allowedHosts, (std::vector<std::string>{"proxy.internal", "p2"}));
+  auto again = decodeProxyConfig(toJson(cfg.value()), "a.json");
+  ASSERT_TRUE(again.ok()) << again.error().format();
+  EXPECT_EQ(again->admin.allowedHosts, cfg->admin.allowedHosts);
+  auto bad = decodeProxyConfig("admin: {allowedHosts: [ok, \"\", {a: b}]}\n" + base, "b.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().format().find("b.yaml:1:28: admin.allowedHosts[1]: expected a host name"), std::string::npos)
+      << bad.error().format();
+  EXPECT_NE(bad.error().format().find("admin.allowedHosts[2]"), std::string::npos) << bad.error().format();
+}
+
 TEST(ProxyConfigTest, SyntaxErrorHasPosition) {
   auto cfg = decodeProxyConfig("listeners: [\n", "x.yaml");
   ASSERT_FALSE(cfg.ok());
@@ -172,6 +189,8 @@ class SnapshotTest : public ::testing::Test {
   }
   const CompiledRoute* route(const std::string& request) {
     text_ = request;
+    // HTTP/1.1 needs a Host; these requests are about other fields.
+    if (text_.find("\r\nHost:") == std::string::npos) text_.insert(text_.find("\r\n") + 2, "Host: t\r\n");
     size_t scan = 0;
     ParseError err;
     EXPECT_EQ(parseRequestHead(text_.data(), text_.size(), 8192, scan, head_, err), ParseStatus::Done);
@@ -245,6 +264,10 @@ clusters: [{name: a, endpoints: ["127.0.0.1:1"]}]
   EXPECT_EQ(route("GET /api/x?v=3 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");            // query
   EXPECT_EQ(route("GET /api/x?v=2 HTTP/1.1\r\nHost: podinfo\r\nX-Skip: 1\r\n\r\n"), "rest");  // without
   EXPECT_EQ(route("GET /apix?v=2 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");              // uri
+  // Absolute-form: the target's authority replaces Host and its path is matched as a path.
+  EXPECT_EQ(route("GET http://podinfo/api/x?v=2 HTTP/1.1\r\nHost: other\r\n\r\n"), "api");
+  EXPECT_EQ(route("GET HTTP://other/api/x?v=2 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");
+  EXPECT_EQ(route("GET http://podinfo.test/apix?v=2 HTTP/1.1\r\nHost: podinfo\r\n\r\n"), "rest");
 }
 
 TEST(RetryPolicyTest, RetryOnConditions) {

@@ -33,30 +33,12 @@ TEST(HttpParserTest, ParsesRequestLineAndHeadersWithoutCopying) {
   EXPECT_FALSE(p.head.connectionClose);
 }
 
-TEST(HttpParserTest, AbsoluteFormTargetIsSplitIntoAuthorityAndOriginForm) {
-  std::string s = "GET HTTP://podinfo-canary.test:9898/token?x=1 HTTP/1.1\r\nHost: other\r\n\r\n";
-  Parsed p = parseRequest(s);
-  ASSERT_EQ(p.status, ParseStatus::Done);
-  EXPECT_EQ(p.head.view(s.data(), p.head.authority), "podinfo-canary.test:9898");
-  EXPECT_EQ(p.head.view(s.data(), p.head.target), "/token?x=1");
-  s = "GET http://flagger-loadtester.test HTTP/1.1\r\nHost: x\r\n\r\n";
-  p = parseRequest(s);
-  ASSERT_EQ(p.status, ParseStatus::Done);
-  EXPECT_EQ(p.head.view(s.data(), p.head.authority), "flagger-loadtester.test");
-  EXPECT_EQ(p.head.target.len, 0u);
-  s = "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n";
-  p = parseRequest(s);
-  ASSERT_EQ(p.status, ParseStatus::Done);
-  EXPECT_EQ(p.head.authority.len, 0u);
-  EXPECT_EQ(parseRequest("GET http:///nohost HTTP/1.1\r\nHost: x\r\n\r\n").error, ParseError::Malformed);
-}
-
 TEST(HttpParserTest, IncrementalInputNeedsMoreUntilTheEmptyLine) {
-  std::string s = "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+  std::string s = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
   MessageHead head;
   ParseError err;
   size_t scan = 0;
-  for (size_t n = 1; n < 38; ++n) {
+  for (size_t n = 1; n < s.size() - 3; ++n) {
     ASSERT_EQ(parseRequestHead(s.data(), n, 8192, scan, head, err), ParseStatus::NeedMore) << n;
   }
   ASSERT_EQ(parseRequestHead(s.data(), s.size(), 8192, scan, head, err), ParseStatus::Done);
@@ -66,7 +48,7 @@ TEST(HttpParserTest, IncrementalInputNeedsMoreUntilTheEmptyLine) {
 
 TEST(HttpParserTest, RejectsMalformedAndSmuggling) {
   EXPECT_EQ(parseRequest("GET  / HTTP/1.1\r\n\r\n").error, ParseError::Malformed);
-  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n").error, ParseError::Malformed);
   EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\n folded\r\n\r\n").error, ParseError::Malformed);
   EXPECT_EQ(parseRequest("GET / HTTP/2.0\r\n\r\n").error, ParseError::VersionNotSupported);
   EXPECT_EQ(parseRequest("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n").error,
@@ -74,6 +56,81 @@ TEST(HttpParserTest, RejectsMalformedAndSmuggling) {
   EXPECT_EQ(parseRequest("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").error,
             ParseError::BadFraming);
   EXPECT_EQ(parseRequest("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").error, ParseError::BadFraming);
+}
+
+// The probes of issue 24: each was forwarded (or hung) before.
+TEST(HttpParserTest, RefusesTargetsThatAreNotOriginOrAbsoluteForm) {
+  EXPECT_EQ(parseRequest("GET foo HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET internal.example:80 HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("CONNECT internal.example:443 HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET * HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").status, ParseStatus::Done);
+  EXPECT_EQ(parseRequest("GET ftp://x/ HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET http:///a HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET http://user@x/ HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET http://x?q HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET http://x#f HTTP/1.1\r\nHost: h\r\n\r\n").error, ParseError::Malformed);
+}
+
+TEST(HttpParserTest, AbsoluteFormBecomesOriginFormWithItsAuthority) {
+  std::string s = "GET http://internal.example:8080/admin?x=1 HTTP/1.1\r\nHost: other\r\n\r\n";
+  Parsed p = parseRequest(s);
+  ASSERT_EQ(p.status, ParseStatus::Done);
+  EXPECT_TRUE(p.head.absoluteForm);
+  EXPECT_EQ(p.head.view(s.data(), p.head.target), "/admin?x=1");
+  EXPECT_EQ(p.head.view(s.data(), p.head.host), "internal.example:8080");
+  s = "GET HTTPS://x HTTP/1.1\r\nHost: x\r\n\r\n";
+  p = parseRequest(s);
+  ASSERT_EQ(p.status, ParseStatus::Done);
+  EXPECT_EQ(p.head.view(s.data(), p.head.target), "/");
+  EXPECT_EQ(p.head.view(s.data(), p.head.host), "x");
+  s = "GET /a HTTP/1.1\r\nHost: origin.example\r\n\r\n";
+  p = parseRequest(s);
+  EXPECT_FALSE(p.head.absoluteForm);
+  EXPECT_EQ(p.head.view(s.data(), p.head.host), "origin.example");
+}
+
+TEST(HttpParserTest, HostMustBeOneAndValid) {
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: a b\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n").status, ParseStatus::Done);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost:\r\n\r\n").status, ParseStatus::Done);  // empty is allowed
+  EXPECT_EQ(parseRequest("GET / HTTP/1.0\r\n\r\n").status, ParseStatus::Done);  // 1.0 needs none
+}
+
+TEST(HttpParserTest, BareLfIsRefusedAtOnce) {
+  // Never NeedMore: the CRLF CRLF that would end such a head never comes.
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\nHost: x\n\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: x\n\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("\nGET / HTTP/1.1\r\n").error, ParseError::Malformed);
+  EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: x\r\nA: b\nC: d\r\n\r\n").error, ParseError::Malformed);
+  // Byte by byte, a CR at the end of one read and its LF in the next is fine.
+  std::string s = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  MessageHead head;
+  ParseError err;
+  size_t scan = 0;
+  for (size_t n = 1; n < s.size(); ++n) {
+    ASSERT_EQ(parseRequestHead(s.data(), n, 8192, scan, head, err), ParseStatus::NeedMore) << n;
+  }
+  s = "GET / HTTP/1.1\r\nHost: x\r\n\nmore";
+  scan = 0;
+  EXPECT_EQ(parseRequestHead(s.data(), 25, 8192, scan, head, err), ParseStatus::NeedMore);
+  EXPECT_EQ(parseRequestHead(s.data(), s.size(), 8192, scan, head, err), ParseStatus::Error);
+  // Responses too: a backend's bare-LF head is a 502 at once, not a wait for the timeout.
+  std::string r = "HTTP/1.1 200 OK\nContent-Length: 0\n\n";
+  scan = 0;
+  EXPECT_EQ(parseResponseHead(r.data(), r.size(), 8192, scan, false, head, err), ParseStatus::Error);
+  // And a chunked body's trailer line.
+  std::string body = "0\r\nX-T: 1\n\n";
+  BodyFramer f;
+  f.reset(BodyKind::Chunked, 0);
+  f.consume(body.data(), body.size());
+  EXPECT_TRUE(f.failed());
 }
 
 TEST(HttpParserTest, HeadTooLargeAndTooManyHeaders) {
@@ -87,15 +144,15 @@ TEST(HttpParserTest, HeadTooLargeAndTooManyHeaders) {
 TEST(HttpParserTest, ConnectionSemantics) {
   EXPECT_TRUE(parseRequest("GET / HTTP/1.0\r\n\r\n").head.connectionClose);
   EXPECT_FALSE(parseRequest("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").head.connectionClose);
-  EXPECT_TRUE(parseRequest("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n").head.connectionClose);
-  EXPECT_TRUE(parseRequest("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").head.expectContinue);
+  EXPECT_TRUE(parseRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: foo, close\r\n\r\n").head.connectionClose);
+  EXPECT_TRUE(parseRequest("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").head.expectContinue);
   // An upgrade needs both the Upgrade header and the "upgrade" token in Connection.
-  const std::string ws = "GET /ws HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  const std::string ws = "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n";
   Parsed up = parseRequest(ws);
   EXPECT_TRUE(up.head.upgrade);
   EXPECT_EQ(up.head.view(ws.data(), up.head.upgradeValue), "websocket");
-  EXPECT_FALSE(parseRequest("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n").head.upgrade);
-  EXPECT_FALSE(parseRequest("GET / HTTP/1.1\r\nConnection: upgrade\r\n\r\n").head.upgrade);
+  EXPECT_FALSE(parseRequest("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n").head.upgrade);
+  EXPECT_FALSE(parseRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n\r\n").head.upgrade);
 }
 
 TEST(HttpParserTest, ResponseFraming) {
