@@ -1,5 +1,6 @@
 // Canary spec/status decoding with Flagger's defaults (flagger-scheduler.md §1.1).
 #include "api/decode_parts.h"
+#include "api/validate_util.h"
 
 namespace aviary::api::detail {
 namespace {
@@ -260,10 +261,18 @@ void decodeService(ObjectReader& s, CanaryService& out) {
 }
 
 void decodeAnalysis(ObjectReader& a, CanaryAnalysis& out) {
-  std::optional<Duration> interval;
-  if (a.duration("interval", out.intervalText, &interval)) {
-    // Flagger: unparsable/empty -> 60s, below 10s -> 10s (§1.1.3).
-    out.interval = *interval < Duration{10000} ? Duration{10000} : *interval;
+  // Flagger: unparsable/empty -> 60s, below 10s -> 10s (§1.1.3). A text that Flagger's CRD pattern
+  // accepts but that is not a Go duration ("5sx") runs at 60s there: kept, validation warns. Any
+  // other text is an error (the CRD rejects it).
+  if (a.str("interval", out.intervalText)) {
+    auto d = parseDuration(out.intervalText);
+    if (d.ok() && d.value().count() >= 0) {
+      out.interval = d.value() < Duration{10000} ? Duration{10000} : d.value();
+    } else if (!matchesCrdDuration(out.intervalText)) {
+      a.sink().error(a.sink().pos(a.field("interval")), a.fieldPath("interval"),
+                     (d.ok() ? "must not be negative, found " : "expected a Go duration such as 30s, 1m or 1m30s, found ") +
+                         quoteValue(out.intervalText));
+    }
   }
   // Flagger's CRD gives these numbers no bounds; which values are errors and which warnings is
   // decided in validate_ranges.cpp (docs/validate.md, "Which side of the line").

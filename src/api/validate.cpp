@@ -29,6 +29,9 @@ void checkAnalysis(const Canary& c, const CanaryAnalysis& a, Findings& f) {
                                 a.intervalText + "\"");
     if (auto d = parseDuration(a.intervalText); d.ok() && d.value() < Duration{10000})
       f.warn(p("interval"), "below the 10s minimum, found \"" + a.intervalText + "\"; Flagger and Aviary use 10s");
+    else if (!d.ok())  // only texts the CRD pattern accepts get here (decode_canary.cpp)
+      f.warn(p("interval"), "expected a Go duration such as 30s or 1m, found \"" + a.intervalText +
+                                "\": Flagger's CRD accepts it, and Flagger and Aviary use 60s");
   }
   if (!a.thresholdRaw)
     f.warn(p("threshold"),

@@ -3,7 +3,6 @@
 // path → position table recorded while decoding. Parsed with the shared YAML reader (yaml/file.h),
 // so syntax errors carry their position like every other problem.
 #include <charconv>
-#include <fstream>
 #include <map>
 #include <sstream>
 

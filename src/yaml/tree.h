@@ -31,10 +31,10 @@ enum class Style : uint8_t {
 };
 
 // The Style of a scalar written with the explicit tag `tag` ("!" is the non-specific tag of a
-// quoted scalar). Shared by both tree builders (libyaml and yaml-cpp) so they type alike.
+// quoted scalar).
 Style styleOfTag(std::string_view tag);
 // True for the texts a plain, untagged scalar spells null with: "", "~", "null", "Null", "NULL".
-// Both builders turn such scalars into Kind::Null nodes.
+// The builder turns such scalars into Kind::Null nodes.
 bool isNullText(std::string_view s);
 
 struct NodeData {

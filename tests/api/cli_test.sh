@@ -27,7 +27,7 @@ out=$("$AVIARY" validate -f "$SRC/examples/seed/podinfo-canary-404.yaml" -f "$SR
 check "canary with its MetricTemplate passes --strict (exit $rc)" $? "$out"
 
 cd "$SRC/tests/api/corpus" || exit 1
-for name in step-weight-out-of-range template-ref-unresolved yaml-syntax-error; do
+for name in step-weight-negative template-ref-unresolved yaml-syntax-error; do
   out=$("$AVIARY" validate -f $name.yaml 2>/dev/null); rc=$?
   [ $rc -eq 1 ] && [ "$out" = "$(cat $name.expected)" ]
   check "corpus $name prints its .expected (exit $rc)" $? "$out"
@@ -40,7 +40,15 @@ out=$("$AVIARY" validate -f strict-step-weight-over-max.yaml 2>&1); rc=$?
 [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q ': warning: spec.analysis.stepWeight: '
 check "without --strict it is a warning (exit $rc)" $? "$out"
 
-out=$("$AVIARY" validate -o json -f step-weight-out-of-range.yaml 2>&1); rc=$?
+# A step weight above 100 runs in Flagger (capped): a warning, an error only under --strict.
+out=$("$AVIARY" validate -f step-weight-out-of-range.yaml 2>&1); rc=$?
+[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q ': warning: spec.analysis.stepWeight: expected a weight from 1 to 100, found 150'
+check "stepWeight 150 is a warning (exit $rc)" $? "$out"
+out=$("$AVIARY" validate --strict -f step-weight-out-of-range.yaml 2>/dev/null); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "$(cat step-weight-out-of-range.expected)" ]
+check "stepWeight 150 is an error under --strict (exit $rc)" $? "$out"
+
+out=$("$AVIARY" validate -o json -f step-weight-negative.yaml 2>&1); rc=$?
 [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q '"path": "spec.analysis.stepWeight"' && \
   printf '%s\n' "$out" | grep -q '"status": "invalid"'
 check "-o json report (exit $rc)" $? "$out"
