@@ -126,8 +126,9 @@ int main(int argc, char** argv) {
   const Millis base = now - (steps + 12) * spacing;  // the last step lands about a minute ago
   tsdb::testing::StepExporter exporter(base, spacing, steps, {"Prometheus/", "aviary-metrics-server"}, body);
   const Millis last = exporter.timeOf(steps - 1);
+  const std::string sample = body(1, 0);
   std::printf("exporter: %d workloads, %zu series per scrape, %d steps of %lld ms (%.1f h of samples)\n", kWorkloads,
-              static_cast<size_t>(std::count(body(1, 0).begin(), body(1, 0).end(), '\n')), steps,
+              static_cast<size_t>(std::count(sample.begin(), sample.end(), '\n')), steps,
               static_cast<long long>(spacing), steps * spacing / 3.6e6);
 
   auto [idleMax, idleMean] = tickLateness(seconds(3));

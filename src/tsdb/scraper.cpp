@@ -30,9 +30,10 @@ std::string instanceOf(const std::string& url) {
 
 class ScrapeLoop {
  public:
-  ScrapeLoop(Store& store, ScrapeManager::Options options, const Clock& clock, ScrapeTarget target)
+  ScrapeLoop(Store& store, ScrapeManager::Options options, const Clock& clock, ScrapeTarget target,
+             std::atomic<Millis>& lastTrim)
       : store_(store), options_(options), clock_(clock), target_(std::move(target)),
-        instance_(instanceOf(target_.url)) {
+        instance_(instanceOf(target_.url)), lastTrim_(lastTrim) {
     health_.target = target_;
     if (options_.loopsForTest) thread_ = std::thread([this] { run(); });
   }
@@ -105,6 +106,10 @@ class ScrapeLoop {
     batch.push_back({reportLabels("scrape_duration_seconds"), {start, seconds}});
     batch.push_back({reportLabels("scrape_samples_scraped"), {start, static_cast<double>(parsed.size())}});
     store_.append(batch);
+    // Retention is enforced here, by whichever loop comes first after a second has passed (a
+    // trim walks every series under the exclusive lock, so not on every scrape of every target).
+    Millis trimmed = lastTrim_.load();
+    if (start - trimmed >= 1000 && lastTrim_.compare_exchange_strong(trimmed, start)) store_.trim(start);
     if (!error.empty() && error != health_.lastError) {
       spdlog::warn("metrics-server: scrape of {} failed: {}", target_.url, error);
     }
@@ -150,6 +155,7 @@ class ScrapeLoop {
   const Clock& clock_;
   const ScrapeTarget target_;
   const std::string instance_;
+  std::atomic<Millis>& lastTrim_;
   std::mutex scrapeMu_;                   // one scrape at a time; guards previous_
   std::map<std::string, Labels> previous_;  // series of the last scrape without explicit timestamps
   mutable std::mutex healthMu_;
@@ -175,7 +181,7 @@ void ScrapeManager::setTargets(std::vector<ScrapeTarget> targets) {
       std::string key = t.job + "\n" + t.url;
       wanted.insert(key);
       if (!loops_.contains(key)) {
-        loops_.emplace(key, std::make_unique<ScrapeLoop>(store_, options_, *options_.clock, std::move(t)));
+        loops_.emplace(key, std::make_unique<ScrapeLoop>(store_, options_, *options_.clock, std::move(t), lastTrim_));
       }
     }
     for (auto it = loops_.begin(); it != loops_.end();) {

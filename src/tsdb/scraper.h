@@ -71,6 +71,7 @@ class ScrapeManager {
   Store& store_;
   Options options_;
   SystemClock systemClock_;
+  std::atomic<promql::Millis> lastTrim_{0};  // when a loop last applied retention
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<ScrapeLoop>> loops_;  // keyed by url + job
 };

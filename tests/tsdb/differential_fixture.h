@@ -1,7 +1,9 @@
 #pragma once
 // The differential tests' shared setup: one StepExporter scraped in lock-step by the embedded
-// metrics server and by the real Prometheus (Debian 2.42), both at 200 ms, until the exporter's
-// last step is stored on both sides. Started once per test binary.
+// metrics server and by the real Prometheus (Debian 2.42), both every 500 ms, until the exporter's
+// last step is stored on both sides. Started once per test binary. 500 ms, not less: a scrape
+// that times out on a loaded machine would lose its step on one side only (the exporter counts a
+// step as fetched when the request arrives).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -26,13 +28,13 @@ class DifferentialTest : public ::testing::Test {
     base_ = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() / 1000 * 1000 - 20 * 60 * 1000;
     exporter_ = new StepExporter(base_, kSpacing, kSteps, {"Prometheus/", "aviary-metrics-server"});
     ServerOptions o;
-    o.scrapeInterval = milliseconds(200);
+    o.scrapeInterval = milliseconds(500);
     auto ours = MetricsServer::start(o, {{exporter_->url(), "aviary-test"}});
     ASSERT_TRUE(ours.ok()) << ours.error().format();
     ours_ = ours->release();
     testsupport::PrometheusServer::Options po;
     po.targets = {exporter_->url()};
-    po.scrapeInterval = milliseconds(200);
+    po.scrapeInterval = milliseconds(500);
     auto prom = testsupport::PrometheusServer::start(po);
     ASSERT_TRUE(prom.ok()) << prom.error().format();
     prom_ = prom->release();
