@@ -17,5 +17,6 @@ void addQueryCommand(CLI::App& app, Runner& run);
 void addLoadtesterCommand(CLI::App& app, Runner& run);
 void addHeyCommand(CLI::App& app, Runner& run);
 void addProxyCommand(CLI::App& app, Runner& run);
+void addSandboxCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   aviary::cli::addLoadtesterCommand(app, run);
   aviary::cli::addHeyCommand(app, run);
   aviary::cli::addProxyCommand(app, run);
+  aviary::cli::addSandboxCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

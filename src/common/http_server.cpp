@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <poll.h>
+
 #include <atomic>
 #include <cctype>
 #include <list>
@@ -176,6 +178,10 @@ class ServerImpl final : public HttpServer {
       } catch (const std::exception& e) {
         r = ServerResponse::text(500, std::string("internal error: ") + e.what() + "\n");
       }
+      if (r.stream) {
+        writeStream(sock, r, version);
+        break;
+      }
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
       res.set(bhttp::field::server, "aviary");
       res.set(bhttp::field::content_type, r.contentType);
@@ -188,6 +194,40 @@ class ServerImpl final : public HttpServer {
     }
     sock.shutdown(tcp::socket::shutdown_both, ec);
     sock.close(ec);
+  }
+
+  // Chunked head, one chunk per writer call, last chunk; the connection closes afterwards because
+  // a stream's end is usually the client's or the server's going away.
+  void writeStream(tcp::socket& sock, ServerResponse& r, unsigned version) {
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "aviary");
+    res.set(bhttp::field::content_type, r.contentType);
+    for (const auto& [k, v] : r.headers) res.insert(k, v);
+    res.chunked(true);
+    res.keep_alive(false);
+    beast::error_code ec;
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    bhttp::write_header(sock, sr, ec);
+    if (ec) return;
+    bool alive = true;
+    ServerResponse::ChunkWriter writer = [&](std::string_view data) {
+      if (!alive || stopped_) return false;
+      if (data.empty()) {
+        // A liveness probe (an empty chunk would end the stream): has the client hung up?
+        pollfd p{sock.native_handle(), POLLRDHUP, 0};
+        if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) alive = false;
+        return alive;
+      }
+      asio::write(sock, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), ec);
+      if (ec) alive = false;
+      return alive;
+    };
+    try {
+      r.stream(writer);
+    } catch (const std::exception&) {
+      alive = false;
+    }
+    if (alive) asio::write(sock, bhttp::make_chunk_last(), ec);
   }
 
   void writeSimple(tcp::socket& sock, int status, std::string body) {

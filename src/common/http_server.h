@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ struct ServerResponse {
   std::string body;
   std::string contentType = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed response (watches): when set, `body` is ignored; the server sends the head with
+  // `Transfer-Encoding: chunked`, then calls `stream` on the connection's thread with a writer
+  // that sends one chunk per call and returns false once the client is gone or the server stops.
+  // Writing "" sends nothing and only checks whether the client has hung up (so an idle stream can
+  // notice). The stream ends (last chunk) when `stream` returns; the connection is then closed.
+  using ChunkWriter = std::function<bool(std::string_view)>;
+  std::function<void(const ChunkWriter&)> stream;
 
   static ServerResponse text(int status, std::string body);
   static ServerResponse json(int status, std::string body);
