@@ -102,8 +102,7 @@ http::ServerResponse ApiServerImpl::list(const ResourceRequest& r, const http::S
   if (!labels) return statusResponse(400, "BadRequest", labels.error().message);
   auto fields = Selector::parse(req.queryParam("fieldSelector"), false);
   if (!fields) return statusResponse(400, "BadRequest", fields.error().message);
-  std::string w = req.queryParam("watch");
-  if (w == "1" || w == "true") return watch(r, req, *labels, *fields);
+  if (parseBool(req.queryParam("watch"))) return watch(r, req, *labels, *fields);
 
   uint64_t rv = 0;
   std::vector<Json> items;

@@ -29,6 +29,8 @@ http::ServerResponse statusResponse(int code, const std::string& reason, const s
 // The HTTP status and Status reason of a store or decoding error.
 http::ServerResponse errorResponse(const Error& e);
 http::ServerResponse jsonResponse(int code, const Json& body);
+// A boolean query parameter as Go's strconv.ParseBool reads it ("1", "t", "true", "True", …).
+bool parseBool(const std::string& value);
 
 class ApiServerImpl final : public ApiServer {
  public:

@@ -25,6 +25,11 @@ Json expired(uint64_t asked, uint64_t oldest) {
 
 }  // namespace
 
+bool parseBool(const std::string& v) {
+  // Go's strconv.ParseBool (the Python client sends "True").
+  return v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True";
+}
+
 http::ServerResponse ApiServerImpl::watch(const ResourceRequest& r, const http::ServerRequest& req,
                                           const Selector& labels, const Selector& fields) {
   std::string rvText = req.queryParam("resourceVersion");
@@ -47,8 +52,7 @@ http::ServerResponse ApiServerImpl::watch(const ResourceRequest& r, const http::
       return statusResponse(400, "BadRequest", "timeoutSeconds: expected an integer, found \"" + timeoutText + "\"");
     }
   }
-  std::string bm = req.queryParam("allowWatchBookmarks");
-  bool bookmarks = bm == "true" || bm == "1";
+  bool bookmarks = parseBool(req.queryParam("allowWatchBookmarks"));
   bool table = wantsTable(req.header("accept"));
   IncludeObject include = req.queryParam("includeObject") == "None" ? IncludeObject::None
                           : req.queryParam("includeObject") == "Object" ? IncludeObject::Object
