@@ -8,7 +8,7 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config ccache clang libclang-rt-14-dev
   # libraries
-  libboost-dev libboost-system-dev libcurl4-openssl-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev
+  libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev libre2-dev liburing-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark peers

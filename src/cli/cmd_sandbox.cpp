@@ -29,6 +29,14 @@ Status writePrivateFile(const std::string& path, const std::string& text) {
   return okStatus();
 }
 
+std::string randomToken() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string t;
+  for (int i = 0; i < 32; ++i) t += hex[rd() % 16];
+  return t;
+}
+
 }  // namespace
 
 void addSandboxCommand(CLI::App& app, Runner& run) {
@@ -40,6 +48,8 @@ void addSandboxCommand(CLI::App& app, Runner& run) {
     size_t watchHistory = 1000;
     std::string bookmarkInterval = "10s";
     bool noKubelet = false;
+    std::string state;
+    bool plainHttp = false;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -49,13 +59,16 @@ void addSandboxCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--listen", opts->listen, "Address:port to serve on (port 0 = any free port)", true);
   cmd->add_option("--context", opts->context, "Name of the cluster, user and context in the kubeconfig", true);
   cmd->add_option("--token", opts->token,
-                  "Require this bearer token (written to the kubeconfig). kubectl sends no token over plain HTTP, "
-                  "so the default is none");
+                  "Require this bearer token (written to the kubeconfig; default: a random one, none with --plain-http)");
+  cmd->add_flag("--plain-http", opts->plainHttp,
+                "Serve plain HTTP without a token instead of HTTPS with a generated CA (kubectl sends no token over HTTP)");
   cmd->add_option("--watch-history", opts->watchHistory,
                   "Writes kept for watches; a watch from an older resourceVersion gets 410 Expired", true)
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
   cmd->add_option("--bookmark-interval", opts->bookmarkInterval, "Time between BOOKMARK events of a watch", true);
   cmd->add_flag("--no-kubelet", opts->noKubelet, "Do not mark Deployments' and DaemonSets' pods ready");
+  cmd->add_option("--state", opts->state,
+                  "Keep the objects in this JSON file too (loaded at start, rewritten within a second of writes)");
   cmd->callback([opts, &run] {
     run = [opts] {
       sandbox::ApiServerOptions o;
@@ -83,7 +96,9 @@ void addSandboxCommand(CLI::App& app, Runner& run) {
       o.bookmarkInterval = *interval;
       o.watchHistory = opts->watchHistory;
       o.kubelet = !opts->noKubelet;
-      o.token = opts->token;
+      o.tls = !opts->plainHttp;
+      o.token = opts->token.empty() && !opts->plainHttp ? randomToken() : opts->token;
+      o.stateFile = opts->state;
 
       sigset_t set;
       sigemptyset(&set);
@@ -99,12 +114,12 @@ void addSandboxCommand(CLI::App& app, Runner& run) {
         return 1;
       }
       std::string url = server.value()->url();
-      if (auto st = writePrivateFile(opts->kubeconfig, sandbox::kubeconfigFor(url, o.token, opts->context)); !st) {
+      if (auto st = writePrivateFile(opts->kubeconfig, sandbox::kubeconfigFor(url, o.token, opts->context, server.value()->caCertPem())); !st) {
         std::fprintf(stderr, "aviary sandbox: %s\n", st.error().format().c_str());
         return 2;
       }
-      std::printf("aviary sandbox: serving %s (plain HTTP on loopback); kubeconfig: %s\n", url.c_str(),
-                  opts->kubeconfig.c_str());
+      std::printf("aviary sandbox: serving %s (%s); kubeconfig: %s\n", url.c_str(),
+                  o.tls ? "HTTPS, generated CA, bearer token" : "plain HTTP, no authentication", opts->kubeconfig.c_str());
       std::fflush(stdout);
       int sig = 0;
       sigwait(&set, &sig);

@@ -56,6 +56,10 @@ class HttpServer {
     int readTimeoutSeconds = 60;  // idle keep-alive connections are closed after this
     size_t maxConnections = 256;  // further connections are accepted and closed at once
     int bodyLimitStatus = 413;    // status sent when a body exceeds maxBodyBytes (the load tester uses 400)
+    // Both set: serve HTTPS (TLS 1.2+) with this PEM certificate chain and private key; the
+    // handshake runs on the connection's thread. start() fails (Invalid) when they do not load.
+    std::string tlsCertPem;
+    std::string tlsKeyPem;
   };
 
   // Binds address:port (port 0 = ephemeral) and starts accepting on a background thread.
@@ -69,7 +73,7 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
-  // "http://address:port"
+  // "http://address:port" ("https://" with TLS)
   virtual std::string url() const = 0;
   // Stops accepting, closes open connections and joins all threads. Idempotent.
   virtual void stop() = 0;

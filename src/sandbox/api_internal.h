@@ -6,6 +6,7 @@
 #include <mutex>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/http_server.h"
@@ -40,6 +41,7 @@ class ApiServerImpl final : public ApiServer {
 
   std::string url() const override { return http_->url(); }
   uint16_t port() const override { return http_->port(); }
+  std::string caCertPem() const override { return caPem_; }
   Store& store() override { return store_; }
   Registry& registry() override { return registry_; }
   void stop() override;
@@ -76,7 +78,16 @@ class ApiServerImpl final : public ApiServer {
   Registry registry_;
   std::unique_ptr<Kubelet> kubelet_;
   std::unique_ptr<http::HttpServer> http_;
+  std::string caPem_;
   std::atomic<bool> stopped_{false};
+  // persistence.cpp: the state file (ApiServerOptions::stateFile).
+  Status loadState();
+  Status saveState();
+  void saveLoop();
+  std::thread saver_;
+  std::mutex saverMu_;
+  std::condition_variable saverCv_;
+  uint64_t savedRv_ = 0;
   std::mutex watchMu_;
   std::condition_variable watchCv_;
   size_t openWatches_ = 0;

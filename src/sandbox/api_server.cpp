@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "sandbox/certs.h"
 #include "sandbox/openapi.h"
 
 namespace aviary::sandbox {
@@ -62,8 +63,10 @@ ApiServerImpl::ApiServerImpl(ApiServerOptions options, const Clock& clock, Rando
     : options_(std::move(options)), clock_(clock), store_(clock, random, options_.watchHistory) {}
 
 Status ApiServerImpl::listen() {
+  if (auto st = loadState(); !st) return st;
   auto nsType = registry_.find("", "v1", "namespaces");
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    if (store_.get(*nsType, "", ns)) continue;  // restored from the state file
     if (auto r = store_.create(*nsType, "", Json{{"metadata", {{"name", ns}}}}); !r) return r.error();
   }
   if (options_.kubelet) kubelet_ = std::make_unique<Kubelet>(store_, registry_, clock_);
@@ -71,10 +74,23 @@ Status ApiServerImpl::listen() {
   ho.maxBodyBytes = 3 << 20;  // the API server's own limit is 3 MiB
   ho.readTimeoutSeconds = 300;
   ho.maxConnections = 512;
+  if (options_.tls) {
+    std::vector<std::string> ips = {"127.0.0.1", "::1"};
+    if (options_.address != "127.0.0.1" && options_.address != "::1" && options_.address != "0.0.0.0" &&
+        options_.address != "::") {
+      ips.push_back(options_.address);
+    }
+    auto certs = generateTls({"localhost"}, ips);
+    if (!certs) return certs.error();
+    caPem_ = certs->caCertPem;
+    ho.tlsCertPem = certs->serverCertPem;
+    ho.tlsKeyPem = certs->serverKeyPem;
+  }
   auto s = http::HttpServer::start(options_.address, options_.port,
                                    [this](const http::ServerRequest& r) { return handle(r); }, ho);
   if (!s) return s.error();
   http_ = std::move(s.value());
+  if (!options_.stateFile.empty()) saver_ = std::thread([this] { saveLoop(); });
   return okStatus();
 }
 
@@ -83,6 +99,14 @@ void ApiServerImpl::stop() {
   store_.stop();
   if (http_) http_->stop();
   if (kubelet_) kubelet_->stop();
+  if (saver_.joinable()) {
+    {
+      std::lock_guard lock(saverMu_);
+      saverCv_.notify_all();
+    }
+    saver_.join();
+    (void)saveState();  // the last writes
+  }
 }
 
 http::ServerResponse ApiServerImpl::handle(const http::ServerRequest& req) {
@@ -211,9 +235,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, co
   return std::unique_ptr<ApiServer>(std::move(s));
 }
 
-std::string kubeconfigFor(const std::string& url, const std::string& token, const std::string& name) {
+std::string kubeconfigFor(const std::string& url, const std::string& token, const std::string& name,
+                          const std::string& caPem) {
   std::string out = "apiVersion: v1\nkind: Config\n";
   out += "clusters:\n- name: " + name + "\n  cluster:\n    server: " + url + "\n";
+  if (!caPem.empty()) out += "    certificate-authority-data: " + encodeBase64(caPem) + "\n";
   out += "users:\n- name: " + name + "\n  user:\n";
   out += token.empty() ? "    {}\n" : "    token: " + token + "\n";
   out += "contexts:\n- name: " + name + "\n  context:\n    cluster: " + name + "\n    user: " + name +

@@ -7,7 +7,7 @@
 // field selectors, limit/continue), create, update, merge / strategic-merge / JSON patch, delete
 // for the types of registry_builtin.cpp and for every CRD created through it (with its printer
 // columns as Tables for `kubectl get`, and its status subresource); watches with bookmarks and
-// 410 Expired for a compacted resourceVersion. Plain HTTP/1.1 (see docs/sandbox.md for why).
+// 410 Expired for a compacted resourceVersion. HTTPS with a generated CA, or plain HTTP/1.1.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -25,10 +25,12 @@ struct ApiServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;                                      // 0 = ephemeral
   std::string token;                                      // required as "Authorization: Bearer"; "" = no auth
+  bool tls = false;  // serve HTTPS with a CA and server certificate generated at start (certs.h)
   size_t watchHistory = 1000;                             // writes kept for watches; older ones get 410
   std::chrono::milliseconds bookmarkInterval{10000};     // between BOOKMARKs of a watch that asked for them
   std::chrono::seconds maxWatch{1800};                    // a watch ends after this (or its timeoutSeconds)
   bool kubelet = true;                                    // run the kubelet stand-in (kubelet.h)
+  std::string stateFile;  // "" = memory only; else loaded at start (if present) and rewritten within a second of writes and at stop
 };
 
 class ApiServer {
@@ -38,7 +40,8 @@ class ApiServer {
   static Result<std::unique_ptr<ApiServer>> start(ApiServerOptions options, const Clock& clock, Random& random);
 
   virtual ~ApiServer() = default;
-  virtual std::string url() const = 0;  // "http://127.0.0.1:PORT"
+  virtual std::string url() const = 0;  // "http://127.0.0.1:PORT", or "https://…" with tls
+  virtual std::string caCertPem() const = 0;  // the generated CA with tls, else ""
   virtual uint16_t port() const = 0;
   virtual Store& store() = 0;
   virtual Registry& registry() = 0;
@@ -49,7 +52,9 @@ class ApiServer {
   virtual void stop() = 0;
 };
 
-// A kubeconfig (YAML) with one cluster, user and context named `name`, pointing at `url`.
-std::string kubeconfigFor(const std::string& url, const std::string& token, const std::string& name);
+// A kubeconfig (YAML) with one cluster, user and context named `name`, pointing at `url`; with
+// `caPem`, the cluster's certificate-authority-data.
+std::string kubeconfigFor(const std::string& url, const std::string& token, const std::string& name,
+                          const std::string& caPem = {});
 
 }  // namespace aviary::sandbox

@@ -57,7 +57,12 @@ void Kubelet::run() {
       item = queue_.front();
       queue_.pop_front();
     }
-    reconcile(std::get<0>(item), std::get<1>(item), std::get<2>(item));
+    try {
+      reconcile(std::get<0>(item), std::get<1>(item), std::get<2>(item));
+    } catch (const std::exception&) {
+      // A workload with fields of unexpected JSON types (the sandbox does not validate schemas):
+      // it gets no status, and the kubelet goes on with the others.
+    }
   }
 }
 

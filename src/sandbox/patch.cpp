@@ -10,6 +10,7 @@ using nlohmann::json;
 namespace {
 
 constexpr int kMaxDepth = 256;
+constexpr size_t kMaxObjectBytes = 3 << 20;  // the API server's request size limit
 
 std::string lowerNoParams(std::string_view s) {
   std::string out(s.substr(0, s.find(';')));
@@ -198,7 +199,17 @@ Result<json> applyPatch(PatchType type, const json& current, const json& patch) 
     case PatchType::Json:
       if (!patch.is_array()) return makeError(ErrorCode::Invalid, "json patch: expected an array of operations, found " + std::string(patch.type_name()));
       try {
-        return current.patch(patch);
+        // `copy` can double the object per operation: apply copies one at a time and stop when
+        // the object outgrows what the API server would accept as a body.
+        json out = current;
+        size_t copies = 0;
+        for (const auto& op : patch) {
+          out = out.patch(json::array({op}));
+          if (op.is_object() && op.value("op", "") == "copy" && (++copies > 1000 || out.dump().size() > kMaxObjectBytes)) {
+            return makeError(ErrorCode::Invalid, "json patch: the patched object is larger than 3 MiB");
+          }
+        }
+        return out;
       } catch (const json::exception& e) {
         return makeError(ErrorCode::Invalid, std::string("json patch: ") + e.what());
       }

@@ -1,7 +1,7 @@
 #pragma once
 // Request bodies of the sandbox API server: decoding (JSON only: kubectl and the client libraries
 // send JSON) and the patch types kubectl and client-go use. Pure functions; the fuzz target
-// fuzz/sandbox/body_fuzz.cpp drives them with arbitrary input.
+// fuzz/sandbox/body_fuzzer.cpp drives them with arbitrary input.
 #include <string>
 #include <string_view>
 

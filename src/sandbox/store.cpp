@@ -330,6 +330,37 @@ void Store::stop() {
   cv_.notify_all();
 }
 
+Json Store::snapshot() const {
+  std::lock_guard lock(mu_);
+  Json objects = Json::array();
+  for (const auto& [key, o] : objects_) objects.push_back({{"groupResource", std::get<0>(key)}, {"object", o}});
+  return {{"resourceVersion", rv_}, {"objects", objects}};
+}
+
+Status Store::restore(const Json& snap) {
+  if (!snap.is_object() || !snap.contains("resourceVersion") || !snap["resourceVersion"].is_number_unsigned() ||
+      !snap.contains("objects") || !snap["objects"].is_array()) {
+    return makeError(ErrorCode::Invalid, "expected {\"resourceVersion\": N, \"objects\": [...]}");
+  }
+  std::map<Key, Json> objects;
+  for (size_t i = 0; i < snap["objects"].size(); ++i) {
+    const Json& e = snap["objects"][i];
+    const Json* meta = e.is_object() && e.contains("object") && e["object"].is_object() && e["object"].contains("metadata")
+                           ? &e["object"]["metadata"] : nullptr;
+    if (!meta || !meta->is_object() || !e.contains("groupResource") || !e["groupResource"].is_string() ||
+        !meta->contains("name") || !(*meta)["name"].is_string()) {
+      return makeError(ErrorCode::Invalid, "objects[" + std::to_string(i) + "]: expected groupResource and an object with metadata.name");
+    }
+    objects[{e["groupResource"], meta->value("namespace", ""), (*meta)["name"]}] = e["object"];
+  }
+  std::lock_guard lock(mu_);
+  objects_ = std::move(objects);
+  rv_ = std::max<uint64_t>(snap["resourceVersion"].get<uint64_t>(), 1);
+  compactedRv_ = rv_;
+  history_.clear();
+  return okStatus();
+}
+
 void Store::setListener(std::function<void(const StoredEvent&)> listener) {
   std::lock_guard lock(mu_);
   listener_ = std::move(listener);

@@ -87,6 +87,13 @@ class Store {
   // Wakes every waiter for good.
   void stop();
 
+  // Every object and the resourceVersion counter: {"resourceVersion": N, "objects":
+  // [{"groupResource": …, "object": …}]} (the state file of `aviary sandbox --state`).
+  Json snapshot() const;
+  // Replaces the objects and the counter by a snapshot's (before serving; the history starts
+  // empty, so watches from older versions get 410). Error (Invalid) naming what is malformed.
+  Status restore(const Json& snapshot);
+
   // Called after each write with the event, outside the lock (the kubelet stand-in listens here).
   void setListener(std::function<void(const StoredEvent&)> listener);
 

@@ -3,7 +3,11 @@
 // 410 relist, non-JSON answers).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -83,6 +87,20 @@ TEST_F(ClientTest, StatusSubresourceAndGeneration) {
   EXPECT_EQ((*s)["metadata"]["generation"], 1);
 }
 
+TEST_F(ClientTest, HpaV2beta2AndV2ServeTheSameObjects) {
+  const Resource v2beta2{"autoscaling", "v2beta2", "horizontalpodautoscalers", true};
+  const Resource v2{"autoscaling", "v2", "horizontalpodautoscalers", true};
+  Json hpa = {{"apiVersion", "autoscaling/v2beta2"}, {"kind", "HorizontalPodAutoscaler"},
+              {"metadata", {{"name", "podinfo"}}},
+              {"spec", {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "podinfo"}}},
+                        {"minReplicas", 2}, {"maxReplicas", 4}}}};
+  ASSERT_TRUE(client_->create(v2beta2, "default", hpa).ok());
+  auto got = client_->get(v2, "default", "podinfo");
+  ASSERT_TRUE(got.ok()) << got.error().format();
+  EXPECT_EQ((*got)["apiVersion"], "autoscaling/v2");
+  EXPECT_EQ((*got)["spec"]["maxReplicas"], 4);
+}
+
 TEST_F(ClientTest, ConflictIsRetriedWithAFreshRead) {
   ASSERT_TRUE(client_->create(kConfigMaps, "default", configMap("c", "web")).ok());
   int calls = 0;
@@ -157,6 +175,80 @@ TEST_F(ClientTest, WatchFromACompactedVersionIsExpired) {
   EXPECT_EQ(seen[0].type, "ERROR");
   EXPECT_EQ(seen[0].object["code"], 410);
   EXPECT_EQ(seen[0].object["reason"], "Expired");
+}
+
+TEST(ClientTlsTest, VerifiesTheServerAgainstTheGivenCa) {
+  SystemClock clock;
+  SeededRandom random(9);
+  sandbox::ApiServerOptions o;
+  o.tls = true;
+  o.token = "t";
+  o.kubelet = false;
+  auto server = std::move(sandbox::ApiServer::start(o, clock, random).value());
+  ASSERT_EQ(server->url().rfind("https://127.0.0.1:", 0), 0u) << server->url();
+  const Resource namespaces{"", "v1", "namespaces", false};
+  ClusterConfig cfg;
+  cfg.server = server->url();
+  cfg.token = "t";
+  auto untrusted = Client(cfg, ClientOptions{0, 1}).list(namespaces, "");
+  ASSERT_FALSE(untrusted.ok()) << "the generated CA is not among the system's";
+  EXPECT_EQ(untrusted.error().code, ErrorCode::Unavailable);
+  cfg.caData = server->caCertPem();
+  auto trusted = Client(cfg, ClientOptions{0, 1}).list(namespaces, "");
+  ASSERT_TRUE(trusted.ok()) << trusted.error().format();
+  EXPECT_EQ((*trusted)["items"].size(), 4u);
+  char tmpl[] = "/tmp/aviary-ca-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/ca.crt") << server->caCertPem();
+  cfg.caData.clear();
+  cfg.caFile = dir + "/ca.crt";
+  EXPECT_TRUE(Client(cfg, ClientOptions{0, 1}).list(namespaces, "").ok());
+  cfg.caFile.clear();
+  cfg.insecureSkipVerify = true;
+  EXPECT_TRUE(Client(cfg, ClientOptions{0, 1}).list(namespaces, "").ok());
+  cfg.server = "https://localhost:" + std::to_string(server->port());
+  cfg.insecureSkipVerify = false;
+  cfg.caData = server->caCertPem();
+  EXPECT_TRUE(Client(cfg, ClientOptions{0, 1}).list(namespaces, "").ok()) << "localhost is in the certificate";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SandboxStateTest, ObjectsAndCrdsSurviveARestart) {
+  char tmpl[] = "/tmp/aviary-state-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  SystemClock clock;
+  SeededRandom random(5);
+  sandbox::ApiServerOptions o;
+  o.stateFile = dir + "/state.json";
+  o.kubelet = false;
+  const Resource crds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", false};
+  const Resource canaries{"flagger.app", "v1beta1", "canaries", true};
+  std::string rv;
+  {
+    auto server = std::move(sandbox::ApiServer::start(o, clock, random).value());
+    ClusterConfig cfg;
+    cfg.server = server->url();
+    Client c(cfg, ClientOptions{0, 1});
+    Json crd = Json::parse(R"({"metadata":{"name":"canaries.flagger.app"},"spec":{"group":"flagger.app","scope":"Namespaced",
+      "names":{"plural":"canaries","kind":"Canary"},"versions":[{"name":"v1beta1","served":true,"storage":true}]}})");
+    ASSERT_TRUE(c.create(crds, "", crd).ok());
+    auto made = c.create(canaries, "default", {{"metadata", {{"name", "podinfo"}}}, {"spec", {{"x", 1}}}});
+    ASSERT_TRUE(made.ok()) << made.error().format();
+    rv = (*made)["metadata"]["resourceVersion"];
+    server->stop();
+  }
+  auto again = std::move(sandbox::ApiServer::start(o, clock, random).value());
+  ClusterConfig cfg;
+  cfg.server = again->url();
+  Client c(cfg, ClientOptions{0, 1});
+  auto got = c.get(canaries, "default", "podinfo");
+  ASSERT_TRUE(got.ok()) << got.error().format();
+  EXPECT_EQ((*got)["metadata"]["resourceVersion"], rv);
+  auto next = c.create(kConfigMaps, "default", configMap("after", "x"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(std::stoull((*next)["metadata"]["resourceVersion"].get<std::string>()), std::stoull(rv));
+  again->stop();
+  std::filesystem::remove_all(dir);
 }
 
 // A scripted API server: the list answers with version 10, then 20; the first watch sends one

@@ -27,13 +27,14 @@ class KubectlTest : public ::testing::Test {
     clock_ = new SystemClock;
     random_ = new SeededRandom(42);
     ApiServerOptions o;
-    // No token: kubectl sends no credentials to a plain-HTTP server.
+    o.tls = true;  // kubectl over HTTPS with the generated CA, and a token it must send
+    o.token = "kubectl-test-token";
     o.maxWatch = std::chrono::seconds(3);  // `kubectl get -w` ends when the server ends its watch
     o.bookmarkInterval = std::chrono::milliseconds(500);
     auto s = ApiServer::start(o, *clock_, *random_);
     ASSERT_TRUE(s.ok()) << s.error().format();
     server_ = s.value().release();
-    std::ofstream(*dir_ + "/kubeconfig") << kubeconfigFor(server_->url(), "", "sandbox");
+    std::ofstream(*dir_ + "/kubeconfig") << kubeconfigFor(server_->url(), o.token, "sandbox", server_->caCertPem());
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -102,6 +103,13 @@ TEST_F(KubectlTest, ApiResourcesListsBuiltinsAndCrds) {
                            "flagger.app/v1beta1", "customresourcedefinitions"}) {
     EXPECT_NE(r.out.find(want), std::string::npos) << want << " missing from:\n" << r.out;
   }
+}
+
+TEST_F(KubectlTest, ExplainReadsACrdSchemaFromOpenApiV3) {
+  auto r = kubectl({"explain", "canaries.spec"});
+  ASSERT_EQ(r.exitCode, 0) << r.describe();
+  EXPECT_NE(r.out.find("targetRef"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("The Deployment the canary rolls out"), std::string::npos) << r.out;
 }
 
 TEST_F(KubectlTest, RolloutStatusSeesTheKubeletMarkPodsReady) {

@@ -21,11 +21,13 @@ TEST(PythonClientTest, ListWatchPatchStatusConflictAndGone) {
   ApiServerOptions o;
   o.watchHistory = 40;
   o.kubelet = false;
+  o.tls = true;
+  o.token = "python-test-token";
   auto server = ApiServer::start(o, clock, random);
   ASSERT_TRUE(server.ok()) << server.error().format();
   char tmpl[] = "/tmp/aviary-python-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  std::ofstream(dir + "/kubeconfig") << kubeconfigFor(server.value()->url(), "", "sandbox");
+  std::ofstream(dir + "/kubeconfig") << kubeconfigFor(server.value()->url(), o.token, "sandbox", server.value()->caCertPem());
   auto r = testing::runCommand({"/usr/bin/python3", AVIARY_PYTHON_CHECK, dir + "/kubeconfig"}, {},
                                std::chrono::seconds(60), {"HOME=" + dir});
   std::filesystem::remove_all(dir);

@@ -18,4 +18,20 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
                          std::chrono::milliseconds timeout = std::chrono::seconds(20),
                          const std::vector<std::string>& env = {});
 
+// A long-running child (stdout piped, stderr inherited) for servers under test.
+class BackgroundCommand {
+ public:
+  explicit BackgroundCommand(const std::vector<std::string>& argv);
+  ~BackgroundCommand();  // SIGKILLs the child if it still runs
+  // The next line of stdout, or "" after `timeout` or at end of output.
+  std::string readLine(std::chrono::milliseconds timeout);
+  // Sends SIGTERM and returns the exit status (-1 if killed by a signal or not exited in 10 s).
+  int terminate();
+
+ private:
+  int pid_ = -1;
+  int out_ = -1;
+  std::string buffer_;
+};
+
 }  // namespace aviary::sandbox::testing
