@@ -56,16 +56,20 @@ void addSandboxCommand(CLI::App& app, Runner& run) {
       "sandbox", "Run a Kubernetes API server on loopback to try Aviary with kubectl (not for production; docs/sandbox.md)");
   cmd->add_option("--kubeconfig", opts->kubeconfig, "Write a kubeconfig for the sandbox to this file (mode 0600)")
       ->required();
-  cmd->add_option("--listen", opts->listen, "Address:port to serve on (port 0 = any free port)", true);
-  cmd->add_option("--context", opts->context, "Name of the cluster, user and context in the kubeconfig", true);
+  cmd->add_option("--listen", opts->listen, "Address:port to serve on (port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--context", opts->context, "Name of the cluster, user and context in the kubeconfig")
+      ->capture_default_str();
   cmd->add_option("--token", opts->token,
                   "Require this bearer token (written to the kubeconfig; default: a random one, none with --plain-http)");
   cmd->add_flag("--plain-http", opts->plainHttp,
                 "Serve plain HTTP without a token instead of HTTPS with a generated CA (kubectl sends no token over HTTP)");
   cmd->add_option("--watch-history", opts->watchHistory,
-                  "Writes kept for watches; a watch from an older resourceVersion gets 410 Expired", true)
+                  "Writes kept for watches; a watch from an older resourceVersion gets 410 Expired")
+      ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
-  cmd->add_option("--bookmark-interval", opts->bookmarkInterval, "Time between BOOKMARK events of a watch", true);
+  cmd->add_option("--bookmark-interval", opts->bookmarkInterval, "Time between BOOKMARK events of a watch")
+      ->capture_default_str();
   cmd->add_flag("--no-kubelet", opts->noKubelet, "Do not mark Deployments' and DaemonSets' pods ready");
   cmd->add_option("--state", opts->state,
                   "Keep the objects in this JSON file too (loaded at start, rewritten within a second of writes)");
