@@ -159,11 +159,10 @@ Result<json> decodeBody(std::string_view body) {
   if (tooDeep(body)) {
     return makeError(ErrorCode::Invalid, "request body: expected at most 256 levels of nesting, found more");
   }
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
-  if (!j.is_discarded()) return j;
-  // Parse again with exceptions on, only to learn where it failed.
+  // With exceptions: nlohmann's parser throws out_of_range for a number too large for a double
+  // ("1e999") even when told not to throw, so catch everything it may throw.
   try {
-    (void)json::parse(body.begin(), body.end());
+    return json::parse(body.begin(), body.end());
   } catch (const json::parse_error& e) {
     size_t line = 1, col = 1;
     for (size_t i = 0; i + 1 < e.byte && i < body.size(); ++i) {
@@ -179,8 +178,9 @@ Result<json> decodeBody(std::string_view body) {
     std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
     return makeError(ErrorCode::Invalid, "request body:" + std::to_string(line) + ":" + std::to_string(col) +
                                              ": expected a JSON value, found invalid input (" + reason + ")");
+  } catch (const json::exception& e) {
+    return makeError(ErrorCode::Invalid, std::string("request body: expected a JSON value, found ") + e.what());
   }
-  return makeError(ErrorCode::Invalid, "request body:1:1: expected a JSON value, found none");
 }
 
 Result<json> applyPatch(PatchType type, const json& current, const json& patch) {

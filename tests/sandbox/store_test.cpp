@@ -176,6 +176,7 @@ TEST(PatchTest, MergeAndJsonPatchAndBodyErrors) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message.rfind("request body:2:", 0), 0u) << bad.error().message;
   EXPECT_FALSE(decodeBody(std::string(300, '[') + std::string(300, ']')).ok());
+  EXPECT_FALSE(decodeBody("7e77777").ok()) << "a number beyond a double (found by fuzz_sandbox_body)";
   EXPECT_EQ(patchTypeOf("application/merge-patch+json; charset=utf-8"), PatchType::Merge);
 }
 
