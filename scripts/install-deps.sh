@@ -8,11 +8,13 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config ccache clang libclang-rt-14-dev
   # libraries
-  libboost-dev libboost-system-dev libcurl4-openssl-dev libyaml-dev nlohmann-json3-dev
+  libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev libyaml-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev libre2-dev liburing-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark peers
   prometheus nginx haproxy wrk hey curl socat procps iproute2
+  # the official Kubernetes Python client checks `aviary sandbox` (kubectl is part of the machine image)
+  python3-kubernetes
 )
 
 missing=()

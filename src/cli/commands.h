@@ -22,5 +22,6 @@ void addDemoCommand(CLI::App& app, Runner& run);
 void addStatusCommand(CLI::App& app, Runner& run);
 void addPodinfoCommand(CLI::App& app, Runner& run);
 void addMetricsServerCommand(CLI::App& app, Runner& run);
+void addSandboxCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   aviary::cli::addStatusCommand(app, run);
   aviary::cli::addPodinfoCommand(app, run);
   aviary::cli::addMetricsServerCommand(app, run);
+  aviary::cli::addSandboxCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

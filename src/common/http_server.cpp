@@ -2,7 +2,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+
+#include <poll.h>
 
 #include <atomic>
 #include <cctype>
@@ -48,6 +51,14 @@ class ServerImpl final : public HttpServer {
 
   Status listen(uint16_t port) {
     beast::error_code ec;
+    if (!options_.tlsCertPem.empty() || !options_.tlsKeyPem.empty()) {
+      ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      ssl_->use_certificate_chain(asio::buffer(options_.tlsCertPem), ec);
+      if (!ec) ssl_->use_private_key(asio::buffer(options_.tlsKeyPem), asio::ssl::context::pem, ec);
+      if (ec) return makeError(ErrorCode::Invalid, "TLS certificate or key: " + ec.message());
+    }
     auto addr = asio::ip::make_address(address_, ec);
     if (ec) return makeError(ErrorCode::Invalid, "invalid listen address \"" + address_ + "\": " + ec.message());
     tcp::endpoint ep(addr, port);
@@ -67,7 +78,7 @@ class ServerImpl final : public HttpServer {
   uint16_t port() const override { return port_; }
   std::string url() const override {
     std::string host = address_.find(':') != std::string::npos ? "[" + address_ + "]" : address_;
-    return "http://" + host + ":" + std::to_string(port_);
+    return (ssl_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
   }
 
   void stop() override {
@@ -137,10 +148,28 @@ class ServerImpl final : public HttpServer {
   }
 
   void serve(tcp::socket sock) {
+    beast::error_code ec;
+    if (ssl_) {
+      asio::ssl::stream<tcp::socket&> tls(sock, *ssl_);
+      tls.handshake(asio::ssl::stream_base::server, ec);
+      if (!ec) {
+        serveOn(tls, sock);
+        tls.shutdown(ec);
+      }
+    } else {
+      serveOn(sock, sock);
+    }
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+  }
+
+  // The request loop over a plain or a TLS stream; `raw` is the TCP socket underneath.
+  template <class Stream>
+  void serveOn(Stream& sock, tcp::socket& raw) {
     beast::flat_buffer buf;
     beast::error_code ec;
     std::string remote;
-    auto rep = sock.remote_endpoint(ec);
+    auto rep = raw.remote_endpoint(ec);
     if (!ec) remote = rep.address().to_string();
     while (!stopped_) {
       bhttp::request_parser<bhttp::string_body> parser;
@@ -176,6 +205,10 @@ class ServerImpl final : public HttpServer {
       } catch (const std::exception& e) {
         r = ServerResponse::text(500, std::string("internal error: ") + e.what() + "\n");
       }
+      if (r.stream) {
+        writeStream(sock, raw, r, version);
+        break;
+      }
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
       res.set(bhttp::field::server, "aviary");
       res.set(bhttp::field::content_type, r.contentType);
@@ -186,11 +219,45 @@ class ServerImpl final : public HttpServer {
       bhttp::write(sock, res, ec);
       if (ec || !keepAlive) break;
     }
-    sock.shutdown(tcp::socket::shutdown_both, ec);
-    sock.close(ec);
   }
 
-  void writeSimple(tcp::socket& sock, int status, std::string body) {
+  // Chunked head, one chunk per writer call, last chunk; the connection closes afterwards because
+  // a stream's end is usually the client's or the server's going away.
+  template <class Stream>
+  void writeStream(Stream& sock, tcp::socket& raw, ServerResponse& r, unsigned version) {
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "aviary");
+    res.set(bhttp::field::content_type, r.contentType);
+    for (const auto& [k, v] : r.headers) res.insert(k, v);
+    res.chunked(true);
+    res.keep_alive(false);
+    beast::error_code ec;
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    bhttp::write_header(sock, sr, ec);
+    if (ec) return;
+    bool alive = true;
+    ServerResponse::ChunkWriter writer = [&](std::string_view data) {
+      if (!alive || stopped_) return false;
+      if (data.empty()) {
+        // A liveness probe (an empty chunk would end the stream): has the client hung up?
+        pollfd p{raw.native_handle(), POLLRDHUP, 0};
+        if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) alive = false;
+        return alive;
+      }
+      asio::write(sock, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), ec);
+      if (ec) alive = false;
+      return alive;
+    };
+    try {
+      r.stream(writer);
+    } catch (const std::exception&) {
+      alive = false;
+    }
+    if (alive) asio::write(sock, bhttp::make_chunk_last(), ec);
+  }
+
+  template <class Stream>
+  void writeSimple(Stream& sock, int status, std::string body) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
     res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
     res.body() = std::move(body);
@@ -203,6 +270,7 @@ class ServerImpl final : public HttpServer {
   std::string address_;
   Handler handler_;
   Options options_;
+  std::unique_ptr<asio::ssl::context> ssl_;  // set when serving HTTPS
   asio::io_context io_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;

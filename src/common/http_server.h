@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ struct ServerResponse {
   std::string body;
   std::string contentType = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed response (watches): when set, `body` is ignored; the server sends the head with
+  // `Transfer-Encoding: chunked`, then calls `stream` on the connection's thread with a writer
+  // that sends one chunk per call and returns false once the client is gone or the server stops.
+  // Writing "" sends nothing and only checks whether the client has hung up (so an idle stream can
+  // notice). The stream ends (last chunk) when `stream` returns; the connection is then closed.
+  using ChunkWriter = std::function<bool(std::string_view)>;
+  std::function<void(const ChunkWriter&)> stream;
 
   static ServerResponse text(int status, std::string body);
   static ServerResponse json(int status, std::string body);
@@ -48,6 +56,10 @@ class HttpServer {
     int readTimeoutSeconds = 60;  // idle keep-alive connections are closed after this
     size_t maxConnections = 256;  // further connections are accepted and closed at once
     int bodyLimitStatus = 413;    // status sent when a body exceeds maxBodyBytes (the load tester uses 400)
+    // Both set: serve HTTPS (TLS 1.2+) with this PEM certificate chain and private key; the
+    // handshake runs on the connection's thread. start() fails (Invalid) when they do not load.
+    std::string tlsCertPem;
+    std::string tlsKeyPem;
   };
 
   // Binds address:port (port 0 = ephemeral) and starts accepting on a background thread.
@@ -61,7 +73,7 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
-  // "http://address:port"
+  // "http://address:port" ("https://" with TLS)
   virtual std::string url() const = 0;
   // Stops accepting, closes open connections and joins all threads. Idempotent.
   virtual void stop() = 0;
