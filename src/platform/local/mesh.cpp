@@ -5,7 +5,6 @@
 // router are checked exactly as a hand-written proxy config would be.
 #include "platform/local/mesh.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <re2/re2.h>
 #include <spdlog/spdlog.h>
@@ -18,8 +17,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace aviary::platform::local {
 
@@ -29,7 +26,6 @@ namespace {
 
 constexpr char kMeshListener[] = "mesh";
 constexpr char kUnknownHostCluster[] = "aviary-mesh-unknown-host";
-constexpr int kStateVersion = 1;
 
 // True when nothing listens on address:port (bound without SO_REUSEPORT, so that a port another
 // live process shares with SO_REUSEPORT counts as taken too).
@@ -70,37 +66,6 @@ json withAuthority(const json& routes, const std::string& authority, const std::
 
 std::string endpointText(const proxy::Endpoint& e) {
   return (e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
-}
-
-// Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename over
-// the old one, fsync of the directory (so that the rename itself survives a crash).
-Status writeAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return makeError(ErrorCode::Unavailable, "cannot write " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return makeError(ErrorCode::Unavailable, "cannot write " + tmp + ": " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return makeError(ErrorCode::Unavailable, "cannot sync " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return makeError(ErrorCode::Unavailable, "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
-  }
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  if (const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return okStatus();
 }
 
 }  // namespace
@@ -401,48 +366,5 @@ uint16_t Mesh::adminPort() const {
 std::string Mesh::proxyUrl() const { return "http://" + options_.address + ":" + std::to_string(meshPort()); }
 
 std::string Mesh::renderStats() const { return proxy_->renderStats(); }
-
-Status Mesh::saveState() const {
-  json state = {{"version", kStateVersion}, {"meshPort", meshPort_}, {"adminPort", adminPort_}};
-  json spaces = json::object();
-  for (const auto& [ns, space] : namespaces_) {
-    json services = json::object();
-    for (const auto& [name, svc] : space.services) {
-      services[name] = {{"endpoints", svc.set}, {"workload", svc.workload}, {"port", svc.port}, {"directPort", svc.directPort}};
-    }
-    spaces[ns] = {{"services", services}, {"routes", space.routes}};
-  }
-  state["namespaces"] = spaces;
-  return writeAtomically(options_.stateDir + "/mesh.json", state.dump(2) + "\n");
-}
-
-Status Mesh::loadState() {
-  const std::string path = options_.stateDir + "/mesh.json";
-  std::ifstream in(path);
-  if (!in) return okStatus();  // first start
-  std::stringstream text;
-  text << in.rdbuf();
-  json state;
-  try {
-    state = json::parse(text.str());
-    if (state.at("version").get<int>() != kStateVersion) {
-      return makeError(ErrorCode::Invalid, path + ": unsupported state version " + state.at("version").dump());
-    }
-    meshPort_ = state.at("meshPort").get<uint16_t>();
-    adminPort_ = state.at("adminPort").get<uint16_t>();
-    for (const auto& [ns, space] : state.at("namespaces").items()) {
-      Namespace& n = namespaces_[ns];
-      for (const auto& [name, svc] : space.at("services").items()) {
-        n.services[name] = {svc.at("endpoints").get<std::string>(), svc.at("workload").get<std::string>(),
-                            svc.at("port").get<uint16_t>(), svc.at("directPort").get<uint16_t>()};
-      }
-      for (const auto& [apex, routes] : space.at("routes").items()) n.routes[apex] = routes;
-    }
-  } catch (const json::exception& e) {
-    return makeError(ErrorCode::Invalid, path + ": not a mesh state file (" + std::string(e.what()) +
-                                             "); move it away to start with an empty mesh");
-  }
-  return okStatus();
-}
 
 }  // namespace aviary::platform::local
