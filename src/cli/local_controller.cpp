@@ -122,6 +122,9 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   impl->checker = std::make_unique<metrics::PrometheusChecker>(
       std::make_shared<runtime::StoreTemplateSource>(impl->platform->memoryStore()), secrets, co);
   impl->http = std::make_unique<webhooks::HttpWebhookCaller>();
+  // Webhook URLs name services as in a cluster (http://flagger-loadtester.test/): hosts the mesh
+  // serves go through it, others direct.
+  impl->http->setProxyResolver([raw](const std::string& url) { return raw->platform->mesh().proxyFor(url); });
   impl->hooks = std::make_unique<runtime::CountingCaller>(*impl->http, *impl->metrics);
   auto global = globalNotifier(o);
   if (!global) return global.error();

@@ -59,9 +59,9 @@ TEST(AlertRouterTest, SeverityAdmission) {
 TEST(AlertRouterTest, GlobalWhenNoAlertsElseProviders) {
   std::vector<notifier::RecordedAlert> sent;
   notifier::RecordingNotifier global("global", &sent);
-  notifier::RecordingNotifier slack("on-call", &sent);
-  AlertRouter router(global, [&](const std::string& name, const std::string& ns) -> notifier::Notifier* {
-    return name == "on-call" && ns == "flagger" ? &slack : nullptr;
+  auto slack = std::make_shared<notifier::RecordingNotifier>("on-call", &sent);
+  AlertRouter router(global, [&](const std::string& name, const std::string& ns) -> std::shared_ptr<notifier::Notifier> {
+    return name == "on-call" && ns == "flagger" ? slack : nullptr;
   });
   auto c = makeCanary();
   router.alert(c, "Canary is waiting for approval.", false, Severity::Warn, nullptr);

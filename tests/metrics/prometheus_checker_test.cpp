@@ -53,7 +53,7 @@ PrometheusCheckerOptions opts(const std::string& defaultAddress) {
 TEST(PrometheusCheckerTest, BuiltinsUseCanaryMetricsServerElseDefault) {
   FakePrometheus fake;
   fake.respondValue("99.5");
-  PrometheusChecker checker({}, nullptr, opts(fake.url()));
+  PrometheusChecker checker(std::vector<api::MetricTemplate>{}, nullptr, opts(fake.url()));
   auto c = canary();
   MetricAnswer a = checker.evaluate(c, builtin("request-success-rate"));
   ASSERT_EQ(a.kind, MetricAnswer::Kind::Value) << a.message;
@@ -71,7 +71,7 @@ TEST(PrometheusCheckerTest, BuiltinsUseCanaryMetricsServerElseDefault) {
 TEST(PrometheusCheckerTest, DurationIsTruncatedToWholeMilliseconds) {
   FakePrometheus fake;
   fake.respondValue("234.97");
-  PrometheusChecker checker({}, nullptr, opts(fake.url()));
+  PrometheusChecker checker(std::vector<api::MetricTemplate>{}, nullptr, opts(fake.url()));
   MetricAnswer a = checker.evaluate(canary(), builtin("request-duration"));
   ASSERT_EQ(a.kind, MetricAnswer::Kind::Value) << a.message;
   EXPECT_DOUBLE_EQ(a.value, 234);
@@ -172,7 +172,7 @@ TEST(PrometheusCheckerTest, OverrideAddressWinsEverywhere) {
 TEST(PrometheusCheckerTest, InlineQueryAndInvalidMetric) {
   FakePrometheus fake;
   fake.respondValue("0.5");
-  PrometheusChecker checker({}, nullptr, opts(fake.url()));
+  PrometheusChecker checker(std::vector<api::MetricTemplate>{}, nullptr, opts(fake.url()));
   api::CanaryMetric m;
   m.name = "request-success-rate";  // an in-line query wins over the builtin name
   m.query = "sum(x{ns=\"{{ namespace }}\"})";
@@ -186,7 +186,7 @@ TEST(PrometheusCheckerTest, InlineQueryAndInvalidMetric) {
 
 TEST(PrometheusCheckerTest, BuiltinsForOtherObserversAreRejected) {
   FakePrometheus fake;
-  PrometheusChecker checker({}, nullptr, opts(fake.url()));
+  PrometheusChecker checker(std::vector<api::MetricTemplate>{}, nullptr, opts(fake.url()));
   auto c = canary();
   c.spec.provider = "linkerd";
   MetricAnswer a = checker.evaluate(c, builtin("request-success-rate"));

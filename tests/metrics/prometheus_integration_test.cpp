@@ -204,7 +204,7 @@ TEST_F(PrometheusIntegrationTest, PrometheusDownNamesTheAddress) {
   std::string down = fmt::format("http://127.0.0.1:{}", *port);
   PrometheusCheckerOptions o;
   o.overrideAddress = down;
-  PrometheusChecker checker({}, nullptr, o);
+  PrometheusChecker checker(std::vector<api::MetricTemplate>{}, nullptr, o);
   auto c = seedCanary("podinfo-canary.yaml");
   MetricAnswer a = checker.evaluate(c, metricNamed(c, "request-success-rate"));
   ASSERT_EQ(a.kind, MetricAnswer::Kind::Error);

@@ -164,7 +164,7 @@ TEST(GoldenRenderingTest, SeedCanaryBuiltins) {
   auto seed = loadSeed("podinfo-canary.yaml");
   ASSERT_EQ(seed.canaries.size(), 1u);
   const auto& canary = seed.canaries[0];
-  PrometheusChecker checker({}, nullptr, {});
+  PrometheusChecker checker(std::vector<api::MetricTemplate>{}, nullptr, {});
   auto sr = checker.prepare(canary, metricNamed(canary, "request-success-rate"));
   ASSERT_TRUE(sr.ok()) << sr.error().message;
   EXPECT_EQ(sr->query, kGoldenSuccessRate);

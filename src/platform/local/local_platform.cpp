@@ -324,7 +324,17 @@ void LocalPlatform::syncEndpoints() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    for (const auto& key : supervisor_->sets()) {
+    for (const auto& key : supervisor_->sets()) pushEndpoints(key);
+    lock.lock();
+    cv_.wait_for(lock, options_.endpointSync, [&] { return stopping_; });
+  }
+}
+
+void LocalPlatform::pushEndpoints(const std::string& key) {
+  // One push at a time, so that an older reading never overwrites a newer one in the mesh.
+  std::lock_guard push(pushMu_);
+  {
+    {
       const auto st = supervisor_->status(key);
       std::vector<proxy::Endpoint> eps;
       for (const auto* list : {&st.readyEndpoints, &st.oldReadyEndpoints})
@@ -348,8 +358,6 @@ void LocalPlatform::syncEndpoints() {
         }
       }
     }
-    lock.lock();
-    cv_.wait_for(lock, options_.endpointSync, [&] { return stopping_; });
   }
 }
 

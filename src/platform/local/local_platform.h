@@ -92,6 +92,13 @@ class LocalPlatform final : public Platform {
   explicit LocalPlatform(LocalOptions options);
   void persistCanary(const std::string& ns, const std::string& name);
   void syncEndpoints();
+ public:
+  // Pushes the ready endpoints of supervisor set `key` ("ns/set") to the mesh now (the sync
+  // thread does it every endpointSync; readiness calls it so that a set the engine sees ready
+  // also receives traffic).
+  void pushEndpoints(const std::string& key);
+
+ private:
   // The workload a canary's targetRef names, when this platform can run it.
   static Result<std::string> targetWorkload(const api::Canary& canary);
   // Whether a Canary (in the store) targets workload ns/name.
@@ -109,6 +116,7 @@ class LocalPlatform final : public Platform {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const api::Workload>> workloads_;  // "ns/name"
   std::map<std::string, std::vector<proxy::Endpoint>> pushed_;             // set key → endpoints
+  std::mutex pushMu_;                                                       // serialises pushEndpoints
   bool stopping_ = false;
   std::condition_variable cv_;
   std::thread syncer_;

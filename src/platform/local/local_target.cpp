@@ -49,7 +49,10 @@ Readiness LocalTarget::readiness(const api::Canary& canary, bool primary) {
     why = fmt::format("waiting for rollout to finish: {} of {} (readyThreshold {}%) updated replicas are available",
                       st.available, st.desired, threshold);
   }
-  if (why.empty()) return Readiness::ready();
+  if (why.empty()) {
+    platform_.pushEndpoints(setKey(ns_, set));  // ready means routable: the mesh has them now
+    return Readiness::ready();
+  }
   if (!st.lastStartError.empty()) why += fmt::format(" (last replica error: {})", st.lastStartError);
   // Flagger's progress deadline: no progress for progressDeadlineSeconds fails the rollout.
   const auto deadline = st.lastProgress + std::chrono::seconds(canary.spec.progressDeadlineSeconds);
