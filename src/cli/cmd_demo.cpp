@@ -133,6 +133,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);  // a closed terminal stops it as gracefully as Ctrl-C
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   setLogLevel(d.logLevel);
   const std::string examples = findExamples(d.examples);

@@ -78,6 +78,7 @@ void addRunCommand(CLI::App& app, Runner& run) {
       sigemptyset(&sigs);
       sigaddset(&sigs, SIGINT);
       sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);  // a closed terminal stops it as gracefully as Ctrl-C
       pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
       o->print = [](const std::string& line) {
         std::fprintf(stdout, "%s\n", line.c_str());

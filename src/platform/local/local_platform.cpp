@@ -330,6 +330,23 @@ void LocalPlatform::syncEndpoints() {
   }
 }
 
+Status LocalPlatform::takeOverService(const api::Canary& canary, const std::string& workload) {
+  const std::string ns = nsOf(canary.metadata.namespace_);
+  const std::string apex = canary.serviceName();
+  bool declared = false;
+  for (const auto& s : mesh_->services()) {
+    if (s.namespace_ != ns || s.name != apex) continue;
+    if (s.endpoints == workload) {
+      if (auto st = mesh_->removeServices(ns, apex); !st) return st;  // the plain service
+    } else {
+      declared = true;  // already the canary's
+    }
+  }
+  if (declared) return okStatus();
+  pushEndpoints(setKey(ns, workload + "-primary"));
+  return mesh_->declareCanary(ns, apex, workload, static_cast<uint16_t>(canary.spec.service.port));
+}
+
 void LocalPlatform::pushEndpoints(const std::string& key) {
   // One push at a time, so that an older reading never overwrites a newer one in the mesh.
   std::lock_guard push(pushMu_);

@@ -97,6 +97,9 @@ class LocalPlatform final : public Platform {
   // thread does it every endpointSync; readiness calls it so that a set the engine sees ready
   // also receives traffic).
   void pushEndpoints(const std::string& key);
+  // Replaces workload W's plain service by the canary's apex, -primary and -canary services (the
+  // apex routed to the primary). Idempotent.
+  Status takeOverService(const api::Canary& canary, const std::string& workload);
 
  private:
   // The workload a canary's targetRef names, when this platform can run it.

@@ -24,7 +24,14 @@ Readiness LocalTarget::initialize(const api::Canary& canary, bool requirePrimary
       return Readiness::waiting(fmt::format("{}.{} create error: {}", primary, ns_, st.error().message));
     }
   }
-  return requirePrimaryReady ? readiness(canary, true) : Readiness::ready();
+  auto ready = requirePrimaryReady ? readiness(canary, true) : Readiness::ready();
+  // Flagger's Kubernetes router points the apex service at the primary here (step 11), before the
+  // target is scaled to zero (step 12): take the workload's plain service over now, so that no
+  // request meets a service without endpoints in between.
+  if (ready.isReady()) {
+    if (auto st = platform_.takeOverService(canary, workload_); !st) return Readiness::waiting(st.error().message);
+  }
+  return ready;
 }
 
 Readiness LocalTarget::isPrimaryReady(const api::Canary& canary) { return readiness(canary, true); }
