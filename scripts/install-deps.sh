@@ -13,8 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark peers
   prometheus nginx haproxy wrk hey curl socat procps iproute2
-  # the official Kubernetes Python client checks `aviary sandbox` (kubectl is part of the machine image)
-  python3-kubernetes
+  # kubectl and the official Kubernetes Python client check `aviary sandbox`
+  python3-kubernetes kubectl
 )
 
 missing=()
