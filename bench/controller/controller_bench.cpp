@@ -6,6 +6,8 @@
 // (p50/p99/max) over the measured window, after the analyses have started.
 //
 //   controller_bench [--canaries N] [--seconds S] [--interval-ms I]
+#include <malloc.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +88,7 @@ double cpuSeconds() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mallopt(M_ARENA_MAX, 4);  // as `aviary` does (src/cli/main.cpp)
   int n = 10000;
   int seconds = 60;
   int intervalMs = 10000;
@@ -97,16 +100,19 @@ int main(int argc, char** argv) {
   int fds[2];
   if (pipe(fds) != 0) return 1;
   const pid_t child = fork();
-  if (child == 0) serve(0, fds[1]);
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the bench, however it ends
+    serve(0, fds[1]);
+  }
   uint16_t port = 0;
   if (read(fds[0], &port, sizeof port) != sizeof port) return 1;
   const std::string peer = fmt::format("http://127.0.0.1:{}", port);
 
   const std::string yaml = fmt::format(R"(apiVersion: flagger.app/v1beta1
 kind: Canary
-metadata: {{name: NAME, namespace: bench}}
+metadata: {{name: c, namespace: bench}}
 spec:
-  targetRef: {{apiVersion: apps/v1, kind: Deployment, name: NAME}}
+  targetRef: {{apiVersion: apps/v1, kind: Deployment, name: c}}
   service: {{port: 9898}}
   analysis:
     interval: 1m
@@ -125,7 +131,10 @@ spec:
 )",
                                        peer);
   auto loaded = api::loadString(yaml, "bench.yaml");
-  if (!loaded.ok()) return 1;
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors) std::fprintf(stderr, "bench canary: %s\n", e.format().c_str());
+    return 1;
+  }
   const api::Canary base = loaded.canaries.front();
 
   SystemClock clock;
@@ -158,10 +167,19 @@ spec:
     for (const auto& c : platform.memoryStore().listCanaries()) k += c->status.phase == p;
     return k;
   };
-  while (count(api::Phase::Initialized) < n) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Progress on stderr once a second, so that a long start is visibly moving.
+  auto waitFor = [&](api::Phase p, const char* what) {
+    for (int k = 0;; ++k) {
+      const int done = count(p);
+      if (done >= n) break;
+      if (k % 10 == 0) std::fprintf(stderr, "  %s: %d/%d\n", what, done, n);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  };
+  waitFor(api::Phase::Initialized, "initialized");
   const double initSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (int i = 0; i < n; ++i) platform.target("bench", fmt::format("c{}", i))->setRevision({{"image", "podinfo:2"}});
-  while (count(api::Phase::Progressing) < n) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  waitFor(api::Phase::Progressing, "progressing");
   // Measure from here: every canary is in its analysis.
   std::this_thread::sleep_for(std::chrono::milliseconds(intervalMs));
   rt.resetLateness();

@@ -1,10 +1,17 @@
 // aviary: one binary, one subcommand per job. Only this folder wires implementations together.
+#include <malloc.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "common/log.h"
 
 int main(int argc, char** argv) {
+  // glibc gives each contending thread its own malloc arena, up to 8 per core, and memory freed
+  // in one arena is not reused by another: a controller's ticks run on many short-lived pool
+  // threads, so the default keeps a third more resident memory for nothing (bench/controller,
+  // 10,000 canaries: 265 MB → 184 MB with 4 arenas; the tick CPU did not change).
+  mallopt(M_ARENA_MAX, 4);
   CLI::App app{"aviary: progressive delivery (canary, A/B, blue/green) for Kubernetes and single machines"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "aviary 0.1.0");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <memory>
 #include <random>
 
 namespace aviary {
@@ -68,6 +69,21 @@ class SeededRandom final : public Random {
 
  private:
   std::mt19937_64 gen_;
+};
+
+// A SeededRandom made on first use: the same sequence, but an owner that never draws (most
+// canaries' routers) does not carry the generator's 2.5 KB state.
+class LazySeededRandom final : public Random {
+ public:
+  explicit LazySeededRandom(uint64_t seed) : seed_(seed) {}
+  uint64_t next(uint64_t bound) override {
+    if (!gen_) gen_ = std::make_unique<SeededRandom>(seed_);
+    return gen_->next(bound);
+  }
+
+ private:
+  uint64_t seed_;
+  std::unique_ptr<SeededRandom> gen_;
 };
 
 }  // namespace aviary

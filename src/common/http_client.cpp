@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <vector>
 
 namespace aviary::http {
 namespace {
@@ -13,6 +14,65 @@ void globalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+// Idle easy handles kept for reuse, each with its open connections. A controller talks to the same
+// few peers (Prometheus, the load tester, the API server) thousands of times a minute from many
+// threads; a fresh handle per call opens and closes a TCP (and TLS) connection every time. A
+// handle is used by one call at a time and keeps its connection cache across curl_easy_reset.
+// (libcurl's shared connection cache, CURL_LOCK_DATA_CONNECT, is documented as unsafe across
+// concurrent threads in the Debian 12 version, 7.88, so connections are not shared that way; the
+// DNS and TLS session caches are, which libcurl supports with the lock callbacks.)
+class HandlePool {
+ public:
+  static constexpr size_t kMaxIdle = 64;  // bounds idle sockets too: ≤ 5 connections a handle
+
+  HandlePool() {
+    share_ = curl_share_init();
+    if (share_ == nullptr) return;
+    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &HandlePool::lock);
+    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &HandlePool::unlock);
+    curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+
+  CURL* acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        CURL* c = idle_.back();
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return curl_easy_init();
+  }
+
+  void release(CURL* c) {
+    curl_easy_reset(c);  // options back to defaults; connections and caches stay
+    {
+      std::lock_guard lock(mu_);
+      if (idle_.size() < kMaxIdle) {
+        idle_.push_back(c);
+        return;
+      }
+    }
+    curl_easy_cleanup(c);
+  }
+
+  CURLSH* share() const { return share_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+    static_cast<HandlePool*>(self)->locks_[data].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* self) { static_cast<HandlePool*>(self)->locks_[data].unlock(); }
+
+  CURLSH* share_ = nullptr;
+  std::mutex locks_[CURL_LOCK_DATA_LAST];
+  std::mutex mu_;
+  std::vector<CURL*> idle_;
+};
 
 size_t onBody(char* ptr, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(ptr, size * n);
@@ -34,11 +94,17 @@ size_t onHeader(char* ptr, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+HandlePool& pool() {
+  // Never destroyed: a detached thread may still be in a call at exit.
+  static HandlePool* p = new HandlePool();
+  return *p;
+}
+
 }  // namespace
 
 Result<Response> perform(const Request& req) {
   globalInit();
-  CURL* c = curl_easy_init();
+  CURL* c = pool().acquire();
   if (c == nullptr) return makeError(ErrorCode::Internal, "curl_easy_init failed");
   Response resp;
   char errbuf[CURL_ERROR_SIZE] = {0};
@@ -59,6 +125,7 @@ Result<Response> perform(const Request& req) {
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connectTimeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (CURLSH* sh = pool().share(); sh != nullptr) curl_easy_setopt(c, CURLOPT_SHARE, sh);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
@@ -78,7 +145,7 @@ Result<Response> perform(const Request& req) {
   CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(hdrs);
-  curl_easy_cleanup(c);
+  pool().release(c);
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] != 0 ? errbuf : curl_easy_strerror(rc);
     ErrorCode code = rc == CURLE_OPERATION_TIMEDOUT ? ErrorCode::Timeout : ErrorCode::Unavailable;

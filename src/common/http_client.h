@@ -1,6 +1,7 @@
 #pragma once
 // Outbound control-plane HTTP over libcurl: webhooks, Prometheus, chat notifiers, the Kubernetes
-// API. Blocking; one call = one request. Thread-safe (each call uses its own easy handle).
+// API. Blocking; one call = one request. Thread-safe (each call uses its own easy handle, taken
+// from a pool of idle ones so that connections to the same peer are reused).
 #include <chrono>
 #include <map>
 #include <string>

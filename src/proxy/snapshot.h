@@ -58,6 +58,9 @@ struct CompiledListener {
   const ListenerConfig* config = nullptr;
   std::vector<CompiledRoute> routes;
   std::vector<LabelSetPtr> labels;  // per cluster index: the Istio label values
+  // Per cluster index: the labels of a "no healthy upstream" answer (reporter="source",
+  // destination_workload="unknown"), as Istio reports a request that reached no workload.
+  std::vector<LabelSetPtr> noUpstreamLabels;
   LabelSetPtr unknownDestination;   // for requests that matched no route
 };
 

@@ -196,7 +196,7 @@ Status Runtime::sync(const std::string& key) {
     entry->interval = interval;
     entry->scheduled = true;
     ++entry->seq;
-    heap_.push(Due{deps_.clock->monotonic(), key, entry->seq});
+    heap_.push(Due{deps_.clock->monotonic(), key, entry->seq, /*first=*/true});
     schedCv_.notify_all();
   }
   spdlog::debug("Synced {}", key);
@@ -290,6 +290,7 @@ void Runtime::schedulerLoop() {
       if (!entry || entry->removed || !entry->scheduled || entry->seq != d.seq) continue;
       // Go ticker semantics: the next tick keeps the cadence; ticks missed meanwhile are dropped.
       auto next = d.at + entry->interval;
+      if (d.first && options_.spreadCadence) next += cadenceOffset(d.key, entry->interval);
       while (next <= now) next += entry->interval;
       heap_.push(Due{next, d.key, d.seq});
       if (entry->running) {
@@ -308,6 +309,15 @@ void Runtime::schedulerLoop() {
       schedCv_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(wait, std::chrono::microseconds(100)));
     }
   }
+}
+
+Duration Runtime::cadenceOffset(const std::string& key, Duration interval) {
+  if (interval.count() <= 0) return Duration(0);
+  // FNV-1a: stable across runs and platforms (std::hash is neither promised), so a restarted
+  // controller puts each canary back on the same offset.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : key) h = (h ^ ch) * 1099511628211ull;
+  return Duration(static_cast<Duration::rep>(h % static_cast<uint64_t>(interval.count())));
 }
 
 void Runtime::dispatch(const EntryPtr& entry, Clock::SteadyPoint due) {

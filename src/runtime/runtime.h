@@ -55,6 +55,12 @@ struct RuntimeOptions {
   Duration controlLoopInterval{10 * 1000};  // flagger_canary_total refresh
   TickPool::Options pool;
   int statusWriteAttempts = 5;  // Conflict retries per write (client-go's DefaultRetry has 5 steps)
+  // Flagger's jobs keep the cadence of their first tick, so canaries whose jobs start together (a
+  // controller restart, a bulk apply) tick together forever: N ticks at once every interval. With
+  // spreadCadence the first tick stays immediate, and the second comes `interval + offset` later,
+  // offset in [0, interval) from a hash of the canary's key, after which the cadence is regular.
+  // Off: exactly Flagger's timing (the runtime's unit tests pin it).
+  bool spreadCadence = true;
 };
 
 struct RuntimeDeps {
@@ -104,6 +110,9 @@ class Runtime {
   // The largest number of overlapping ticks of one canary ever seen (must stay 1; tests).
   int maxOverlap() const { return maxOverlap_.load(); }
 
+  // The spreadCadence offset of `key` for `interval`: in [0, interval), the same on every run.
+  static Duration cadenceOffset(const std::string& key, Duration interval);
+
  private:
   struct Entry;
   using EntryPtr = std::shared_ptr<Entry>;
@@ -111,6 +120,7 @@ class Runtime {
     Clock::SteadyPoint at;
     std::string key;
     uint64_t seq;
+    bool first = false;  // the job's immediate first tick
     bool operator>(const Due& o) const { return at > o.at; }
   };
 

@@ -14,34 +14,40 @@ void TickPool::submit(std::function<void()> task) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
   tasks_.push_back(std::move(task));
-  if (idle_ >= tasks_.size() || threads_ >= options_.maxThreads) {
-    cv_.notify_one();
+  if (!idle_.empty()) {
+    // Wake the most recently idle thread (LIFO): under a steady load the same few threads keep
+    // working and the rest stay idle long enough to exit. A FIFO wake (one shared condition
+    // variable) would rotate through every thread and keep a burst's peak alive forever.
+    Waiter* w = idle_.back();
+    idle_.pop_back();
+    w->signalled = true;
+    w->cv.notify_one();
     return;
   }
+  if (threads_ >= options_.maxThreads) return;  // a thread that finishes its task takes it
   ++threads_;
   std::thread([this] { run(); }).detach();
 }
 
 void TickPool::run() {
   std::unique_lock lock(mu_);
+  Waiter self;
   for (;;) {
-    while (tasks_.empty() && !stopping_) {
-      ++idle_;
-      const bool woke = cv_.wait_for(lock, options_.idleTimeout, [&] { return !tasks_.empty() || stopping_; });
-      --idle_;
-      if (!woke && threads_ > options_.minThreads) {
-        --threads_;
-        exited_.notify_all();
-        return;
-      }
+    if (!tasks_.empty()) {
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      task = nullptr;  // destroy captures outside the lock
+      lock.lock();
+      continue;
     }
-    if (tasks_.empty()) break;  // stopping and drained
-    auto task = std::move(tasks_.front());
-    tasks_.pop_front();
-    lock.unlock();
-    task();
-    task = nullptr;  // destroy captures outside the lock
-    lock.lock();
+    if (stopping_) break;
+    self.signalled = false;
+    idle_.push_back(&self);
+    const bool woke = self.cv.wait_for(lock, options_.idleTimeout, [&] { return self.signalled || stopping_; });
+    if (!self.signalled) idle_.erase(std::find(idle_.begin(), idle_.end(), &self));
+    if (!woke && threads_ > options_.minThreads) break;
   }
   --threads_;
   exited_.notify_all();
@@ -50,7 +56,7 @@ void TickPool::run() {
 void TickPool::stop() {
   std::unique_lock lock(mu_);
   stopping_ = true;
-  cv_.notify_all();
+  for (Waiter* w : idle_) w->cv.notify_one();
   exited_.wait(lock, [&] { return threads_ == 0; });
 }
 
@@ -61,7 +67,7 @@ size_t TickPool::threads() const {
 
 size_t TickPool::busy() const {
   std::lock_guard lock(mu_);
-  return threads_ - idle_;
+  return threads_ - idle_.size();
 }
 
 size_t TickPool::queued() const {

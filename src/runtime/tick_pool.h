@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "common/duration.h"
 
@@ -21,7 +22,7 @@ class TickPool {
   struct Options {
     size_t minThreads = 2;
     size_t maxThreads = 512;
-    Duration idleTimeout{60 * 1000};
+    Duration idleTimeout{10 * 1000};
   };
   explicit TickPool(Options options);
   ~TickPool();  // stop()
@@ -39,11 +40,14 @@ class TickPool {
 
   Options options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  struct Waiter {
+    std::condition_variable cv;
+    bool signalled = false;
+  };
   std::condition_variable exited_;
   std::deque<std::function<void()>> tasks_;
   size_t threads_ = 0;
-  size_t idle_ = 0;
+  std::vector<Waiter*> idle_;  // idle threads, most recently idle last
   bool stopping_ = false;
 };
 

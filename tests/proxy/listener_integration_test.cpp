@@ -127,6 +127,8 @@ clusters: [{name: empty, endpoints: []}]
   EXPECT_EQ(statusOf(r), 503) << r;
   EXPECT_EQ(bodyOf(r), "no healthy upstream");
   EXPECT_EQ(waitRequestsTotal(*started.value(), {"response_flags=\"UH\""}, 1), 1);
+  // Reported as Istio's client sidecar would: the request reached no workload.
+  EXPECT_EQ(waitRequestsTotal(*started.value(), {"reporter=\"source\"", "destination_workload=\"unknown\"", "response_flags=\"UH\""}, 1), 1);
 }
 
 }  // namespace

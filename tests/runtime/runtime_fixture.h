@@ -116,11 +116,12 @@ class ConstantChecker final : public metrics::MetricChecker {
 
 struct RuntimeFixture {
   // `intervalMs`: the effective tick period of a canary with `interval: 1m`.
-  explicit RuntimeFixture(int intervalMs = 40, metrics::MetricChecker* checkerIn = nullptr)
+  explicit RuntimeFixture(int intervalMs = 40, metrics::MetricChecker* checkerIn = nullptr, bool spreadCadence = false)
       : platform(clock), metrics("test", "istio"), alerts(global, nullptr) {
     RuntimeOptions o;
     o.timeScale = intervalMs / 60000.0;
     o.minInterval = Duration(1);
+    o.spreadCadence = spreadCadence;  // off: Flagger's exact timing
     o.controlLoopInterval = Duration(50);
     RuntimeDeps d;
     d.platform = &platform;

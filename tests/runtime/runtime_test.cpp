@@ -36,6 +36,33 @@ TEST(RuntimeTest, PromotesANewRevisionStepByStep) {
   EXPECT_EQ(f.runtime->maxOverlap(), 1);
 }
 
+TEST(RuntimeTest, CadenceOffsetsAreStableInRangeAndSpread) {
+  const Duration interval(10000);
+  int deciles[10] = {};
+  for (int i = 0; i < 1000; ++i) {
+    const std::string key = "ns/c" + std::to_string(i);
+    const Duration d = Runtime::cadenceOffset(key, interval);
+    ASSERT_GE(d.count(), 0);
+    ASSERT_LT(d.count(), interval.count());
+    EXPECT_EQ(d, Runtime::cadenceOffset(key, interval));  // the same on every call and run
+    ++deciles[d.count() * 10 / interval.count()];
+  }
+  for (int n : deciles) EXPECT_GT(n, 50) << "offsets bunch up";  // ~100 each
+  EXPECT_EQ(Runtime::cadenceOffset("ns/c", Duration(0)).count(), 0);
+}
+
+TEST(RuntimeTest, SpreadCadenceKeepsTheFirstTickImmediateAndPromotes) {
+  RuntimeFixture f(40, nullptr, /*spreadCadence=*/true);
+  for (int i = 0; i < 20; ++i) f.platform.memoryStore().applyCanary(makeCanary("c" + std::to_string(i)));
+  f.runtime->start();
+  // The first tick stays immediate (the offset applies to the second), and the spread jobs run
+  // their analyses as before.
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(f.waitPhase("c" + std::to_string(i), Phase::Initialized));
+  f.release("c3", "podinfo:2");
+  ASSERT_TRUE(f.waitPhase("c3", Phase::Succeeded)) << f.events("c3");
+  EXPECT_EQ(f.runtime->maxOverlap(), 1);
+}
+
 TEST(RuntimeTest, RollsBackWhenChecksFailAndSaysWhy) {
   RuntimeFixture f;
   f.platform.memoryStore().applyCanary(makeCanary("c0"));

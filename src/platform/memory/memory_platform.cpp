@@ -80,7 +80,7 @@ Result<std::unique_ptr<router::Router>> MemoryPlatform::makeRouter(const api::Ca
   } else {
     // One seeded generator per canary: a router is not shared between canaries (not thread-safe).
     auto& random = randoms_[keyOf(canary)];
-    if (!random) random = std::make_unique<SeededRandom>(seed_ + randoms_.size());
+    if (!random) random = std::make_unique<LazySeededRandom>(seed_ + randoms_.size());
     auto m = std::make_unique<router::MemoryRouter>(*random);
     if (auto it = memoryRouters_.find(keyOf(canary)); it != memoryRouters_.end()) m->adoptStateOf(*it->second);
     memoryRouters_[keyOf(canary)] = m.get();

@@ -65,7 +65,7 @@ class MemoryPlatform final : public Platform {
   std::map<std::string, router::Router*> routers_;
   std::map<std::string, router::MemoryRouter*> memoryRouters_;
   std::map<std::string, Forgotten> forgottenState_;
-  std::map<std::string, std::unique_ptr<SeededRandom>> randoms_;
+  std::map<std::string, std::unique_ptr<LazySeededRandom>> randoms_;
   int forgotten_ = 0;
 };
 
