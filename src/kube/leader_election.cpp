@@ -137,7 +137,7 @@ Result<bool> LeaderElector::tryAcquireOrRenew() {
       return created.error();
     }
     observed_ = desired;
-    observedVersion_ = (*created)["metadata"].value("resourceVersion", "");
+    observedObject_ = *created;
     observedAt_ = started;
     haveObserved_ = true;
     renewedAtNs_.store(toNs(started));
@@ -153,7 +153,7 @@ Result<bool> LeaderElector::tryAcquireOrRenew() {
     observedAt_ = clock_.monotonic();
     haveObserved_ = true;
   }
-  observedVersion_ = (*current)["metadata"].value("resourceVersion", "");
+  observedObject_ = *current;
 
   const bool mine = old.holderIdentity == config_.identity;
   if (!old.holderIdentity.empty() && !mine) {
@@ -178,7 +178,7 @@ Result<bool> LeaderElector::tryAcquireOrRenew() {
     return updated.error();
   }
   observed_ = desired;
-  observedVersion_ = (*updated)["metadata"].value("resourceVersion", "");
+  observedObject_ = *updated;
   observedAt_ = started;
   renewedAtNs_.store(toNs(started));
   return true;
@@ -192,17 +192,14 @@ Status LeaderElector::release() {
   released.leaseDurationSeconds = 1;
   released.acquireTime = released.renewTime = formatMicroTime(clock_.now());
   released.leaseTransitions = observed_.leaseTransitions;
-  Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
-                {"kind", "Lease"},
-                {"metadata",
-                 {{"name", config_.leaseName},
-                  {"namespace", config_.leaseNamespace},
-                  {"resourceVersion", observedVersion_}}},
-                {"spec", leaseSpecToJson(released)}};
+  // The object as last written by us (labels and annotations kept), with its resourceVersion:
+  // if anyone wrote the lease since, this is a 409 and the lease is not ours to release.
+  Json lease = observedObject_;
+  lease["spec"] = leaseSpecToJson(released);
   auto updated = client_.update(kLeases, config_.leaseNamespace, lease);
   if (!updated) return updated.error();  // 409: it was no longer ours to release
   observed_ = released;
-  observedVersion_ = (*updated)["metadata"].value("resourceVersion", "");
+  observedObject_ = *updated;
   observedAt_ = clock_.monotonic();
   return okStatus();
 }

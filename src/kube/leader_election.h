@@ -110,7 +110,7 @@ class LeaderElector {
 
   std::mutex mu_;          // guards the observation below (tryAcquireOrRenew/release)
   LeaseRecord observed_;   // the record as last read or written
-  std::string observedVersion_;
+  Json observedObject_;   // the Lease object behind observed_ (metadata.resourceVersion included)
   Clock::SteadyPoint observedAt_{};
   bool haveObserved_ = false;
 };
