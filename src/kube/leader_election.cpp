@@ -144,6 +144,10 @@ Result<bool> LeaderElector::tryAcquireOrRenew() {
     return true;
   }
 
+  if (!current->is_object()) {
+    return makeError(ErrorCode::Invalid, "expected a Lease object, found " + std::string(current->type_name()),
+                     config_.leaseNamespace + "/" + config_.leaseName);
+  }
   LeaseRecord old = leaseRecordFromJson(*current);
   const bool changed = !haveObserved_ || old.holderIdentity != observed_.holderIdentity ||
                        old.renewTime != observed_.renewTime || old.acquireTime != observed_.acquireTime ||
