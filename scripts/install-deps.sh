@@ -15,6 +15,8 @@ PACKAGES=(
   prometheus nginx haproxy wrk hey curl socat procps iproute2
   # kubectl and the official Kubernetes Python client check `aviary sandbox`
   python3-kubernetes kubectl
+  # scripts/check-crd-schema.py: the CRD schemas of deploy/kubernetes checked offline (tests/deploy)
+  python3-jsonschema
 )
 
 missing=()

@@ -1,7 +1,11 @@
 // The built-in resource types of the sandbox: what Aviary's Kubernetes platform reads and writes
 // (Deployments, DaemonSets, Services, HPAs, ConfigMaps, Secrets, Events, Leases, CRDs) plus what
-// `kubectl describe` lists alongside them (ReplicaSets, Pods; served, never populated).
+// `kubectl describe` lists alongside them (ReplicaSets, Pods; served, never populated) and what the
+// controller's own manifests hold (ServiceAccounts, RBAC roles and bindings: stored, not enforced),
+// so that `kubectl apply -k deploy/kubernetes` works against the sandbox.
 #include "sandbox/registry.h"
+
+#include <tuple>
 
 namespace aviary::sandbox {
 
@@ -117,6 +121,21 @@ std::vector<ResourceType> builtinTypes() {
   auto lease = make("coordination.k8s.io", "v1", "Lease", "leases", true);
   lease.columns = {col("Name", ".metadata.name"), col("Holder", ".spec.holderIdentity"), age()};
   out.push_back(lease);
+
+  auto sa = make("", "v1", "ServiceAccount", "serviceaccounts", true);
+  sa.shortNames = {"sa"};
+  sa.columns = {col("Name", ".metadata.name"), age()};
+  out.push_back(sa);
+
+  // RBAC objects are kept like any other; the sandbox has no authorizer that reads them.
+  for (auto [kind, plural, namespaced] : {std::tuple{"ClusterRole", "clusterroles", false},
+                                          std::tuple{"ClusterRoleBinding", "clusterrolebindings", false},
+                                          std::tuple{"Role", "roles", true},
+                                          std::tuple{"RoleBinding", "rolebindings", true}}) {
+    auto t = make("rbac.authorization.k8s.io", "v1", kind, plural, namespaced);
+    t.columns = {col("Name", ".metadata.name"), col("Created At", ".metadata.creationTimestamp", "date")};
+    out.push_back(t);
+  }
 
   auto crd = make("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false);
   crd.statusSubresource = crd.generation = true;

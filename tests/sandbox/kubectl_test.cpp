@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "kubectl_sandbox.h"
 #include "run_command.h"
 #include "sandbox/api_server.h"
 #include "sandbox/kubelet.h"
@@ -17,53 +18,31 @@ namespace {
 
 using testing::CommandResult;
 using testing::runCommand;
-namespace fs = std::filesystem;
 
 class KubectlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/aviary-kubectl-XXXXXX";
-    dir_ = new std::string(mkdtemp(tmpl));
-    clock_ = new SystemClock;
-    random_ = new SeededRandom(42);
-    ApiServerOptions o;
-    o.tls = true;  // kubectl over HTTPS with the generated CA, and a token it must send
-    o.token = "kubectl-test-token";
-    o.maxWatch = std::chrono::seconds(3);  // `kubectl get -w` ends when the server ends its watch
-    o.bookmarkInterval = std::chrono::milliseconds(500);
-    auto s = ApiServer::start(o, *clock_, *random_);
-    ASSERT_TRUE(s.ok()) << s.error().format();
-    server_ = s.value().release();
-    std::ofstream(*dir_ + "/kubeconfig") << kubeconfigFor(server_->url(), o.token, "sandbox", server_->caCertPem());
+    sandbox_ = new testing::KubectlSandbox("kubectl-test-token", [](ApiServerOptions& o) {
+      o.maxWatch = std::chrono::seconds(3);  // `kubectl get -w` ends when the server ends its watch
+      o.bookmarkInterval = std::chrono::milliseconds(500);
+    });
+    ASSERT_TRUE(sandbox_->ok()) << sandbox_->error();
+    server_ = &sandbox_->server();
   }
   static void TearDownTestSuite() {
-    delete server_;
-    delete random_;
-    delete clock_;
-    std::error_code ec;
-    fs::remove_all(*dir_, ec);
-    delete dir_;
+    delete sandbox_;
+    sandbox_ = nullptr;
+    server_ = nullptr;
   }
 
   // kubectl with the sandbox's kubeconfig and a private discovery cache.
   static CommandResult kubectl(std::vector<std::string> args, const std::string& input = {}) {
-    std::vector<std::string> argv = {"kubectl", "--kubeconfig", *dir_ + "/kubeconfig", "--cache-dir", *dir_ + "/cache",
-                                     "--request-timeout", "15s"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return runCommand(argv, input, std::chrono::seconds(30));
+    return sandbox_->kubectl(std::move(args), input);
   }
   static std::string testdata(const std::string& name) { return std::string(AVIARY_SANDBOX_TESTDATA) + "/" + name; }
-  static Json getJson(std::vector<std::string> args) {
-    args.push_back("-o");
-    args.push_back("json");
-    auto r = kubectl(args);
-    EXPECT_EQ(r.exitCode, 0) << r.describe();
-    return Json::parse(r.out, nullptr, false);
-  }
+  static Json getJson(std::vector<std::string> args) { return sandbox_->getJson(std::move(args)); }
 
-  static std::string* dir_;
-  static SystemClock* clock_;
-  static SeededRandom* random_;
+  static testing::KubectlSandbox* sandbox_;
   static ApiServer* server_;
 };
 
@@ -71,9 +50,7 @@ std::string configMapYaml(const std::string& name) {
   return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  a: \"1\"\n";
 }
 
-std::string* KubectlTest::dir_ = nullptr;
-SystemClock* KubectlTest::clock_ = nullptr;
-SeededRandom* KubectlTest::random_ = nullptr;
+testing::KubectlSandbox* KubectlTest::sandbox_ = nullptr;
 ApiServer* KubectlTest::server_ = nullptr;
 
 TEST_F(KubectlTest, KubectlIsInstalled) {
