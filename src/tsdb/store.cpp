@@ -163,6 +163,7 @@ StoreStats Store::stats() const {
   for (const auto& s : series_) {
     st.samples += s.samples.size();
     st.chunks += s.samples.chunkCount();
+    st.chunkBytes += s.samples.heapBytes();
     st.approxBytes += 200 + s.samples.heapBytes();
     for (const auto& l : s.labels) st.approxBytes += l.name.size() + l.value.size() + 2 * sizeof(std::string);
   }

@@ -52,6 +52,7 @@ struct StoreStats {
   size_t series = 0;
   size_t samples = 0;
   size_t chunks = 0;
+  size_t chunkBytes = 0;   // heap bytes of the compressed samples (chunk arrays and streams)
   size_t approxBytes = 0;  // chunk memory (exact) + labels + per-series bookkeeping (an estimate)
   uint64_t seriesRefused = 0;
   uint64_t samplesOutOfOrder = 0;
