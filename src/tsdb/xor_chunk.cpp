@@ -5,6 +5,9 @@
 
 namespace aviary::tsdb {
 
+// store.h and docs/metrics-server.md count 64 bytes of bookkeeping a chunk.
+static_assert(sizeof(XorChunk) <= 64);
+
 namespace {
 
 // The stream grows by this many bytes at a time rather than doubling: a chunk of 120 counter

@@ -14,6 +14,9 @@
 // Values are stored as bit patterns, so every NaN payload (Prometheus's staleness marker), -0.0
 // and ±Inf come back bit-exactly.
 //
+// Written here because no Debian package offers this codec to C++ (Prometheus's is Go), and the
+// store needs the encoding itself, not a container format around it.
+//
 // Chunks are built only by this process (never decoded from outside data): the decoder trusts
 // the stream it reads and asserts rather than validates.
 //
