@@ -61,10 +61,13 @@ echo "before the rollback: $halts halts, $ours matching '$halt'"
 [ "$ours" -ge 1 ] || fail "no halt matching '$halt' before the rollback"
 [ "$theirs" -eq 0 ] || fail "$theirs halts matching '$other' (the other scenario's metric) before the rollback"
 grep -q "verdict: the story went as it should" "$out" || fail "no success verdict"
-# Nothing left behind: no process working in the demo's directory, none of its ports listening.
+# Nothing left behind: no process working in this demo's directory (the one its output names, so
+# that another demo running beside it does not count), none of its ports listening.
+dir=$(grep -o "state in /tmp/aviary-demo-[A-Za-z0-9]*/" "$out" | head -1 | cut -d' ' -f3 | sed 's:/$::')
+[ -n "$dir" ] || fail "the demo's output does not name its directory"
 sleep 1
 for p in /proc/[0-9]*; do
-  if readlink "$p/cwd" 2>/dev/null | grep -q "/aviary-demo-"; then fail "process left: $(tr '\0' ' ' < "$p/cmdline")"; fi
+  if readlink "$p/cwd" 2>/dev/null | grep -qF "$dir"; then fail "process left: $(tr '\0' ' ' < "$p/cmdline")"; fi
 done
 for port in $(grep -o "127\.0\.0\.1:[0-9]*" "$out" | cut -d: -f2 | sort -u); do
   if ss -ltnH "sport = :$port" | grep -q .; then fail "port $port still listening"; fi
