@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (pass == 1) chunk.seal();
     auto it = chunk.iterator();
     for (const auto& s : in) {
-      if (!it.next() || it.at().t != s.t || std::bit_cast<uint64_t>(it.at().v) != std::bit_cast<uint64_t>(s.v)) std::abort();
+      if (!it.next() || it.at().t != s.t || std::bit_cast<uint64_t>(it.at().v) != std::bit_cast<uint64_t>(s.v))
+        std::abort();
     }
     if (it.next()) std::abort();
   }

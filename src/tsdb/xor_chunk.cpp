@@ -15,11 +15,17 @@ namespace {
 // chunk (one per series).
 constexpr size_t kGrowth = 32;
 
-uint64_t zigzag(int64_t x) { return (static_cast<uint64_t>(x) << 1) ^ static_cast<uint64_t>(x >> 63); }
-int64_t unzigzag(uint64_t x) { return static_cast<int64_t>(x >> 1) ^ -static_cast<int64_t>(x & 1); }
+uint64_t zigzag(int64_t x) {
+  return (static_cast<uint64_t>(x) << 1) ^ static_cast<uint64_t>(x >> 63);
+}
+int64_t unzigzag(uint64_t x) {
+  return static_cast<int64_t>(x >> 1) ^ -static_cast<int64_t>(x & 1);
+}
 
 // Whether x fits in an n-bit two's complement field.
-bool fits(int64_t x, unsigned n) { return x >= -(int64_t{1} << (n - 1)) && x < (int64_t{1} << (n - 1)); }
+bool fits(int64_t x, unsigned n) {
+  return x >= -(int64_t{1} << (n - 1)) && x < (int64_t{1} << (n - 1));
+}
 
 int64_t signExtend(uint64_t x, unsigned n) {
   const uint64_t sign = uint64_t{1} << (n - 1);
@@ -124,9 +130,13 @@ void XorChunk::append(Millis t, double v) {
   ++count_;
 }
 
-void XorChunk::seal() { data_.shrink_to_fit(); }
+void XorChunk::seal() {
+  data_.shrink_to_fit();
+}
 
-double XorChunk::lastValue() const { return std::bit_cast<double>(lastV_); }
+double XorChunk::lastValue() const {
+  return std::bit_cast<double>(lastV_);
+}
 
 uint64_t XorChunk::Iterator::readBits(unsigned n) {
   uint64_t out = 0;
@@ -142,7 +152,9 @@ uint64_t XorChunk::Iterator::readBits(unsigned n) {
   return out;
 }
 
-bool XorChunk::Iterator::readBit() { return readBits(1) != 0; }
+bool XorChunk::Iterator::readBit() {
+  return readBits(1) != 0;
+}
 
 uint64_t XorChunk::Iterator::readVarint() {
   uint64_t x = 0;

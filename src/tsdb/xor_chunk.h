@@ -81,7 +81,7 @@ class XorChunk {
   void writeValue(uint64_t bits);
 
   std::vector<uint8_t> data_;
-  uint8_t bitsFree_ = 0;  // unused low bits of data_.back()
+  uint8_t bitsFree_ = 0;                   // unused low bits of data_.back()
   uint8_t leading_ = 0xff, trailing_ = 0;  // the current XOR window; 0xff: none yet
   uint16_t count_ = 0;
   Millis minT_ = 0, maxT_ = 0;

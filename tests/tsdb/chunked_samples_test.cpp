@@ -16,7 +16,9 @@ namespace {
 
 using Status = ChunkedSamples::AppendStatus;
 
-uint64_t bits(double v) { return std::bit_cast<uint64_t>(v); }
+uint64_t bits(double v) {
+  return std::bit_cast<uint64_t>(v);
+}
 
 // The reference: Prometheus's head rules over a deque.
 struct Model {

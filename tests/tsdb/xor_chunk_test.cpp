@@ -14,7 +14,9 @@
 namespace aviary::tsdb {
 namespace {
 
-uint64_t bits(double v) { return std::bit_cast<uint64_t>(v); }
+uint64_t bits(double v) {
+  return std::bit_cast<uint64_t>(v);
+}
 
 // Appends `in` to a fresh chunk and checks that iteration gives it back exactly.
 void roundTrip(const std::vector<Sample>& in) {
@@ -98,8 +100,8 @@ TEST(XorChunk, EdgeValuesEveryOrderBitExact) {
 
 TEST(XorChunk, EveryDeltaOfDeltaBucketAndItsEdges) {
   // Delta-of-delta values at and around each bucket's limits (14, 17, 20 bits, 64).
-  std::vector<int64_t> dods = {0, 1, -1, 8191, 8192, -8192, -8193, 65535, 65536, -65536, -65537,
-                               524287, 524288, -524288, -524289, 1LL << 40, -(1LL << 40)};
+  std::vector<int64_t> dods = {0,      1,      -1,     8191,   8192,    -8192,   -8193,     65535,       65536,
+                               -65536, -65537, 524287, 524288, -524288, -524289, 1LL << 40, -(1LL << 40)};
   std::vector<Sample> in = {{1'000'000'000'000'000, 1}, {1'000'000'000'000'000 + 1'000'000'000'000, 2}};
   int64_t delta = 1'000'000'000'000;
   for (int64_t d : dods) {
@@ -127,14 +129,28 @@ TEST(XorChunk, RandomValuesAndIrregularIntervals) {
     for (size_t i = 0; i < n; ++i) {
       // Mostly a steady 5 s with jitter, sometimes a gap of hours, sometimes 1 ms.
       const uint64_t kind = rnd.next(10);
-      t += kind < 6 ? 5000 : kind < 8 ? 4990 + static_cast<Millis>(rnd.next(21)) : kind < 9 ? 1 : 1 + static_cast<Millis>(rnd.next(1ULL << 33));
+      t += kind < 6   ? 5000
+           : kind < 8 ? 4990 + static_cast<Millis>(rnd.next(21))
+           : kind < 9 ? 1
+                      : 1 + static_cast<Millis>(rnd.next(1ULL << 33));
       double v;
       switch (rnd.next(5)) {
-        case 0: v = std::bit_cast<double>(rnd.next(UINT64_MAX) ^ (rnd.next(2) << 63)); break;  // any bit pattern
-        case 1: v = edges[rnd.next(edges.size())]; break;
-        case 2: counter = rnd.next(20) == 0 ? 0 : counter + static_cast<double>(rnd.next(1000)); v = counter; break;  // with resets
-        case 3: v = static_cast<double>(rnd.next(1000)) / 7.0; break;
-        default: v = in.empty() ? 1 : in.back().v; break;  // repeat
+        case 0:
+          v = std::bit_cast<double>(rnd.next(UINT64_MAX) ^ (rnd.next(2) << 63));
+          break;  // any bit pattern
+        case 1:
+          v = edges[rnd.next(edges.size())];
+          break;
+        case 2:
+          counter = rnd.next(20) == 0 ? 0 : counter + static_cast<double>(rnd.next(1000));
+          v = counter;
+          break;  // with resets
+        case 3:
+          v = static_cast<double>(rnd.next(1000)) / 7.0;
+          break;
+        default:
+          v = in.empty() ? 1 : in.back().v;
+          break;  // repeat
       }
       in.push_back({t, v});
     }
