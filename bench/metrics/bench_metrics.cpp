@@ -180,6 +180,8 @@ int main(int argc, char** argv) {
   std::printf("memory per series per hour (%zu series, %zu samples in our store):\n", st.series, st.samples);
   std::printf("  aviary: store estimate %.0f B, process RSS growth %.0f B\n", st.approxBytes / st.series / hours,
               (rssAfter - rssBefore) * 1024.0 / st.series / hours);
+  std::printf("  aviary store: %zu chunks of %zu B in all, %.2f B per sample\n", st.chunks, st.chunkBytes,
+              static_cast<double>(st.chunkBytes) / static_cast<double>(st.samples));
   std::printf("  prometheus (%.0f head series): RSS growth %.0f B, Go heap in use growth %.0f B\n", promSeries,
               (promRssAfter - promRssBefore) / promSeries / hours, (promHeapAfter - promHeapBefore) / promSeries / hours);
 

@@ -43,18 +43,15 @@ AppendResult Store::append(const std::vector<Entry>& batch) {
       id = it->second;
     }
     auto& samples = series_[id].samples;
-    if (!samples.empty()) {
-      const Sample& last = samples.back();
-      if (e.sample.t < last.t ||
-          (e.sample.t == last.t && std::bit_cast<uint64_t>(e.sample.v) != std::bit_cast<uint64_t>(last.v))) {
+    switch (samples.append(e.sample)) {
+      case ChunkedSamples::AppendStatus::Appended: break;
+      case ChunkedSamples::AppendStatus::Duplicate: continue;  // Prometheus ignores it too
+      case ChunkedSamples::AppendStatus::OutOfOrder:
         ++r.outOfOrder;
         ++outOfOrder_;
         continue;
-      }
-      if (e.sample.t == last.t) continue;  // identical sample: Prometheus ignores it too
     }
-    samples.push_back(e.sample);
-    if (samples.size() > options_.maxSamplesPerSeries) samples.pop_front();
+    samples.keepNewest(options_.maxSamplesPerSeries);
     ++r.appended;
   }
   return r;
@@ -65,7 +62,7 @@ void Store::trim(Millis now) {
   std::unique_lock lock(mu_);
   bool removed = false;
   for (auto& s : series_) {
-    while (!s.samples.empty() && s.samples.front().t < cutoff) s.samples.pop_front();
+    s.samples.dropBefore(cutoff);
     if (s.samples.empty()) removed = true;
   }
   if (removed) {
@@ -95,15 +92,6 @@ std::vector<uint32_t> Store::candidates(const promql::Matchers& matchers) const 
   return all;
 }
 
-namespace {
-// Index range [first, last) of samples within [mint, maxt].
-std::pair<size_t, size_t> window(const std::deque<Sample>& s, Millis mint, Millis maxt) {
-  auto lo = std::lower_bound(s.begin(), s.end(), mint, [](const Sample& x, Millis t) { return x.t < t; });
-  auto hi = std::upper_bound(s.begin(), s.end(), maxt, [](Millis t, const Sample& x) { return t < x.t; });
-  return {static_cast<size_t>(lo - s.begin()), static_cast<size_t>(std::max(lo, hi) - s.begin())};
-}
-}  // namespace
-
 std::vector<promql::Series> Store::selectImpl(const promql::Matchers& matchers, Millis mint, Millis maxt,
                                              bool latestOnly) const {
   std::vector<promql::Series> out;
@@ -111,11 +99,13 @@ std::vector<promql::Series> Store::selectImpl(const promql::Matchers& matchers, 
   for (uint32_t id : candidates(matchers)) {
     const auto& s = series_[id];
     if (!promql::matchesAll(matchers, s.labels)) continue;
-    auto [first, last] = window(s.samples, mint, maxt);
-    if (first == last) continue;
-    if (latestOnly) first = last - 1;
-    out.push_back({s.labels, std::vector<Sample>(s.samples.begin() + static_cast<ptrdiff_t>(first),
-                                                 s.samples.begin() + static_cast<ptrdiff_t>(last))});
+    std::vector<Sample> samples;
+    if (latestOnly) {
+      if (auto last = s.samples.latest(mint, maxt)) samples.push_back(*last);
+    } else {
+      s.samples.collect(mint, maxt, samples);
+    }
+    if (!samples.empty()) out.push_back({s.labels, std::move(samples)});
   }
   return out;
 }
@@ -135,8 +125,7 @@ void Store::forEachMatching(const std::vector<promql::Matchers>& sets, Millis mi
     bool any = sets.empty();
     for (const auto& m : sets) any = any || promql::matchesAll(m, s.labels);
     if (!any) continue;
-    auto [first, last] = window(s.samples, mint, maxt);
-    if (first != last) fn(s);
+    if (s.samples.latest(mint, maxt)) fn(s);
   }
 }
 
@@ -173,7 +162,9 @@ StoreStats Store::stats() const {
   st.series = series_.size();
   for (const auto& s : series_) {
     st.samples += s.samples.size();
-    st.approxBytes += 200 + s.samples.size() * sizeof(Sample);
+    st.chunks += s.samples.chunkCount();
+    st.chunkBytes += s.samples.heapBytes();
+    st.approxBytes += 200 + s.samples.heapBytes();
     for (const auto& l : s.labels) st.approxBytes += l.name.size() + l.value.size() + 2 * sizeof(std::string);
   }
   st.seriesRefused = seriesRefused_;

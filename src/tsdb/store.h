@@ -1,13 +1,15 @@
 #pragma once
 // The embedded metrics server's in-memory series store.
 //
-// Each series keeps its samples in time order for `retention` (older samples are dropped by
-// trim(), which the scraper calls every cycle; a series left without samples is removed).
-// Memory bound: at most `maxSeries` series (new series beyond it are dropped and counted) and at
-// most `maxSamplesPerSeries` samples per series (the oldest go first). A sample costs 16 bytes
-// (int64 ms + double) in 512-byte blocks; a series adds its labels and ~200 bytes of bookkeeping,
-// so the worst case is about maxSeries × (maxSamplesPerSeries × 16 B + labels + 200 B); see
-// docs/metrics-server.md for the per-series figure measured against Prometheus.
+// Each series keeps its samples in time order, compressed (ChunkedSamples: Prometheus's XOR
+// chunks of 120 samples), for `retention`: older samples are dropped by trim(), which the scraper
+// calls every cycle, and a chunk is freed once all its samples are dropped; a series left without
+// samples is removed. Memory bound: at most `maxSeries` series (new series beyond it are dropped
+// and counted) and at most `maxSamplesPerSeries` samples per series (the oldest go first). A
+// sample costs 1–3 bytes for counters at a steady interval (at most 19 bytes, for a value that
+// changes every bit with an irregular interval), a chunk 64 bytes of bookkeeping, a series its
+// labels and ~200 bytes; see docs/metrics-server.md for the per-series figure measured against
+// Prometheus.
 //
 // Appends follow Prometheus's head rules: a sample older than the series' newest is dropped
 // (out of order), one at the same time with the same value is a no-op and with another value is
@@ -19,7 +21,6 @@
 // ingest for longer than the copy.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <shared_mutex>
 #include <string>
@@ -28,6 +29,7 @@
 
 #include "common/duration.h"
 #include "promql/storage.h"
+#include "tsdb/chunked_samples.h"
 
 namespace aviary::tsdb {
 
@@ -49,7 +51,9 @@ struct AppendResult {
 struct StoreStats {
   size_t series = 0;
   size_t samples = 0;
-  size_t approxBytes = 0;  // samples × 16 + labels + per-series bookkeeping (an estimate)
+  size_t chunks = 0;
+  size_t chunkBytes = 0;   // heap bytes of the compressed samples (chunk arrays and streams)
+  size_t approxBytes = 0;  // chunk memory (exact) + labels + per-series bookkeeping (an estimate)
   uint64_t seriesRefused = 0;
   uint64_t samplesOutOfOrder = 0;
 };
@@ -87,7 +91,7 @@ class Store final : public promql::Queryable {
  private:
   struct SeriesData {
     Labels labels;
-    std::deque<promql::Sample> samples;
+    ChunkedSamples samples;
   };
   // Ids of candidate series for `matchers` (by the metric-name index when possible). Caller holds mu_.
   std::vector<uint32_t> candidates(const promql::Matchers& matchers) const;

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
 # `aviary demo` end to end with plain (non-terminal) output: exit 0, the seed's events in order for
-# the promotion, the rollback events for the faulty release, and nothing left running or listening.
+# the promotion, five failed checks (the scenario's among them) and the rollback events for the
+# faulty release, and nothing left running or listening.
+#   demo_e2e_test.sh AVIARY SRC [SCENARIO]   SCENARIO: default (5xx fault, builtin success-rate
+#   check) or 404 (the seed's second Canary: the not-found-percentage MetricTemplate, max 5 %)
 set -euo pipefail
 AVIARY=$1
 SRC=$2
+SCENARIO=${3:-default}
+# The halt the faulty release must meet, and the other scenario's (extended regexes).
+success='Halt podinfo\.test advancement success rate [0-9]+\.[0-9]{2}% < 99%'
+notfound='Halt podinfo\.test advancement 404s percentage [0-9]+\.[0-9]{2} > 5'
+case "$SCENARIO" in
+  default) halt=$success other=$notfound ;;
+  404) halt=$notfound other=$success ;;
+  *) echo "unknown scenario: $SCENARIO" >&2; exit 2 ;;
+esac
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e
-(cd "$SRC" && timeout 400 "$AVIARY" demo) > "$out" 2>&1 < /dev/null
+(cd "$SRC" && timeout 400 "$AVIARY" demo --scenario "$SCENARIO") > "$out" 2>&1 < /dev/null
 rc=$?
 set -e
 cat "$out"
@@ -35,11 +47,27 @@ for e in "${expected[@]}"; do
   [ -n "$n" ] || fail "event not found (in order): $e"
   line=$((line + n))
 done
+# Between the faulty revision and the rollback: five failed checks (the threshold; a pre-rollout
+# webhook that times out on a loaded machine counts as one, as in Flagger), at least one of them
+# the scenario's metric, and none the other scenario's.
+faulty=$(grep -nF "New revision detected! Scaling up podinfo.test" "$out" | sed -n 2p | cut -d: -f1)
+rollback=$(grep -nF "Rolling back podinfo.test failed checks threshold reached 5" "$out" | head -1 | cut -d: -f1)
+window=$(sed -n "${faulty},${rollback}p" "$out")
+halts=$(grep -cF "Halt " <<< "$window" || true)
+ours=$(grep -cE -- "$halt" <<< "$window" || true)
+theirs=$(grep -cE -- "$other" <<< "$window" || true)
+echo "before the rollback: $halts halts, $ours matching '$halt'"
+[ "$halts" -ge 5 ] || fail "expected 5 halts before the rollback, found $halts"
+[ "$ours" -ge 1 ] || fail "no halt matching '$halt' before the rollback"
+[ "$theirs" -eq 0 ] || fail "$theirs halts matching '$other' (the other scenario's metric) before the rollback"
 grep -q "verdict: the story went as it should" "$out" || fail "no success verdict"
-# Nothing left behind: no process working in the demo's directory, none of its ports listening.
+# Nothing left behind: no process working in this demo's directory (the one its output names, so
+# that another demo running beside it does not count), none of its ports listening.
+dir=$(grep -o "state in /tmp/aviary-demo-[A-Za-z0-9]*/" "$out" | head -1 | cut -d' ' -f3 | sed 's:/$::')
+[ -n "$dir" ] || fail "the demo's output does not name its directory"
 sleep 1
 for p in /proc/[0-9]*; do
-  if readlink "$p/cwd" 2>/dev/null | grep -q "/aviary-demo-"; then fail "process left: $(tr '\0' ' ' < "$p/cmdline")"; fi
+  if readlink "$p/cwd" 2>/dev/null | grep -qF "$dir"; then fail "process left: $(tr '\0' ' ' < "$p/cmdline")"; fi
 done
 for port in $(grep -o "127\.0\.0\.1:[0-9]*" "$out" | cut -d: -f2 | sort -u); do
   if ss -ltnH "sport = :$port" | grep -q .; then fail "port $port still listening"; fi

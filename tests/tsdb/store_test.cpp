@@ -76,5 +76,36 @@ TEST(Store, MemoryBounds) {
   EXPECT_EQ(store.stats().seriesRefused, 1u);
 }
 
+TEST(Store, SamplesLiveInCompressedChunksThatRetentionFrees) {
+  StoreOptions o;
+  o.retention = std::chrono::minutes(10);
+  Store store(o);
+  // An hour of a counter and of a staleness-marked gauge, every 5 s.
+  for (int i = 0; i < 720; ++i) {
+    store.append({{L("req", "200"), {i * 5000LL, 900.0 * i}},
+                  {L("up", "1"), {i * 5000LL, i % 10 == 9 ? promql::staleNaN() : 1.0}}});
+  }
+  auto before = store.stats();
+  EXPECT_EQ(before.samples, 1440u);
+  EXPECT_EQ(before.chunks, 12u);  // 6 chunks of 120 a series
+  EXPECT_LT(before.chunkBytes, 1440u * 3) << "about 3 bytes a sample or less, not 16";
+  auto s = store.select(nameIs("up"), 0, 3600000);
+  ASSERT_EQ(s.size(), 1u);
+  ASSERT_EQ(s[0].samples.size(), 720u);
+  EXPECT_TRUE(promql::isStaleNaN(s[0].samples[9].v));
+  EXPECT_EQ(s[0].samples[10].v, 1.0);
+  // Keep the last 10 minutes from 3,595 s (t ≥ 2,995 s): 121 samples a series, the last of the
+  // fifth chunk (skipped inside it) and the whole sixth; the first four chunks are freed.
+  store.trim(3'595'000);
+  auto after = store.stats();
+  EXPECT_EQ(after.samples, 2u * 121);
+  EXPECT_EQ(after.chunks, 4u);
+  EXPECT_LT(after.chunkBytes, before.chunkBytes / 2);
+  auto req = store.select(nameIs("req"), 0, 3'600'000);
+  ASSERT_EQ(req[0].samples.size(), 121u);
+  EXPECT_EQ(req[0].samples.front().t, 2'995'000);
+  EXPECT_EQ(req[0].samples.back().v, 900.0 * 719);
+}
+
 }  // namespace
 }  // namespace aviary::tsdb
