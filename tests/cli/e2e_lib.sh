@@ -138,3 +138,20 @@ $1
 EOC
   mv "$work/dir/canary.yaml.tmp" "$work/dir/canary.yaml"
 }
+# versions URL N [HEADER...] [--sticky]: "VERSION COUNT" lines of N requests through the mesh.
+versions() { python3 "$(dirname "${BASH_SOURCE[0]}")/e2e_versions.py" "$mesh_port" "$@"; }
+# only_version VERSION URL N [HEADER...]: all N answers came from VERSION.
+only_version() {
+  local v=$1; shift
+  local got; got=$(versions "$@")
+  [ "$got" = "$v $2" ] || fail "expected all $2 answers of $1 ${*:3} from $v, got: $(echo $got)"
+}
+# wait_started NAME SECONDS: the analysis has routed traffic (iterations or canary weight > 0).
+started() { [ "$(field "$1" "int(c['status'].get('iterations',0) > 0 or c['status'].get('canaryWeight',0) > 0)")" = 1 ]; }
+wait_started() { note "waiting for $1's first step"; wait_for "$2" started "$1" || fail "no analysis step of $1 within $2 s"; }
+admin_port() { grep -o 'proxy stats on http://127.0.0.1:[0-9]*' "$work/out" | tail -1 | grep -o '[0-9]*$'; }
+# requests_to WORKLOAD: istio_requests_total of destination_workload=WORKLOAD in the mesh's stats.
+requests_to() {
+  curl -s -m 5 "http://127.0.0.1:$(admin_port)/stats/prometheus" |
+    python3 -c "import re,sys; print(int(sum(float(l.rsplit(' ',1)[1]) for l in sys.stdin if l.startswith('istio_requests_total{') and 'destination_workload=\"$1\"' in l)))"
+}
