@@ -48,7 +48,7 @@ mkdir -p "$work/dir"
 # start_run [FLAGS...]: `aviary run $work/dir` in the background, output appended to $work/out.
 start_run() {
   "$AVIARY" run "$work/dir" --state-dir "$work/state" --port "$port" --mesh-port "$mesh_port" \
-    --time-scale 0.2 --min-interval 1s --scrape-interval 1s --log-level warning "$@" >> "$work/out" 2>&1 &
+    --time-scale "${TIME_SCALE:-0.2}" --min-interval 1s --scrape-interval 1s --log-level warning "$@" >> "$work/out" 2>&1 &
   run_pid=$!
   wait_for 20 curl -sf "http://127.0.0.1:$port/healthz" || fail "aviary run did not serve /healthz within 20 s"
 }
@@ -155,3 +155,7 @@ requests_to() {
   curl -s -m 5 "http://127.0.0.1:$(admin_port)/stats/prometheus" |
     python3 -c "import re,sys; print(int(sum(float(l.rsplit(' ',1)[1]) for l in sys.stdin if l.startswith('istio_requests_total{') and 'destination_workload=\"$1\"' in l)))"
 }
+# init_run [FLAGS...]: start_run, then podinfo initialized.
+init_run() { start_run "$@"; wait_phase podinfo Initialized 30; }
+# release VERSION [ENV YAML]: edit the workload (like kubectl set image), wait for Progressing.
+release() { podinfo_workload "$@"; wait_phase podinfo Progressing 20; }

@@ -11,10 +11,8 @@ canary "    interval: 10s
     mirrorWeight: 50
     metrics:
     - {name: request-success-rate, thresholdRange: {min: 99}, interval: 10s}"
-start_run
-wait_phase podinfo Initialized 30
-podinfo_workload 3.1.1
-wait_phase podinfo Progressing 20
+init_run
+release 3.1.1
 # Users' traffic on the apex only: whatever reaches the canary is mirrored.
 load podinfo.test:9898 40 10
 wait_started podinfo 20

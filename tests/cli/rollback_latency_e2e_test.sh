@@ -10,8 +10,7 @@ canary "    interval: 10s
     stepWeight: 10
     metrics:
     - {name: request-duration, thresholdRange: {max: 500}, interval: 10s}"
-start_run
-wait_phase podinfo Initialized 30
+init_run
 podinfo_workload 3.1.1 "  - {name: PODINFO_FAULT_LATENCY, value: 600ms}"
 # Load from the release on (answers 503 until the canary is ready), on the canary and the apex.
 load podinfo-canary.test:9898 40 10

@@ -10,10 +10,8 @@ canary "    interval: 20s
     sessionAffinity: {cookieName: flagger-cookie, maxAge: 3600}
     metrics:
     - {name: request-success-rate, thresholdRange: {min: 99}, interval: 10s}"
-start_run
-wait_phase podinfo Initialized 30
-podinfo_workload 3.1.1
-wait_phase podinfo Progressing 20
+init_run
+release 3.1.1
 load podinfo-canary.test:9898 60 10
 wait_started podinfo 20
 note "a client with a cookie jar until it meets the canary"
