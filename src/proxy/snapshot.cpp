@@ -179,7 +179,12 @@ Result<SnapshotPtr> Snapshot::build(ProxyConfig config, size_t workers) {
   for (const ListenerConfig& l : cfg.listeners) {
     CompiledListener cl;
     cl.config = &l;
-    for (const ClusterConfig& c : cfg.clusters) cl.labels.push_back(makeLabels(l, &c.workload));
+    ListenerConfig asSource = l;
+    asSource.reporter = "source";
+    for (const ClusterConfig& c : cfg.clusters) {
+      cl.labels.push_back(makeLabels(l, &c.workload));
+      cl.sourceLabels.push_back(l.reporter == "source" ? cl.labels.back() : makeLabels(asSource, &c.workload));
+    }
     cl.unknownDestination = makeLabels(l, nullptr);
     for (const RouteConfig& r : l.routes) {
       CompiledRoute cr;

@@ -85,7 +85,7 @@ TEST(MeshTest, AServiceWithoutReadyEndpointsAnswers503UH) {
   const std::string r = viaMesh(c, "http://podinfo-canary.test:9898/");
   EXPECT_EQ(statusOf(r), 503) << r;
   EXPECT_EQ(bodyOf(r), "no healthy upstream");
-  EXPECT_EQ(proxy::testing::waitRequestsTotal(s.mesh->proxyForTest(), {"destination_workload=\"podinfo\"", "response_flags=\"UH\""}, 1), 1);
+  EXPECT_EQ(proxy::testing::waitRequestsTotal(s.mesh->proxyForTest(), {"reporter=\"source\"", "destination_workload=\"podinfo\"", "response_flags=\"UH\""}, 1), 1);
   // Back once a replica is ready again.
   ASSERT_TRUE(s.mesh->setEndpoints("test", "podinfo", {endpointOf(s.canary)}).ok());
   EXPECT_EQ(statusOf(viaMesh(c, "http://podinfo-canary.test:9898/")), 200);
