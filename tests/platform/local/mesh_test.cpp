@@ -182,6 +182,27 @@ TEST(MeshTest, ARestartedMeshComesBackWithItsPortsAndRoutes) {
       << bad.error().message;
 }
 
+TEST(MeshTest, AMeshPortAlreadyTakenIsAClearErrorEvenBySoReusePort) {
+  // The proxy listens with SO_REUSEPORT: without the check a second mesh would share the port.
+  TempDir first, second;
+  auto mesh = startMesh(first.path());
+  ASSERT_TRUE(mesh);
+  MeshOptions o;
+  o.stateDir = second.path();
+  o.meshPort = mesh->meshPort();
+  auto taken = Mesh::start(o);
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().message, "cannot listen on 127.0.0.1:" + std::to_string(mesh->meshPort()) +
+                                       ": Address already in use (the mesh port (--mesh-port))");
+  // The last run's port, taken meanwhile: another one, with a warning.
+  std::filesystem::copy_file(first.path() + "/mesh.json", second.path() + "/mesh.json");
+  o.meshPort = 0;
+  auto other = Mesh::start(o);
+  ASSERT_TRUE(other.ok()) << other.error().format();
+  EXPECT_NE((*other)->meshPort(), mesh->meshPort());
+  EXPECT_NE((*other)->adminPort(), mesh->adminPort());
+}
+
 // The label matchers of every `metric{...}` selector in a PromQL query.
 struct Matcher {
   std::string name, op, value;
