@@ -158,22 +158,24 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   rd.recorder = impl->values.get();
   impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
 
+  // The status API's port first: when it is taken, nothing has been started yet (/readyz answers
+  // 503 until the runtime runs).
+  runtime::StatusServerDeps sd;
+  sd.runtime = impl->runtime.get();
+  sd.store = &impl->platform->memoryStore();
+  sd.metrics = impl->metrics.get();
+  sd.events = &impl->platform->eventLog();
+  sd.values = impl->values.get();
+  auto srv = runtime::StatusServer::start(o.address, o.port, sd);
+  if (!srv) return srv.error();
+  impl->server = std::move(*srv);
+
   // The files first (workloads start, canaries are stored), then the runtime picks them up.
   impl->manifests = std::make_unique<platform::local::ManifestDir>(o.dir, *impl->platform);
   std::unique_ptr<LocalController> lc(new LocalController(std::move(impl)));
   lc->poll();
   lc->awaitMetricsHistory();
   lc->impl_->runtime->start();
-
-  runtime::StatusServerDeps sd;
-  sd.runtime = lc->impl_->runtime.get();
-  sd.store = &lc->impl_->platform->memoryStore();
-  sd.metrics = lc->impl_->metrics.get();
-  sd.events = &lc->impl_->platform->eventLog();
-  sd.values = lc->impl_->values.get();
-  auto srv = runtime::StatusServer::start(o.address, o.port, sd);
-  if (!srv) return srv.error();
-  lc->impl_->server = std::move(*srv);
   auto& mesh = lc->impl_->platform->mesh();
   lc->impl_->say(fmt::format("aviary run: {} — status API and /metrics on {}, mesh (http_proxy) on {}, proxy stats on "
                              "http://127.0.0.1:{}/stats/prometheus, metrics (Prometheus API) on {}{}, state in {}",
