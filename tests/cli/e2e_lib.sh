@@ -50,7 +50,7 @@ start_run() {
   "$AVIARY" run "$work/dir" --state-dir "$work/state" --port "$port" --mesh-port "$mesh_port" \
     --time-scale "${TIME_SCALE:-0.2}" --min-interval 1s --scrape-interval 1s --log-level warning "$@" >> "$work/out" 2>&1 &
   run_pid=$!
-  wait_for 20 curl -sf "http://127.0.0.1:$port/healthz" || fail "aviary run did not serve /healthz within 20 s"
+  wait_for 20 curl -sf "http://127.0.0.1:$port/readyz" || fail "aviary run not ready (/readyz) within 20 s"
 }
 # stop_run: SIGTERM, bounded wait, exit status 0.
 stop_loads() { for p in "${bg_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; bg_pids=(); }
@@ -159,3 +159,7 @@ requests_to() {
 init_run() { start_run "$@"; wait_phase podinfo Initialized 30; }
 # release VERSION [ENV YAML]: edit the workload (like kubectl set image), wait for Progressing.
 release() { podinfo_workload "$@"; wait_phase podinfo Progressing 20; }
+# set_info SET EXPR: a python expression over `s` (set "test/SET" of the supervisor's state file).
+set_info() {
+  python3 -c "import json; s=json.load(open('$work/state/supervisor.json'))['sets'].get('test/$1', {}); print($2)" 2>/dev/null || true
+}
