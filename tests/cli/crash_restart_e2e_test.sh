@@ -11,10 +11,11 @@ seed=${E2E_SEED:-$(( $(date +%s) % 100000 ))}
 echo "seed $seed (rerun with E2E_SEED=$seed)"
 RANDOM=$seed
 REPLICAS=2 podinfo_workload 3.1.0
-canary "    interval: 10s
+# 25 steps of 3 s: long enough that the 10 kills (each restart costs seconds) fall inside it.
+canary "    interval: 15s
     threshold: 3
     maxWeight: 50
-    stepWeight: 3
+    stepWeight: 2
     metrics:
     - {name: request-success-rate, thresholdRange: {min: 99}, interval: 10s}"
 init_run
