@@ -2,9 +2,8 @@
 """e2e_monitor.py STATUS_URL MESH_JSON OUT: until killed, every 50 ms reads the canary
 test/podinfo from the status API (when `aviary run` is up) and the mesh's state file, and appends
 to OUT one line per change of what it sees ("phase weight mesh-canary-weight"), and a line
-starting with "BAD" for any violation: a weighted route whose weights do not sum to 100, a
-status canaryWeight outside 0..100, or a promotion (phase Promoting/Finalising/Succeeded) while
-the canary's failedChecks reached the threshold. Bounded by the caller (it is killed)."""
+starting with "BAD" for any violation: a weighted route whose weights do not sum to 100, or a
+status canaryWeight outside 0..100. Bounded by the caller (it is killed)."""
 import json, os, sys, time, urllib.request
 
 url, mesh, out = sys.argv[1], sys.argv[2], sys.argv[3]
