@@ -1,5 +1,8 @@
 #include "cli/local_controller.h"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "common/log.h"
@@ -155,21 +158,24 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   rd.recorder = impl->values.get();
   impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
 
+  // The status API's port first: when it is taken, nothing has been started yet (/readyz answers
+  // 503 until the runtime runs).
+  runtime::StatusServerDeps sd;
+  sd.runtime = impl->runtime.get();
+  sd.store = &impl->platform->memoryStore();
+  sd.metrics = impl->metrics.get();
+  sd.events = &impl->platform->eventLog();
+  sd.values = impl->values.get();
+  auto srv = runtime::StatusServer::start(o.address, o.port, sd);
+  if (!srv) return srv.error();
+  impl->server = std::move(*srv);
+
   // The files first (workloads start, canaries are stored), then the runtime picks them up.
   impl->manifests = std::make_unique<platform::local::ManifestDir>(o.dir, *impl->platform);
   std::unique_ptr<LocalController> lc(new LocalController(std::move(impl)));
   lc->poll();
+  lc->awaitMetricsHistory();
   lc->impl_->runtime->start();
-
-  runtime::StatusServerDeps sd;
-  sd.runtime = lc->impl_->runtime.get();
-  sd.store = &lc->impl_->platform->memoryStore();
-  sd.metrics = lc->impl_->metrics.get();
-  sd.events = &lc->impl_->platform->eventLog();
-  sd.values = lc->impl_->values.get();
-  auto srv = runtime::StatusServer::start(o.address, o.port, sd);
-  if (!srv) return srv.error();
-  lc->impl_->server = std::move(*srv);
   auto& mesh = lc->impl_->platform->mesh();
   lc->impl_->say(fmt::format("aviary run: {} — status API and /metrics on {}, mesh (http_proxy) on {}, proxy stats on "
                              "http://127.0.0.1:{}/stats/prometheus, metrics (Prometheus API) on {}{}, state in {}",
@@ -187,6 +193,37 @@ void LocalController::poll() {
   for (const auto& e : r.errors) impl_->say("error: " + e);
   for (const auto& w : r.warnings) impl_->say("warning: " + w);
   for (const auto& a : r.applied) impl_->say("applied " + a);
+}
+
+void LocalController::awaitMetricsHistory() {
+  // The embedded metrics server keeps its samples in memory, and the mesh's counters start at
+  // zero with the process: after a restart (SIGKILL, crash) the store is empty. A canary resumed
+  // mid-analysis would tick at once, find "no values" and count a failed check for each restart,
+  // so that enough restarts roll back a healthy release. The analysis therefore starts once the
+  // store holds three scrapes — rate() needs two samples of a series, and the first scrape may
+  // come before the clients have reconnected — bounded by four scrape intervals. Not on a fresh
+  // start, nor with a Prometheus of its own (--metrics-server), which kept its history.
+  if (!impl_->embedded) return;
+  bool resumed = false;
+  for (const auto& c : impl_->platform->memoryStore().listCanaries()) {
+    const auto ph = c->status.phase;
+    resumed = resumed || ph == api::Phase::Progressing || ph == api::Phase::Waiting ||
+              ph == api::Phase::WaitingPromotion || ph == api::Phase::Promoting || ph == api::Phase::Finalising;
+  }
+  if (!resumed) return;
+  const auto deadline = std::chrono::steady_clock::now() + 4 * impl_->options.scrapeInterval;
+  int scrapes = 0;
+  promql::Millis last = 0;
+  while (scrapes < 3 && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& h : impl_->embedded->targetHealth()) {
+      if (h.lastScrape != 0 && h.lastScrape != last && h.up) {
+        last = h.lastScrape;
+        ++scrapes;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a bounded wait at start-up only
+  }
+  impl_->say(fmt::format("resuming the analysis with {} scrape(s) of metrics history", scrapes));
 }
 
 void LocalController::run(const std::function<bool()>& stop) {

@@ -63,6 +63,9 @@ class LocalController {
   std::string metricsUrl() const;  // the Prometheus-compatible API the analysis queries
 
  private:
+  // After a restart with the embedded metrics server, waits (bounded) until it holds enough samples
+  // for rate(), before the resumed canaries tick (see the .cpp).
+  void awaitMetricsHistory();
   struct Impl;
   explicit LocalController(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

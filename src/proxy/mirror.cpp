@@ -40,7 +40,7 @@ void Mirror::launch(Worker& worker, SnapshotPtr snap, const CompiledListener& li
   m->headLen_ = m->request_.size();
   m->request_.append(body);
   if (ep == nullptr) {
-    worker.stats().record(listener.noUpstreamLabels[cluster], 503, kFlagUH, 0.0, body.size(), 0);
+    worker.stats().record(listener.sourceLabels[cluster], 503, kFlagUH, 0.0, body.size(), 0);
     return;
   }
   m->endpoint_ = ep;

@@ -146,8 +146,8 @@ void Session::continueWrite() {
 
 void Session::record(int status, uint64_t responseBytes) {
   if (!listener_) return;
-  const LabelSetPtr& labels = !route_                 ? listener_->unknownDestination
-                              : (flags_ & kFlagUH) != 0 ? listener_->noUpstreamLabels[dest_->cluster]
+  const LabelSetPtr& labels = !route_                ? listener_->unknownDestination
+                              : (flags_ & kFlagUH) != 0 ? listener_->sourceLabels[dest_->cluster]
                                                         : listener_->labels[dest_->cluster];
   const double ms = std::chrono::duration<double, std::milli>(steady_clock::now() - startTime_).count();
   worker_.stats().record(labels, static_cast<uint16_t>(status), flags_, ms, reqFramer_.payloadBytes(), responseBytes);

@@ -125,15 +125,8 @@ std::string escapeLabel(const std::string& s) {
   return out;
 }
 
-// `asSourceOnly`: the labels of a request that reached no workload (no healthy upstream). Istio
-// reports those from the client's sidecar only (reporter="source", destination_workload
-// "unknown"): no destination sidecar ever saw them. Flagger's builtin queries read
-// reporter="destination", so a service left without endpoints for a moment (a scale to zero, a
-// takeover) must not count as the workload's own 503s.
-LabelSetPtr makeLabels(const ListenerConfig& l, const WorkloadIdentity* w, bool asSourceOnly = false) {
+LabelSetPtr makeLabels(const ListenerConfig& l, const WorkloadIdentity* w) {
   const std::string unknown = "unknown";
-  const std::string& reporter = asSourceOnly ? std::string("source") : l.reporter;
-  const std::string& workload = (w && !asSourceOnly) ? w->workload : unknown;
   const std::string& svcName = w ? w->service : unknown;
   const std::string& svcNs = w ? w->serviceNamespace : unknown;
   std::string service = w ? fmt::format("{}.{}.svc.cluster.local", svcName, svcNs) : unknown;
@@ -144,11 +137,11 @@ LabelSetPtr makeLabels(const ListenerConfig& l, const WorkloadIdentity* w, bool 
       "destination_principal=\"unknown\",destination_app=\"{}\",destination_version=\"{}\","
       "destination_service=\"{}\",destination_service_name=\"{}\",destination_service_namespace=\"{}\","
       "destination_cluster=\"Kubernetes\",request_protocol=\"http\",connection_security_policy=\"{}\"",
-      escapeLabel(reporter), escapeLabel(l.source.workload), escapeLabel(l.source.namespace_),
-      escapeLabel(l.source.app), escapeLabel(l.source.version), escapeLabel(workload),
+      escapeLabel(l.reporter), escapeLabel(l.source.workload), escapeLabel(l.source.namespace_),
+      escapeLabel(l.source.app), escapeLabel(l.source.version), escapeLabel(w ? w->workload : unknown),
       escapeLabel(w ? w->namespace_ : unknown), escapeLabel(w ? w->app : unknown),
       escapeLabel(w ? w->version : unknown), escapeLabel(service), escapeLabel(svcName), escapeLabel(svcNs),
-      reporter == "destination" ? "none" : "unknown");
+      l.reporter == "destination" ? "none" : "unknown");
   return set;
 }
 
@@ -186,9 +179,11 @@ Result<SnapshotPtr> Snapshot::build(ProxyConfig config, size_t workers) {
   for (const ListenerConfig& l : cfg.listeners) {
     CompiledListener cl;
     cl.config = &l;
+    ListenerConfig asSource = l;
+    asSource.reporter = "source";
     for (const ClusterConfig& c : cfg.clusters) {
       cl.labels.push_back(makeLabels(l, &c.workload));
-      cl.noUpstreamLabels.push_back(makeLabels(l, &c.workload, /*asSourceOnly=*/true));
+      cl.sourceLabels.push_back(l.reporter == "source" ? cl.labels.back() : makeLabels(asSource, &c.workload));
     }
     cl.unknownDestination = makeLabels(l, nullptr);
     for (const RouteConfig& r : l.routes) {

@@ -58,9 +58,10 @@ struct CompiledListener {
   const ListenerConfig* config = nullptr;
   std::vector<CompiledRoute> routes;
   std::vector<LabelSetPtr> labels;  // per cluster index: the Istio label values
-  // Per cluster index: the labels of a "no healthy upstream" answer (reporter="source",
-  // destination_workload="unknown"), as Istio reports a request that reached no workload.
-  std::vector<LabelSetPtr> noUpstreamLabels;
+  // Per cluster index, with reporter="source": for 503 UH (no healthy upstream), an answer no
+  // destination ever saw — Istio's client sidecar reports it, the destination's does not, so that
+  // Flagger's destination-reported checks do not count it against the workload.
+  std::vector<LabelSetPtr> sourceLabels;
   LabelSetPtr unknownDestination;   // for requests that matched no route
 };
 

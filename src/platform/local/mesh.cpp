@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 
 namespace aviary::platform::local {
 
@@ -86,6 +87,21 @@ Result<std::unique_ptr<Mesh>> Mesh::start(MeshOptions options) {
   if (Status s = mesh->loadState(); !s.ok()) return s.error();
   if (options.meshPort != 0) mesh->meshPort_ = options.meshPort;
   if (options.adminPort != 0) mesh->adminPort_ = options.adminPort;
+  // The proxy binds with SO_REUSEPORT (one socket per worker), which another process of the same
+  // user can share silently: a second `aviary run` on a taken mesh port would split the
+  // connections with the first. So a port is checked first: a port asked for is an error, the
+  // last run's port is replaced by a free one.
+  for (auto [port, asked, what] : {std::tuple{&mesh->meshPort_, options.meshPort != 0, "mesh port (--mesh-port)"},
+                                   std::tuple{&mesh->adminPort_, options.adminPort != 0, "admin port"}}) {
+    if (*port == 0 || portFree(options.address, *port)) continue;
+    if (asked) {
+      return makeError(ErrorCode::Unavailable,
+                       "cannot listen on " + options.address + ":" + std::to_string(*port) +
+                           ": Address already in use (the " + what + ")");
+    }
+    spdlog::warn("mesh: the {} {} of the last run is taken; using another", what, *port);
+    *port = 0;
+  }
   for (auto& [ns, space] : mesh->namespaces_) {
     for (auto& [name, svc] : space.services) {
       if (svc.directPort != 0 && !portFree(options.address, svc.directPort)) {

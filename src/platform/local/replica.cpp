@@ -149,6 +149,7 @@ void SupervisorImpl::handleProbeResult(Set& set, Replica& r, bool ok, TimePoint 
     if (r.ready && r.probeFailures >= p.failureThreshold) {
       r.ready = false;
       dirty_ = true;
+      if (r.revision == revisionOf(set)) set.lastProgress = now;  // lost availability: see below
     }
   }
 }
@@ -189,6 +190,11 @@ bool SupervisorImpl::pollReplica(const std::string& setName, Set& set, Replica& 
     std::string line = lastLine(r.logPath);
     set.lastError = "replica " + r.id + " " + how + (line.empty() ? "" : ": " + line);
     if (r.probe.valid()) draining_.push_back(std::move(r.probe));
+    // A ready replica of the current revision lost: the progress deadline counts from now, as
+    // Flagger counts it from the Deployment's Available condition turning False. Measured from the
+    // replica's readiness instead, one crash of a replica that had run longer than
+    // progressDeadlineSeconds failed the canary at once, before the restart could help.
+    if (r.ready && r.revision == revisionOf(set)) set.lastProgress = now;
     const bool ranLong = now - r.startedAt >= options_.backoffReset;
     r.backoff = (ranLong || r.backoff.count() == 0) ? options_.initialBackoff : std::min(r.backoff * 2, options_.maxBackoff);
     r.nextStart = now + r.backoff;

@@ -109,7 +109,8 @@ struct SetStatus {
   std::vector<Endpoint> oldReadyEndpoints;  // ready replicas of older revisions (during a roll)
   int restarts = 0;                         // over the set's life
   std::string lastStartError;               // "" until a replica failed to start or crashed
-  Clock::TimePoint lastProgress{};          // last apply of a new spec, replica ready, or old one stopped
+  Clock::TimePoint lastProgress{};          // last apply of a new spec, replica ready, old one stopped, or a
+                                            // ready one of the current revision lost (crash, probe)
   std::vector<ReplicaStatus> members;       // every replica, terminating ones included
 
   // The roll is done: desired replicas of the current revision, all ready, nothing else left.

@@ -136,6 +136,22 @@ TEST_F(SupervisorTest, KilledReplicaIsRestartedAndCountedNotReadyMeanwhile) {
   EXPECT_EQ(sup_->status("test/podinfo").lastStartError, "") << "cleared once the replica is ready again";
 }
 
+TEST_F(SupervisorTest, LosingAReadyReplicaRestartsTheProgressClock) {
+  // The progress deadline counts from when the set lost availability (Flagger: the Deployment's
+  // Available condition turning False), not from when the lost replica became ready.
+  auto o = options();
+  o.initialBackoff = std::chrono::milliseconds(300);
+  start(o);
+  ASSERT_TRUE(sup_->apply("test/podinfo", podinfo("1.0.0"), 1).ok());
+  ASSERT_TRUE(waitFor("test/podinfo", [](const SetStatus& s) { return s.available == 1; }));
+  const auto readyAt = sup_->status("test/podinfo").lastProgress;
+  const auto before = clock_.now();
+  ASSERT_GT(before, readyAt);
+  ::kill(sup_->status("test/podinfo").members[0].pid, SIGKILL);
+  ASSERT_TRUE(waitFor("test/podinfo", [](const SetStatus& s) { return s.ready == 0; }));
+  EXPECT_GE(sup_->status("test/podinfo").lastProgress, before);
+}
+
 TEST_F(SupervisorTest, StartFailuresAreReportedNotFatal) {
   start();
   ProcessSpec missing = child({});
