@@ -11,6 +11,8 @@
 #include "common/log.h"
 #include "loadtester/go_flags.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 namespace aviary::cli {
 namespace {
 
@@ -120,6 +122,10 @@ int runController(const std::vector<std::string>& args) {
                  logLevel.c_str());
     return 2;
   }
+  // The log goes to stderr, as Flagger's; stdout carries only the start and stop lines.
+  auto logger = spdlog::stderr_color_mt("aviary-controller");
+  logger->set_level(spdlog::get_level());
+  spdlog::set_default_logger(logger);
   o.port = static_cast<uint16_t>(port);
   if (!listen.empty()) o.address = listen;
   o.selectorLabels = splitComma(selectorLabels);

@@ -155,6 +155,18 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
   sd.store = &impl->platform->store();
   sd.metrics = impl->metrics.get();
   sd.values = impl->values.get();
+  // The API requests this controller has sent: a steady state adds no reads or writes (every
+  // tick reads the watch-backed caches), only the watches' reconnections.
+  kube::Client* client = impl->client.get();
+  sd.extraMetrics = [client] {
+    const auto c = client->requests();
+    return fmt::format(
+        "# HELP aviary_kube_requests_total Requests sent to the Kubernetes API server.\n"
+        "# TYPE aviary_kube_requests_total counter\n"
+        "aviary_kube_requests_total{{kind=\"read\"}} {}\naviary_kube_requests_total{{kind=\"write\"}} {}\n"
+        "aviary_kube_requests_total{{kind=\"watch\"}} {}\n",
+        c.reads, c.writes, c.watches);
+  };
   auto srv = runtime::StatusServer::start(o.address, o.port, sd);
   if (!srv) return srv.error();
   impl->server = std::move(*srv);
