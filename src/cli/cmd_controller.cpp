@@ -84,13 +84,13 @@ int runController(const std::vector<std::string>& args) {
   f.addString("leader-election-namespace", &le.ns, "Namespace of the leader Lease (default kube-system)");
   f.addString("cluster-name", &o.clusterName, "Adds a Cluster field to alerts");
   f.addString("event-webhook", &o.eventWebhook, "URL that receives every event (env EVENT_WEBHOOK_URL wins)");
-  f.addString("slack-url", &o.slackUrl, "Global Slack webhook URL (env SLACK_URL wins)");
-  f.addString("slack-token", &o.slackToken, "Slack bearer token (env SLACK_TOKEN wins)");
-  f.addString("slack-user", &o.slackUser, "Slack user name (default flagger)");
-  f.addString("slack-channel", &o.slackChannel, "Slack channel (required with -slack-url)");
-  f.addString("slack-proxy-url", &o.slackProxy, "Proxy for Slack (env SLACK_PROXY_URL wins)");
-  f.addString("msteams-url", &o.msteamsUrl, "Global MS Teams webhook URL (env MSTEAMS_URL wins)");
-  f.addString("msteams-proxy-url", &o.msteamsProxy, "Proxy for MS Teams (env MSTEAMS_PROXY_URL wins)");
+  f.addString("slack-url", &o.chat.slackUrl, "Global Slack webhook URL (env SLACK_URL wins)");
+  f.addString("slack-token", &o.chat.slackToken, "Slack bearer token (env SLACK_TOKEN wins)");
+  f.addString("slack-user", &o.chat.slackUser, "Slack user name (default flagger)");
+  f.addString("slack-channel", &o.chat.slackChannel, "Slack channel (required with -slack-url)");
+  f.addString("slack-proxy-url", &o.chat.slackProxy, "Proxy for Slack (env SLACK_PROXY_URL wins)");
+  f.addString("msteams-url", &o.chat.msteamsUrl, "Global MS Teams webhook URL (env MSTEAMS_URL wins)");
+  f.addString("msteams-proxy-url", &o.chat.msteamsProxy, "Proxy for MS Teams (env MSTEAMS_PROXY_URL wins)");
   f.addBool("version", &version, "Print the version and exit");
   auto parsed = f.parse(args);
   if (!parsed) {
@@ -131,11 +131,11 @@ int runController(const std::vector<std::string>& args) {
   o.selectorLabels = splitComma(selectorLabels);
   o.includeLabelPrefix = splitComma(includePrefix);
   envOverride("EVENT_WEBHOOK_URL", o.eventWebhook);
-  envOverride("SLACK_URL", o.slackUrl);
-  envOverride("SLACK_TOKEN", o.slackToken);
-  envOverride("SLACK_PROXY_URL", o.slackProxy);
-  envOverride("MSTEAMS_URL", o.msteamsUrl);
-  envOverride("MSTEAMS_PROXY_URL", o.msteamsProxy);
+  envOverride("SLACK_URL", o.chat.slackUrl);
+  envOverride("SLACK_TOKEN", o.chat.slackToken);
+  envOverride("SLACK_PROXY_URL", o.chat.slackProxy);
+  envOverride("MSTEAMS_URL", o.chat.msteamsUrl);
+  envOverride("MSTEAMS_PROXY_URL", o.chat.msteamsProxy);
   // Flagger: -namespace also moves the leader Lease into that namespace.
   if (!o.ns.empty()) le.ns = o.ns;
 

@@ -1,12 +1,13 @@
 #include "cli/kube_controller.h"
 
+#include "cli/alerting.h"
+
 #include <fmt/format.h>
 
 #include "common/log.h"
 #include "controller/alerts.h"
 #include "kube/client.h"
 #include "metrics/prometheus_checker.h"
-#include "notifier/chat_notifier.h"
 #include "platform/kubernetes/kube_platform.h"
 #include "runtime/controller_metrics.h"
 #include "runtime/counting_caller.h"
@@ -49,28 +50,6 @@ Result<kube::ClusterConfig> clusterConfig(const KubeControllerOptions& o) {
   if (!cfg) return cfg.error();
   if (!o.master.empty()) cfg->server = o.master;
   return cfg;
-}
-
-Result<std::unique_ptr<notifier::Notifier>> globalNotifier(const KubeControllerOptions& o) {
-  // Flagger: MS Teams when its URL is set, else Slack when URL and channel are set, else none.
-  notifier::ChatConfig c;
-  if (!o.msteamsUrl.empty()) {
-    c.kind = notifier::ChatKind::MsTeams;
-    c.url = o.msteamsUrl;
-    c.proxy = o.msteamsProxy;
-    return notifier::ChatNotifier::create(c);
-  }
-  if (!o.slackUrl.empty() && !o.slackChannel.empty()) {
-    c.kind = notifier::ChatKind::Slack;
-    c.url = o.slackUrl;
-    c.channel = o.slackChannel;
-    c.username = o.slackUser;
-    c.token = o.slackToken;
-    c.proxy = o.slackProxy;
-    return notifier::ChatNotifier::create(c);
-  }
-  if (!o.slackUrl.empty()) spdlog::warn("global Slack notifier disabled: empty Slack channel (-slack-channel)");
-  return std::unique_ptr<notifier::Notifier>(std::make_unique<notifier::NopNotifier>());
 }
 
 }  // namespace
@@ -118,19 +97,10 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
       std::make_shared<runtime::StoreTemplateSource>(impl->platform->store()), secrets, mo);
   impl->http = std::make_unique<webhooks::HttpWebhookCaller>();
   impl->hooks = std::make_unique<runtime::CountingCaller>(*impl->http, *impl->metrics);
-  auto global = globalNotifier(o);
+  auto global = globalNotifier(o.chat);
   if (!global) return global.error();
   impl->global = std::move(*global);
-  auto* raw = impl.get();
-  impl->alerts = std::make_unique<controller::AlertRouter>(
-      *impl->global,
-      runtime::alertProviderLookup(impl->platform->store(), secrets,
-                                   [](const api::AlertProvider& ap, const std::string& address, const std::string& token)
-                                       -> Result<std::unique_ptr<notifier::Notifier>> {
-                                     return notifier::makeNotifier(ap, address, token);
-                                   }),
-      o.clusterName);
-  impl->alerts->setFailureHook([raw](const std::string& provider) { raw->metrics->notifierFailed(provider); });
+  impl->alerts = makeAlertRouter(*impl->global, impl->platform->store(), secrets, o.clusterName, *impl->metrics);
 
   runtime::RuntimeOptions ro;
   ro.threadiness = o.threadiness;

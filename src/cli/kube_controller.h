@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/alerting.h"
 #include "common/duration.h"
 #include "common/result.h"
 
@@ -35,8 +36,8 @@ struct KubeControllerOptions {
   Duration controlLoopInterval{10 * 1000};
   double timeScale = 1.0;
   Duration minInterval{10 * 1000};
-  std::string eventWebhook, slackUrl, slackChannel, slackUser = "flagger", slackToken, slackProxy, msteamsUrl,
-      msteamsProxy, clusterName;
+  std::string eventWebhook, clusterName;
+  ChatFlags chat;  // -slack-*, -msteams-*
 };
 
 class KubeController {
