@@ -74,19 +74,14 @@ void KubeStore::onObject(Kind kind, ObjectCache::Event event, const JsonPtr& obj
   // Decoded with the same reader as files: Flagger's defaults, every problem at once.
   auto loaded = api::loadString(object->dump(), fmt::format("{}/{}", toString(kind), key));
   if (!loaded.ok()) {
-    bool existed;
-    {
-      std::lock_guard lock(mu_);
-      auto& seen = reported_[std::string(toString(kind)) + "/" + key];
-      if (seen != change.resourceVersion) {
-        seen = change.resourceVersion;
-        std::string all;
-        for (const auto& e : loaded.errors) all += "\n  " + e.format();
-        spdlog::error("{} {} cannot be read, ignored until fixed:{}", toString(kind), key, all);
-      }
-      existed = eraseLocked(kind, key);
+    std::lock_guard lock(mu_);
+    auto& seen = reported_[std::string(toString(kind)) + "/" + key];
+    if (seen != change.resourceVersion) {
+      seen = change.resourceVersion;
+      std::string all;
+      for (const auto& e : loaded.errors) all += "\n  " + e.format();
+      spdlog::error("{} {} cannot be read; its last readable version stays in effect:{}", toString(kind), key, all);
     }
-    if (existed) notify(gone);
     return;
   }
   {

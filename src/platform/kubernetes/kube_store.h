@@ -6,8 +6,10 @@
 // answer through into the cache; setFinalizers PUTs the whole Canary the same way.
 //
 // An object the cache holds but that does not decode (a Canary Flagger's CRD schema accepted
-// but Aviary cannot read) is logged once per resourceVersion with every problem, and is absent
-// from the store (its last good version too: acting on a stale spec would be wrong).
+// but Aviary cannot read) is logged once per resourceVersion with every problem; the store keeps
+// answering its last readable version (absent if it never had one), as Flagger keeps scheduling
+// the last valid spec of a canary whose update is invalid — dropping it would read as a deletion
+// and collect the canary's primary and Services.
 //
 // Thread-safe. Watchers run on the caches' threads (or a writer's, for write-through).
 #include <map>

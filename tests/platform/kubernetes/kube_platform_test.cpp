@@ -106,7 +106,7 @@ TEST_F(KubePlatformTest, StoreWatchesCanariesAndWritesStatusThrough) {
   EXPECT_EQ(changes.back().type, ChangeType::Deleted);
 }
 
-TEST_F(KubePlatformTest, AnUnreadableCanaryIsAbsent) {
+TEST_F(KubePlatformTest, AnUnreadableCanaryIsAbsentAndAnUnreadableUpdateKeepsTheLastReadableVersion) {
   Json bad = canaryJson();
   bad["spec"]["analysis"]["stepWeight"] = "ten";
   sb_.client().create(kCanaries, "test", bad).value();
@@ -117,6 +117,21 @@ TEST_F(KubePlatformTest, AnUnreadableCanaryIsAbsent) {
   }()).value();
   ASSERT_TRUE(eventually([&] { return platform_->store().getCanary("test", "other") != nullptr; }));
   EXPECT_EQ(platform_->store().getCanary("test", "podinfo"), nullptr);
+
+  std::atomic<int> deletions{0};
+  platform_->store().watch([&](const Change& c) { deletions += c.type == ChangeType::Deleted; });
+  auto other = sb_.client().get(kCanaries, "test", "other").value();
+  other["spec"]["analysis"]["threshold"] = "two";
+  sb_.client().update(kCanaries, "test", other).value();
+  // Events of one watch arrive in order: once "third" is seen, the bad update has been handled.
+  Json third = canaryJson();
+  third["metadata"]["name"] = "third";
+  sb_.client().create(kCanaries, "test", third).value();
+  ASSERT_TRUE(eventually([&] { return platform_->store().getCanary("test", "third") != nullptr; }));
+  auto kept = platform_->store().getCanary("test", "other");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->spec.analysis->threshold, 2);
+  EXPECT_EQ(deletions.load(), 0);
 }
 
 TEST_F(KubePlatformTest, TargetCreatesPrimaryServicesAndHpaThenPromotesAndCollects) {
