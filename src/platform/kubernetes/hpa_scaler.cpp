@@ -1,16 +1,16 @@
-// DeploymentTarget::reconcilePrimaryScaler: the primary HorizontalPodAutoscaler
+// WorkloadTarget::reconcilePrimaryScaler: the primary HorizontalPodAutoscaler
 // (flagger-integration.md §1.13). autoscaling/v2 only; a v2beta2 autoscalerRef is read through
 // v2 (the same object). KEDA ScaledObjects are not handled by this build (an error says so).
 #include <fmt/format.h>
 
-#include "platform/kubernetes/deployment_target.h"
+#include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/resources.h"
 
 namespace aviary::platform::kubernetes {
 
 using kube::Json;
 
-Status DeploymentTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
+Status WorkloadTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
   const auto& ref = *c.spec.autoscalerRef;
   const std::string& ns = c.metadata.namespace_;
   if (ref.kind != "HorizontalPodAutoscaler") {

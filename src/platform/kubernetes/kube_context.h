@@ -14,6 +14,7 @@ namespace aviary::platform::kubernetes {
 struct KubeContext {
   kube::Client* client = nullptr;
   ObjectCache* deployments = nullptr;
+  ObjectCache* daemonSets = nullptr;
   ObjectCache* services = nullptr;
   ObjectCache* hpas = nullptr;
   ObjectCache* configMaps = nullptr;

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "platform/kubernetes/deployment_target.h"
+#include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/kube_secrets.h"
 #include "platform/kubernetes/kubernetes_router.h"
 #include "platform/kubernetes/primary_spec.h"
@@ -20,6 +20,7 @@ KubePlatform::KubePlatform(kube::Client& client, KubePlatformOptions options)
     : client_(client),
       options_(std::move(options)),
       deployments_(client, kDeployments, options_.ns),
+      daemonSets_(client, kDaemonSets, options_.ns),
       services_(client, kServices, options_.ns),
       hpas_(client, kHpas, options_.ns),
       configMaps_(client, kConfigMaps, options_.ns),
@@ -31,6 +32,7 @@ KubePlatform::KubePlatform(kube::Client& client, KubePlatformOptions options)
       seed_(std::random_device{}()) {
   ctx_.client = &client_;
   ctx_.deployments = &deployments_;
+  ctx_.daemonSets = &daemonSets_;
   ctx_.services = &services_;
   ctx_.hpas = &hpas_;
   ctx_.configMaps = &configMaps_;
@@ -54,8 +56,8 @@ Result<std::unique_ptr<KubePlatform>> KubePlatform::start(kube::Client& client, 
                                                    r->group, l.error().message));
     }
   }
-  for (auto* c : {&p->deployments_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_}) c->start();
-  for (auto* c : {&p->deployments_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_}) {
+  for (auto* c : {&p->deployments_, &p->daemonSets_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_}) c->start();
+  for (auto* c : {&p->deployments_, &p->daemonSets_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_}) {
     if (!c->waitSynced(p->options_.syncTimeout)) {
       return makeError(ErrorCode::Timeout, fmt::format("the {} cache did not sync within {} ms", c->resource().plural,
                                                        p->options_.syncTimeout.count()));
@@ -73,23 +75,26 @@ KubePlatform::~KubePlatform() { stop(); }
 
 void KubePlatform::stop() {
   // Every watch is asked to end first, so that they end together rather than one after another.
-  for (auto* c : {&deployments_, &services_, &hpas_, &configMaps_, &secretsCache_}) c->requestStop();
+  for (auto* c : {&deployments_, &daemonSets_, &services_, &hpas_, &configMaps_, &secretsCache_}) c->requestStop();
   store_.stop();
-  for (auto* c : {&deployments_, &services_, &hpas_, &configMaps_, &secretsCache_}) c->stop();
+  for (auto* c : {&deployments_, &daemonSets_, &services_, &hpas_, &configMaps_, &secretsCache_}) c->stop();
 }
 
 Result<std::unique_ptr<controller::Target>> KubePlatform::makeTarget(const api::Canary& canary) {
   const std::string& kind = canary.spec.targetRef.kind;
-  if (kind == "DaemonSet" || kind == "Service") {
+  if (kind == "Service") {
     return makeError(ErrorCode::Invalid,
-                     fmt::format("targetRef.kind {} is not supported by this build of aviary controller (Deployment only)",
-                                 kind));
+                     "targetRef.kind Service is not supported by this build of aviary controller (Deployment and "
+                     "DaemonSet only)");
+  }
+  if (kind == "DaemonSet") {
+    return std::unique_ptr<controller::Target>(std::make_unique<WorkloadTarget>(ctx_, WorkloadKind::DaemonSet, seed_++));
   }
   if (kind != "Deployment") {
     spdlog::warn("Unknown target kind {} for canary {}.{}, handled as a Deployment", kind, canary.metadata.name,
                  canary.metadata.namespace_);
   }
-  return std::unique_ptr<controller::Target>(std::make_unique<DeploymentTarget>(ctx_, seed_++));
+  return std::unique_ptr<controller::Target>(std::make_unique<WorkloadTarget>(ctx_, WorkloadKind::Deployment, seed_++));
 }
 
 Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Canary& canary, const std::string& provider) {
@@ -109,12 +114,13 @@ Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Cana
   }
   const KubeContext* ctx = &ctx_;
   auto metadata = [ctx](const api::Canary& c) -> Result<TargetMetadata> {
-    auto d = ctx->deployments->get(c.metadata.namespace_, c.spec.targetRef.name);
+    const bool ds = c.spec.targetRef.kind == "DaemonSet";
+    auto d = (ds ? ctx->daemonSets : ctx->deployments)->get(c.metadata.namespace_, c.spec.targetRef.name);
     if (!d) {
-      return makeError(ErrorCode::NotFound,
-                       fmt::format("deployment {}.{} get query error: not found", c.spec.targetRef.name, c.metadata.namespace_));
+      return makeError(ErrorCode::NotFound, fmt::format("{} {}.{} get query error: not found", ds ? "daemonset" : "deployment",
+                                                        c.spec.targetRef.name, c.metadata.namespace_));
     }
-    return targetMetadata(c, *d, ctx->selectorLabels);
+    return targetMetadata(c, *d, ctx->selectorLabels, ds ? WorkloadKind::DaemonSet : WorkloadKind::Deployment);
   };
   return std::unique_ptr<router::Router>(std::make_unique<KubernetesRouter>(serviceWriter_, metadata, std::move(mesh)));
 }
@@ -131,7 +137,7 @@ void KubePlatform::forget(const api::Canary& c) {
     }
     cache.erase(ns, name);
   };
-  drop(deployments_, c.spec.targetRef.name + "-primary");
+  drop(c.spec.targetRef.kind == "DaemonSet" ? daemonSets_ : deployments_, c.spec.targetRef.name + "-primary");
   for (const auto& s : {c.serviceName(), c.serviceName() + "-primary", c.serviceName() + "-canary"}) drop(services_, s);
   if (c.spec.autoscalerRef) drop(hpas_, c.spec.autoscalerRef->name + "-primary");
   for (auto* cache : {&configMaps_, &secretsCache_}) {

@@ -2,9 +2,9 @@
 // The Kubernetes platform (platform.h) behind `aviary controller`: the Store of Canaries,
 // MetricTemplates and AlertProviders (kube_store.h), Events on the Canaries (kube_events.h),
 // Secrets for metric/alert credentials (kube_secrets.h), Deployment targets
-// (deployment_target.h) and, per canary, the Kubernetes router (apex Service) in front of the
+// (workload_target.h) and, per canary, the Kubernetes router (apex Service) in front of the
 // mesh router (kubernetes_router.h). Every object a tick reads comes from watch-backed caches
-// of Deployments, Services, HPAs, ConfigMaps and Secrets (all namespaces, or -namespace), so a
+// of Deployments, DaemonSets, Services, HPAs, ConfigMaps and Secrets (all namespaces, or -namespace), so a
 // steady-state tick sends no request.
 //
 // Garbage collection: everything created for a canary carries a controller owner reference to
@@ -12,7 +12,7 @@
 // forget() also deletes them explicitly (only those whose owner reference names this canary's
 // uid), so that API servers without a garbage collector (the sandbox) end in the same state.
 //
-// Targets: Deployment (and, as Flagger, any unknown kind treated as a Deployment). DaemonSet and
+// Targets: Deployment, DaemonSet (and, as Flagger, any unknown kind treated as a Deployment).
 // Service-kind targets are not in this build: makeTarget answers an error naming them.
 //
 // Thread-safe; start() before handing it to the runtime.
@@ -70,7 +70,7 @@ class KubePlatform final : public Platform {
 
   kube::Client& client_;
   KubePlatformOptions options_;
-  ObjectCache deployments_, services_, hpas_, configMaps_, secretsCache_;
+  ObjectCache deployments_, daemonSets_, services_, hpas_, configMaps_, secretsCache_;
   KubeContext ctx_;
   KubeStore store_;
   KubeEventSink events_;

@@ -15,10 +15,20 @@
 
 namespace aviary::platform::kubernetes {
 
+enum class WorkloadKind { Deployment, DaemonSet };
+
+// The node-selector key Flagger puts on a DaemonSet's pods to scale it to zero (§1.8).
+inline constexpr const char* kScaleToZeroKey = "flagger.app/scale-to-zero";
+
 // GetMetadata (§1.2): the first selector label present in spec.selector.matchLabels, and the
 // discovered ports when spec.service.portDiscovery.
-Result<TargetMetadata> targetMetadata(const api::Canary& canary, const kube::Json& deployment,
-                                      const std::vector<std::string>& selectorLabels);
+Result<TargetMetadata> targetMetadata(const api::Canary& canary, const kube::Json& workload,
+                                      const std::vector<std::string>& selectorLabels,
+                                      WorkloadKind kind = WorkloadKind::Deployment);
+
+// The revision fingerprint's input: spec.template; for a DaemonSet without the scale-to-zero
+// node selector, a missing nodeSelector read as {} (§1.8).
+kube::Json revisionInput(const kube::Json& workload, WorkloadKind kind);
 
 // Tracked config names: "configmap/<name>" and "secret/<name>" keys whose objects get `-primary`
 // copies; the pod spec's references to them are renamed.
@@ -39,12 +49,14 @@ std::string uuidV4(Random& random);
 struct PrimaryOptions {
   std::vector<std::string> selectorLabels;
   std::vector<std::string> includeLabelPrefix;
+  WorkloadKind kind = WorkloadKind::Deployment;
 };
 
-// The primary Deployment `<target>-primary` to create (§1.3).
+// The primary `<target>-primary` to create (§1.3; a DaemonSet as §1.8: no replicas, its
+// updateStrategy, no affinity rewrites, no scale-to-zero node selector).
 kube::Json newPrimaryDeployment(const api::Canary& canary, const kube::Json& target, const TargetMetadata& meta,
                                 const TrackedNames& tracked, const PrimaryOptions& options, Random& random);
-// Promote (§1.5): `primary` updated in place from `target`.
+// Promote (§1.5, §1.8): `primary` updated in place from `target`.
 void promoteInto(kube::Json& primary, const api::Canary& canary, const kube::Json& target, const TargetMetadata& meta,
                  const TrackedNames& tracked, const PrimaryOptions& options, Random& random);
 

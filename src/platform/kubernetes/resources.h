@@ -13,6 +13,7 @@ inline const kube::Resource kCanaries{"flagger.app", "v1beta1", "canaries", true
 inline const kube::Resource kMetricTemplates{"flagger.app", "v1beta1", "metrictemplates", true};
 inline const kube::Resource kAlertProviders{"flagger.app", "v1beta1", "alertproviders", true};
 inline const kube::Resource kDeployments{"apps", "v1", "deployments", true};
+inline const kube::Resource kDaemonSets{"apps", "v1", "daemonsets", true};
 inline const kube::Resource kServices{"", "v1", "services", true};
 // autoscaling/v2 only, as Flagger since "hpa: remove v2beta2 support": an autoscalerRef naming
 // autoscaling/v2beta2 is read through v2 (the API server serves the same object under both).

@@ -248,13 +248,45 @@ TEST_F(KubePlatformTest, EventsAreCoreEventsOnTheCanaryAndRepeatsAreCounted) {
   EXPECT_EQ(byMessage.at("Halt advancement")["count"], 2);
 }
 
+TEST_F(KubePlatformTest, DaemonSetTargetScalesByNodeSelector) {
+  const kube::Resource daemonSets{"apps", "v1", "daemonsets", true};
+  sb_.client().create(daemonSets, "test", Json::parse(R"({"metadata":{"name":"agent","labels":{"app":"agent"}},
+    "spec":{"selector":{"matchLabels":{"app":"agent"}},"updateStrategy":{"type":"RollingUpdate"},
+      "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"containers":[{"name":"a","image":"agent:1"}]}}}})")).value();
+  Json cj = canaryJson();
+  cj["metadata"]["name"] = "agent";
+  cj["spec"]["targetRef"] = {{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"name", "agent"}};
+  cj["spec"].erase("autoscalerRef");
+  sb_.client().create(kCanaries, "test", cj).value();
+  std::shared_ptr<const api::Canary> c;
+  ASSERT_TRUE(eventually([&] { return (c = platform_->store().getCanary("test", "agent")) != nullptr; }));
+  ASSERT_TRUE(eventually([&] { return platform_->context().daemonSets->get("test", "agent") != nullptr; }));
+  auto target = platform_->makeTarget(*c).value();
+  const std::string rev = target->revision(*c).value();
+  controller::Readiness ready;
+  ASSERT_TRUE(eventually([&] { return (ready = target->initialize(*c, true)).isReady(); })) << ready.message;
+  Json primary = get(daemonSets, "agent-primary");
+  EXPECT_EQ(primary["spec"]["selector"]["matchLabels"], Json({{"app", "agent-primary"}}));
+  EXPECT_FALSE(primary["spec"].contains("replicas"));
+  EXPECT_EQ(primary["spec"]["updateStrategy"]["type"], "RollingUpdate");
+  ASSERT_TRUE(target->scaleToZero(*c).ok());
+  EXPECT_EQ(get(daemonSets, "agent")["spec"]["template"]["spec"]["nodeSelector"]["flagger.app/scale-to-zero"], "true");
+  EXPECT_EQ(target->revision(*c).value(), rev);  // the scale-to-zero selector is not a new revision
+  ASSERT_TRUE(target->scaleFromZero(*c).ok());
+  EXPECT_FALSE(get(daemonSets, "agent")["spec"]["template"]["spec"]["nodeSelector"].contains("flagger.app/scale-to-zero"));
+  ASSERT_TRUE(eventually([&] { return target->isCanaryReady(*c).isReady(); }));
+  ASSERT_TRUE(target->promote(*c).ok());
+  platform_->forget(*c);
+  EXPECT_FALSE(sb_.client().get(daemonSets, "test", "agent-primary").ok());
+}
+
 TEST_F(KubePlatformTest, UnsupportedTargetsAndProvidersAreClearErrors) {
-  Json ds = canaryJson();
-  ds["spec"]["targetRef"]["kind"] = "DaemonSet";
-  auto c = api::loadString(ds.dump(), "c").canaries.at(0);
+  Json svc = canaryJson();
+  svc["spec"]["targetRef"] = {{"apiVersion", "v1"}, {"kind", "Service"}, {"name", "podinfo"}};
+  auto c = api::loadString(svc.dump(), "c").canaries.at(0);
   auto t = platform_->makeTarget(c);
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.error().message.find("DaemonSet is not supported"), std::string::npos);
+  EXPECT_NE(t.error().message.find("targetRef.kind Service is not supported"), std::string::npos);
   auto r = platform_->makeRouter(c, "istio");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("\"istio\" is not available"), std::string::npos);

@@ -4,7 +4,7 @@
 
 #include "api/decode.h"
 #include "platform/kubernetes/config_tracker.h"
-#include "platform/kubernetes/deployment_target.h"
+#include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/primary_spec.h"
 
 namespace aviary::platform::kubernetes {
@@ -151,6 +151,35 @@ TEST(PrimarySpecTest, ReadinessFollowsFlaggersOrderAndTexts) {
   d["status"]["conditions"][0]["reason"] = "ProgressDeadlineExceeded";
   EXPECT_EQ(deploymentReadiness(d, 100, std::chrono::seconds(600), now).message,
             "deployment \"podinfo\" exceeded its progress deadline");
+}
+
+TEST(PrimarySpecTest, DaemonSetReadinessAndItsDeadlineFromTheCanary) {
+  const auto now = Clock::TimePoint(std::chrono::seconds(2000000000));  // 2033-05-18T03:33:20Z
+  Json d = {{"metadata", {{"generation", 1}}},
+            {"status", {{"observedGeneration", 1}, {"desiredNumberScheduled", 2}, {"updatedNumberScheduled", 1},
+                        {"numberAvailable", 1}}}};
+  auto r = daemonSetReadiness(d, 100, std::chrono::seconds(60), "2033-05-18T03:33:00Z", now);
+  EXPECT_EQ(r.state, controller::Readiness::State::Waiting);
+  EXPECT_EQ(r.message, "waiting for rollout to finish: 1 out of 2 new pods have been updated");
+  r = daemonSetReadiness(d, 100, std::chrono::seconds(60), "2033-05-18T03:32:00Z", now);
+  EXPECT_EQ(r.state, controller::Readiness::State::Failed);
+  EXPECT_EQ(r.message, "exceeded its progressDeadlineSeconds: 60");
+  d["status"]["updatedNumberScheduled"] = 2;
+  EXPECT_EQ(daemonSetReadiness(d, 100, std::chrono::seconds(60), "", now).message,
+            "waiting for rollout to finish: 1 of 2 (readyThreshold 100%) updated pods are available");
+  EXPECT_TRUE(daemonSetReadiness(d, 50, std::chrono::seconds(60), "", now).isReady());
+}
+
+TEST(PrimarySpecTest, DaemonSetRevisionIgnoresTheScaleToZeroSelector) {
+  Json a = {{"spec", {{"template", {{"spec", {{"containers", Json::array()}}}}}}}};
+  Json b = a;
+  b["spec"]["template"]["spec"]["nodeSelector"] = {{"flagger.app/scale-to-zero", "true"}};
+  EXPECT_EQ(revisionInput(a, WorkloadKind::DaemonSet), revisionInput(b, WorkloadKind::DaemonSet));
+  EXPECT_NE(revisionInput(a, WorkloadKind::Deployment), revisionInput(b, WorkloadKind::Deployment));
+  auto c = canary();
+  auto err = targetMetadata(c, Json::object(), {"app"}, WorkloadKind::DaemonSet);
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.error().message, "daemonset podinfo.test spec.selector.matchLabels must contain one of [app]'");
 }
 
 }  // namespace
