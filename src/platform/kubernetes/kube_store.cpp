@@ -90,6 +90,8 @@ void KubeStore::onObject(Kind kind, ObjectCache::Event event, const JsonPtr& obj
       case Kind::Canary: {
         if (loaded.canaries.empty()) return;
         auto& slot = canaryObjs_[key];
+        // Two threads (the watch and a writer's write-through) may hand over versions out of order.
+        if (slot && olderResourceVersion(change.resourceVersion, slot->metadata.resourceVersion)) return;
         change.type = slot ? ChangeType::Updated : ChangeType::Added;
         slot = std::make_shared<const api::Canary>(std::move(loaded.canaries.front()));
         break;
@@ -97,6 +99,7 @@ void KubeStore::onObject(Kind kind, ObjectCache::Event event, const JsonPtr& obj
       case Kind::MetricTemplate: {
         if (loaded.templates.empty()) return;
         auto& slot = templateObjs_[key];
+        if (slot && olderResourceVersion(change.resourceVersion, slot->metadata.resourceVersion)) return;
         change.type = slot ? ChangeType::Updated : ChangeType::Added;
         slot = std::make_shared<const api::MetricTemplate>(std::move(loaded.templates.front()));
         break;
@@ -104,6 +107,7 @@ void KubeStore::onObject(Kind kind, ObjectCache::Event event, const JsonPtr& obj
       case Kind::AlertProvider: {
         if (loaded.alertProviders.empty()) return;
         auto& slot = providerObjs_[key];
+        if (slot && olderResourceVersion(change.resourceVersion, slot->metadata.resourceVersion)) return;
         change.type = slot ? ChangeType::Updated : ChangeType::Added;
         slot = std::make_shared<const api::AlertProvider>(std::move(loaded.alertProviders.front()));
         break;

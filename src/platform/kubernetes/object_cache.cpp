@@ -7,8 +7,15 @@
 namespace aviary::platform::kubernetes {
 namespace {
 
-// Whether `candidate` is older than `current` (both integer resourceVersions); unknown → false.
-bool older(const std::string& candidate, const std::string& current) {
+std::string rvOf(const Json& o) {
+  auto m = o.find("metadata");
+  if (m == o.end() || !m->is_object()) return {};
+  return m->value("resourceVersion", "");
+}
+
+}  // namespace
+
+bool olderResourceVersion(const std::string& candidate, const std::string& current) {
   uint64_t a = 0, b = 0;
   auto ra = std::from_chars(candidate.data(), candidate.data() + candidate.size(), a);
   auto rb = std::from_chars(current.data(), current.data() + current.size(), b);
@@ -18,14 +25,6 @@ bool older(const std::string& candidate, const std::string& current) {
   }
   return a < b;
 }
-
-std::string rvOf(const Json& o) {
-  auto m = o.find("metadata");
-  if (m == o.end() || !m->is_object()) return {};
-  return m->value("resourceVersion", "");
-}
-
-}  // namespace
 
 ObjectCache::ObjectCache(kube::Client& client, kube::Resource resource, std::string ns, Handler handler)
     : client_(client), resource_(std::move(resource)), ns_(std::move(ns)), handler_(std::move(handler)) {}
@@ -71,7 +70,7 @@ void ObjectCache::start() {
     if (e.type == "DELETED") {
       const auto& m = e.object["metadata"];
       // A deletion older than what we hold (an object re-created since) is not ours to apply.
-      if (auto cur = get(m.value("namespace", ""), m.value("name", "")); cur && older(rvOf(e.object), rvOf(*cur))) return;
+      if (auto cur = get(m.value("namespace", ""), m.value("name", "")); cur && olderResourceVersion(rvOf(e.object), rvOf(*cur))) return;
       erase(m.value("namespace", ""), m.value("name", ""));
       return;
     }
@@ -121,7 +120,7 @@ bool ObjectCache::upsert(const Json& object, JsonPtr* stored) {
   auto& slot = objects_[keyOf(object)];
   if (slot) {
     const std::string have = rvOf(*slot), next = rvOf(object);
-    if (have == next || older(next, have)) return false;
+    if (have == next || olderResourceVersion(next, have)) return false;
   }
   slot = std::make_shared<const Json>(object);
   *stored = slot;

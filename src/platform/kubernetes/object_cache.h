@@ -30,6 +30,10 @@ namespace aviary::platform::kubernetes {
 using kube::Json;
 using JsonPtr = std::shared_ptr<const Json>;
 
+// Whether resourceVersion `candidate` is older than `current`: compared as integers when both
+// are; anything else is "not older" (the newest write wins).
+bool olderResourceVersion(const std::string& candidate, const std::string& current);
+
 class ObjectCache {
  public:
   enum class Event { Upsert, Delete };

@@ -4,6 +4,7 @@
 
 #include "api/decode.h"
 #include "platform/kubernetes/config_tracker.h"
+#include "platform/kubernetes/object_cache.h"
 #include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/primary_spec.h"
 
@@ -180,6 +181,14 @@ TEST(PrimarySpecTest, DaemonSetRevisionIgnoresTheScaleToZeroSelector) {
   auto err = targetMetadata(c, Json::object(), {"app"}, WorkloadKind::DaemonSet);
   ASSERT_FALSE(err.ok());
   EXPECT_EQ(err.error().message, "daemonset podinfo.test spec.selector.matchLabels must contain one of [app]'");
+}
+
+TEST(PrimarySpecTest, ResourceVersionsCompareAsIntegersElseTheNewestWriteWins) {
+  EXPECT_TRUE(olderResourceVersion("9", "10"));
+  EXPECT_FALSE(olderResourceVersion("10", "9"));
+  EXPECT_FALSE(olderResourceVersion("10", "10"));
+  EXPECT_FALSE(olderResourceVersion("a9", "10"));
+  EXPECT_FALSE(olderResourceVersion("9", ""));
 }
 
 }  // namespace
