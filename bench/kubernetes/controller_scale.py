@@ -109,6 +109,8 @@ def main():
               f"sandbox RSS {rss_mib(sb.pid):.1f} MiB", flush=True)
         time.sleep(3)  # let the last initialization ticks end
         r0 = kube_requests(url)
+        print(f"requests to initialize: reads {r0['read']}, writes {r0['write']} ({r0['write'] / n:.1f} per canary), "
+              f"watch requests {r0['watch']}", flush=True)
         time.sleep(a.steady_seconds)
         r1 = kube_requests(url)
         interval = max(1.0, 60 * float(a.interval_scale))
