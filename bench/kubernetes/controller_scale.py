@@ -45,6 +45,7 @@ def main():
     ap.add_argument("--interval-scale", default="0.1", help="-time-scale: the Canaries' 1m interval x this")
     ap.add_argument("--steady-seconds", type=float, default=30)
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--log-level", default="warning", help="the controller's -log-level (debug logs every API write)")
     a = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="aviary-kscale-")
@@ -89,7 +90,7 @@ def main():
 
         start = time.monotonic()
         ctl = subprocess.Popen([a.aviary, "controller", "-kubeconfig", kc, "-mesh-provider", "kubernetes", "-port", "0",
-                                "-log-level", "warning", "-kube-api-qps", a.qps, "-kube-api-burst", a.burst,
+                                "-log-level", a.log_level, "-kube-api-qps", a.qps, "-kube-api-burst", a.burst,
                                 "-time-scale", a.interval_scale, "-min-interval", "1s"],
                                stdout=subprocess.PIPE, stderr=open(os.path.join(work, "controller.log"), "w"), text=True)
         procs.append(ctl)

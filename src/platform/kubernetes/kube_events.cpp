@@ -27,21 +27,31 @@ void KubeEventSink::record(const api::Canary& c, const controller::Event& e) {
   const std::string type = controller::toString(e.type);
   const auto now = clock_.now();
   const std::string stamp = controller::rfc3339(now);
-  std::string repeatOf;
+  const std::string what = type + "/" + e.message;
+  auto fresh = [&] {
+    // Event names as the recorder makes them: <object>.<unique hex suffix>.
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    return fmt::format("{}.{:x}", c.metadata.name, static_cast<uint64_t>(nanos) + ++seq_);
+  };
+  std::string repeatOf, name;
   int count = 1;
-  std::string name;
   {
     std::lock_guard lock(mu_);
-    auto& last = last_[key];
-    if (!last.name.empty() && last.message == e.message && last.type == type && now - last.at < std::chrono::minutes(10)) {
-      repeatOf = last.name;
-      count = ++last.count;
-      last.at = now;
+    auto& recent = recent_[key];
+    auto it = recent.find(what);
+    if (it != recent.end() && now - it->second.at < std::chrono::minutes(10)) {
+      repeatOf = it->second.name;
+      count = ++it->second.count;
+      it->second.at = now;
     } else {
-      // Event names as the recorder makes them: <object>.<unique hex suffix>.
-      const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-      name = fmt::format("{}.{:x}", c.metadata.name, static_cast<uint64_t>(nanos) + ++seq_);
-      last = Last{name, e.message, type, 1, now};
+      if (recent.size() >= 32) {  // forget the least recently seen
+        auto oldest = recent.begin();
+        for (auto i = recent.begin(); i != recent.end(); ++i)
+          if (i->second.at < oldest->second.at) oldest = i;
+        recent.erase(oldest);
+      }
+      name = fresh();
+      recent[what] = Seen{name, 1, now};
     }
   }
   if (!repeatOf.empty()) {
@@ -57,10 +67,9 @@ void KubeEventSink::record(const api::Canary& c, const controller::Event& e) {
       return;
     }
     // The Event expired (the API server's TTL): write a new one.
-    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
     std::lock_guard lock(mu_);
-    name = fmt::format("{}.{:x}", c.metadata.name, static_cast<uint64_t>(nanos) + ++seq_);
-    last_[key] = Last{name, e.message, type, 1, now};
+    name = fresh();
+    recent_[key][what] = Seen{name, 1, now};
     count = 1;
   }
   Json involved = {{"apiVersion", "flagger.app/v1beta1"}, {"kind", "Canary"}, {"name", c.metadata.name},

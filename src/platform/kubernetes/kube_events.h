@@ -3,8 +3,8 @@
 // as Flagger's client-go event recorder writes them (flagger-integration.md §1.17): reason
 // `Synced`, type Normal/Warning, source component `flagger`, involvedObject the Canary (with its
 // uid, so `kubectl describe canary` finds them). Like the recorder's correlator, an event whose
-// text repeats the previous one of the same canary within 10 minutes bumps that Event's `count`
-// and `lastTimestamp` (a PATCH) instead of creating another.
+// type and text repeat one of the last 32 distinct events of the same canary within 10 minutes
+// bumps that Event's `count` and `lastTimestamp` (a PATCH) instead of creating another.
 //
 // Writes are synchronous on the tick's thread (bounded by the client's timeout and rate limit);
 // a failed write is logged, never fails the tick. Thread-safe.
@@ -29,17 +29,18 @@ class KubeEventSink final : public controller::EventSink {
   uint64_t written() const;
 
  private:
-  struct Last {
-    std::string name, message, type;
+  struct Seen {
+    std::string name;  // the Event object
     int count = 0;
     Clock::TimePoint at;
   };
+  using Recent = std::map<std::string, Seen>;  // "type/message" → its Event
   kube::Client& client_;
   const KubeStore& store_;
   const Clock& clock_;
   std::function<void(const api::Canary&, const controller::Event&)> print_;
   mutable std::mutex mu_;
-  std::map<std::string, Last> last_;  // "ns/name" of the canary
+  std::map<std::string, Recent> recent_;  // "ns/name" of the canary → its recent events
   uint64_t seq_ = 0;
   uint64_t written_ = 0;
 };

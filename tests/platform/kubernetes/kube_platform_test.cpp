@@ -234,6 +234,9 @@ TEST_F(KubePlatformTest, EventsAreCoreEventsOnTheCanaryAndRepeatsAreCounted) {
   e.message = "Halt advancement";
   platform_->events().record(*c, e);
   platform_->events().record(*c, e);
+  // Interleaved repeats are counted too (client-go's correlator keys on the event, not the last one).
+  platform_->events().record(*c, controller::Event{controller::EventType::Normal, "Initialization done! podinfo.test",
+                                                   api::Phase::Initialized, clock_.now()});
   kube::ListOptions lo;
   lo.fieldSelector = "involvedObject.name=podinfo,involvedObject.kind=Canary,involvedObject.uid=" + c->metadata.uid;
   Json events = sb_.client().list(kEvents, "test", lo).value()["items"];
@@ -244,6 +247,7 @@ TEST_F(KubePlatformTest, EventsAreCoreEventsOnTheCanaryAndRepeatsAreCounted) {
   EXPECT_EQ(init["reason"], "Synced");
   EXPECT_EQ(init["type"], "Normal");
   EXPECT_EQ(init["source"]["component"], "flagger");
+  EXPECT_EQ(init["count"], 2);
   EXPECT_EQ(byMessage.at("Halt advancement")["type"], "Warning");
   EXPECT_EQ(byMessage.at("Halt advancement")["count"], 2);
 }
