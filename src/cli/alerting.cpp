@@ -28,13 +28,14 @@ Result<std::unique_ptr<notifier::Notifier>> globalNotifier(const ChatFlags& f) {
 }
 
 std::unique_ptr<controller::AlertRouter> makeAlertRouter(notifier::Notifier& global, const platform::Store& store,
-                                                         metrics::SecretSourcePtr secrets, const std::string& clusterName,
+                                                         metrics::SecretSourcePtr secrets,
+                                                         const std::string& clusterName,
                                                          runtime::ControllerMetrics& metrics) {
   auto router = std::make_unique<controller::AlertRouter>(
       global,
       runtime::alertProviderLookup(store, std::move(secrets),
-                                   [](const api::AlertProvider& p, const std::string& address, const std::string& token)
-                                       -> Result<std::unique_ptr<notifier::Notifier>> {
+                                   [](const api::AlertProvider& p, const std::string& address,
+                                      const std::string& token) -> Result<std::unique_ptr<notifier::Notifier>> {
                                      return notifier::makeNotifier(p, address, token);
                                    }),
       clusterName);

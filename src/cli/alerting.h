@@ -25,7 +25,8 @@ Result<std::unique_ptr<notifier::Notifier>> globalNotifier(const ChatFlags& flag
 // Alerts of canaries: their AlertProviders looked up live in `store` (secrets from `secrets`),
 // else `global`; failures counted in `metrics`. `global` and the others must outlive the router.
 std::unique_ptr<controller::AlertRouter> makeAlertRouter(notifier::Notifier& global, const platform::Store& store,
-                                                         metrics::SecretSourcePtr secrets, const std::string& clusterName,
+                                                         metrics::SecretSourcePtr secrets,
+                                                         const std::string& clusterName,
                                                          runtime::ControllerMetrics& metrics);
 
 }  // namespace aviary::cli

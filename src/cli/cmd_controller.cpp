@@ -70,8 +70,10 @@ int runController(const std::vector<std::string>& args) {
   f.addString("metrics-server", &o.metricsServer, "Prometheus URL (default http://prometheus:9090)");
   f.addString("mesh-provider", &o.meshProvider, "Default provider of canaries without spec.provider (default istio)");
   f.addString("namespace", &o.ns, "Namespace that aviary would watch canary objects (default: all)");
-  f.addString("selector-labels", &selectorLabels, "Pod selector label keys, in order (default app,name,app.kubernetes.io/name)");
-  f.addString("include-label-prefix", &includePrefix, "Label/annotation key prefixes copied to primary objects; * = all");
+  f.addString("selector-labels", &selectorLabels,
+              "Pod selector label keys, in order (default app,name,app.kubernetes.io/name)");
+  f.addString("include-label-prefix", &includePrefix,
+              "Label/annotation key prefixes copied to primary objects; * = all");
   f.addBool("enable-config-tracking", &o.configTracking, "Track ConfigMaps/Secrets of targets (default true)");
   f.addInt("threadiness", &o.threadiness, "Sync workers (default 2)");
   f.addString("log-level", &logLevel, "debug, info, warning, error (default debug)");
@@ -114,12 +116,14 @@ int runController(const std::vector<std::string>& args) {
     return 2;
   }
   if (o.threadiness < 1) {
-    std::fprintf(stderr, "aviary controller: invalid value \"%d\" for flag -threadiness: expected >= 1\n", o.threadiness);
+    std::fprintf(stderr, "aviary controller: invalid value \"%d\" for flag -threadiness: expected >= 1\n",
+                 o.threadiness);
     return 2;
   }
   if (!setLogLevel(logLevel)) {
-    std::fprintf(stderr, "aviary controller: invalid value \"%s\" for flag -log-level: expected debug, info, warning or error\n",
-                 logLevel.c_str());
+    std::fprintf(
+        stderr, "aviary controller: invalid value \"%s\" for flag -log-level: expected debug, info, warning or error\n",
+        logLevel.c_str());
     return 2;
   }
   // The log goes to stderr, as Flagger's; stdout carries only the start and stop lines.

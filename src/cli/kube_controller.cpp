@@ -55,7 +55,9 @@ Result<kube::ClusterConfig> clusterConfig(const KubeControllerOptions& o) {
 }  // namespace
 
 KubeController::KubeController(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-KubeController::~KubeController() { stop(Duration(30 * 1000)); }
+KubeController::~KubeController() {
+  stop(Duration(30 * 1000));
+}
 
 Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOptions options) {
   auto impl = std::make_unique<Impl>();
@@ -151,8 +153,14 @@ void KubeController::stop(Duration grace) {
   impl_->platform->stop();
 }
 
-std::string KubeController::statusUrl() const { return impl_->server ? impl_->server->url() : ""; }
-runtime::Runtime& KubeController::runtime() { return *impl_->runtime; }
-platform::kubernetes::KubePlatform& KubeController::platform() { return *impl_->platform; }
+std::string KubeController::statusUrl() const {
+  return impl_->server ? impl_->server->url() : "";
+}
+runtime::Runtime& KubeController::runtime() {
+  return *impl_->runtime;
+}
+platform::kubernetes::KubePlatform& KubeController::platform() {
+  return *impl_->platform;
+}
 
 }  // namespace aviary::cli

@@ -26,7 +26,7 @@ struct KubeControllerOptions {
   int burst = 250;         // -kube-api-burst
   std::string metricsServer = "http://prometheus:9090";
   std::string meshProvider = "istio";
-  std::string ns;                                                    // -namespace
+  std::string ns;  // -namespace
   std::vector<std::string> selectorLabels{"app", "name", "app.kubernetes.io/name"};
   std::vector<std::string> includeLabelPrefix{""};
   bool configTracking = true;

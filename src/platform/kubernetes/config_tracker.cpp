@@ -19,14 +19,30 @@ std::string goString(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+        out += "\\u003c";
+        break;
+      case '>':
+        out += "\\u003e";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", c);
@@ -122,7 +138,8 @@ Result<TrackedConfigs> ConfigTracker::scan(const api::Canary& c, const Json& tar
                                                         isMap ? "configmap" : "secret", ref.name, ns));
     }
     const auto anns = stringMap((*obj)["metadata"].value("annotations", Json()));
-    if (auto a = anns.find("flagger.app/config-tracking"); a != anns.end() && a->second.rfind("disable", 0) == 0) continue;
+    if (auto a = anns.find("flagger.app/config-tracking"); a != anns.end() && a->second.rfind("disable", 0) == 0)
+      continue;
     if (!isMap) {
       const std::string type = obj->value("type", "Opaque");
       if (type != "Opaque" && type != "kubernetes.io/basic-auth" && type != "kubernetes.io/ssh-auth" &&
@@ -180,7 +197,8 @@ Status ConfigTracker::writePrimaries(const api::Canary& c, const TrackedConfigs&
     }
     auto r = cur ? ctx_.client->update(res, ns, want) : ctx_.client->create(res, ns, want);
     if (!r && r.error().code == ErrorCode::NotFound) r = ctx_.client->create(res, ns, want);
-    if (!r) return makeError(r.error().code, fmt::format("{} {}.{} write error: {}", cfg.kind, name, ns, r.error().message));
+    if (!r)
+      return makeError(r.error().code, fmt::format("{} {}.{} write error: {}", cfg.kind, name, ns, r.error().message));
     cache->put(*r);
   }
   return okStatus();

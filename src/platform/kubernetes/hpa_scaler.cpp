@@ -3,8 +3,8 @@
 // v2 (the same object). KEDA ScaledObjects are not handled by this build (an error says so).
 #include <fmt/format.h>
 
-#include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/resources.h"
+#include "platform/kubernetes/workload_target.h"
 
 namespace aviary::platform::kubernetes {
 
@@ -14,9 +14,9 @@ Status WorkloadTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
   const auto& ref = *c.spec.autoscalerRef;
   const std::string& ns = c.metadata.namespace_;
   if (ref.kind != "HorizontalPodAutoscaler") {
-    return makeError(ErrorCode::Invalid,
-                     fmt::format("autoscalerRef kind {} is not supported by this build (HorizontalPodAutoscaler only)",
-                                 ref.kind));
+    return makeError(
+        ErrorCode::Invalid,
+        fmt::format("autoscalerRef kind {} is not supported by this build (HorizontalPodAutoscaler only)", ref.kind));
   }
   auto src = ctx_.hpas->get(ns, ref.name);
   if (!src) {
@@ -48,8 +48,8 @@ Status WorkloadTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
                  {"spec", spec}};
     auto r = ctx_.client->create(kHpas, ns, want);
     if (!r && r.error().code != ErrorCode::Conflict) {
-      return makeError(r.error().code, fmt::format("HorizontalPodAutoscaler {}.{} create error: {}", name, ns,
-                                                   r.error().message));
+      return makeError(r.error().code,
+                       fmt::format("HorizontalPodAutoscaler {}.{} create error: {}", name, ns, r.error().message));
     }
     if (r) ctx_.hpas->put(*r);
     return okStatus();

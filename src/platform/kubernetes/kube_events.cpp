@@ -72,8 +72,11 @@ void KubeEventSink::record(const api::Canary& c, const controller::Event& e) {
     recent_[key][what] = Seen{name, 1, now};
     count = 1;
   }
-  Json involved = {{"apiVersion", "flagger.app/v1beta1"}, {"kind", "Canary"}, {"name", c.metadata.name},
-                   {"namespace", ns}, {"uid", c.metadata.uid}};
+  Json involved = {{"apiVersion", "flagger.app/v1beta1"},
+                   {"kind", "Canary"},
+                   {"name", c.metadata.name},
+                   {"namespace", ns},
+                   {"uid", c.metadata.uid}};
   if (auto raw = store_.rawCanary(ns, c.metadata.name)) {
     involved["resourceVersion"] = (*raw)["metadata"].value("resourceVersion", "");
     if (c.metadata.uid.empty()) involved["uid"] = (*raw)["metadata"].value("uid", "");

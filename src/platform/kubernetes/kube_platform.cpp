@@ -5,11 +5,11 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/kube_secrets.h"
 #include "platform/kubernetes/kubernetes_router.h"
 #include "platform/kubernetes/primary_spec.h"
 #include "platform/kubernetes/resources.h"
+#include "platform/kubernetes/workload_target.h"
 #include "router/nop_router.h"
 
 namespace aviary::platform::kubernetes {
@@ -56,7 +56,8 @@ Result<std::unique_ptr<KubePlatform>> KubePlatform::start(kube::Client& client, 
                                                    r->group, l.error().message));
     }
   }
-  for (auto* c : {&p->deployments_, &p->daemonSets_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_}) c->start();
+  for (auto* c : {&p->deployments_, &p->daemonSets_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_})
+    c->start();
   for (auto* c : {&p->deployments_, &p->daemonSets_, &p->services_, &p->hpas_, &p->configMaps_, &p->secretsCache_}) {
     if (!c->waitSynced(p->options_.syncTimeout)) {
       return makeError(ErrorCode::Timeout, fmt::format("the {} cache did not sync within {} ms", c->resource().plural,
@@ -71,7 +72,9 @@ Result<std::unique_ptr<KubePlatform>> KubePlatform::start(kube::Client& client, 
   return p;
 }
 
-KubePlatform::~KubePlatform() { stop(); }
+KubePlatform::~KubePlatform() {
+  stop();
+}
 
 void KubePlatform::stop() {
   // Every watch is asked to end first, so that they end together rather than one after another.
@@ -88,7 +91,8 @@ Result<std::unique_ptr<controller::Target>> KubePlatform::makeTarget(const api::
                      "DaemonSet only)");
   }
   if (kind == "DaemonSet") {
-    return std::unique_ptr<controller::Target>(std::make_unique<WorkloadTarget>(ctx_, WorkloadKind::DaemonSet, seed_++));
+    return std::unique_ptr<controller::Target>(
+        std::make_unique<WorkloadTarget>(ctx_, WorkloadKind::DaemonSet, seed_++));
   }
   if (kind != "Deployment") {
     spdlog::warn("Unknown target kind {} for canary {}.{}, handled as a Deployment", kind, canary.metadata.name,
@@ -97,7 +101,8 @@ Result<std::unique_ptr<controller::Target>> KubePlatform::makeTarget(const api::
   return std::unique_ptr<controller::Target>(std::make_unique<WorkloadTarget>(ctx_, WorkloadKind::Deployment, seed_++));
 }
 
-Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Canary& canary, const std::string& provider) {
+Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Canary& canary,
+                                                                 const std::string& provider) {
   std::unique_ptr<router::Router> mesh;
   if (provider == "kubernetes") {
     mesh = std::make_unique<router::NopRouter>();
@@ -117,8 +122,9 @@ Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Cana
     const bool ds = c.spec.targetRef.kind == "DaemonSet";
     auto d = (ds ? ctx->daemonSets : ctx->deployments)->get(c.metadata.namespace_, c.spec.targetRef.name);
     if (!d) {
-      return makeError(ErrorCode::NotFound, fmt::format("{} {}.{} get query error: not found", ds ? "daemonset" : "deployment",
-                                                        c.spec.targetRef.name, c.metadata.namespace_));
+      return makeError(ErrorCode::NotFound,
+                       fmt::format("{} {}.{} get query error: not found", ds ? "daemonset" : "deployment",
+                                   c.spec.targetRef.name, c.metadata.namespace_));
     }
     return targetMetadata(c, *d, ctx->selectorLabels, ds ? WorkloadKind::DaemonSet : WorkloadKind::Deployment);
   };

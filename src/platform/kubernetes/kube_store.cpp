@@ -26,7 +26,9 @@ KubeStore::KubeStore(kube::Client& client, std::string ns)
       providers_(client, kAlertProviders, ns,
                  [this](ObjectCache::Event e, const JsonPtr& o) { onObject(Kind::AlertProvider, e, o); }) {}
 
-KubeStore::~KubeStore() { stop(); }
+KubeStore::~KubeStore() {
+  stop();
+}
 
 void KubeStore::start() {
   templates_.start();
@@ -45,13 +47,18 @@ bool KubeStore::waitSynced(std::chrono::milliseconds timeout) {
   return templates_.waitSynced(timeout) && providers_.waitSynced(timeout) && canaries_.waitSynced(timeout);
 }
 
-JsonPtr KubeStore::rawCanary(const std::string& ns, const std::string& name) const { return canaries_.get(ns, name); }
+JsonPtr KubeStore::rawCanary(const std::string& ns, const std::string& name) const {
+  return canaries_.get(ns, name);
+}
 
 bool KubeStore::eraseLocked(Kind kind, const Key& key) {
   switch (kind) {
-    case Kind::Canary: return canaryObjs_.erase(key) > 0;
-    case Kind::MetricTemplate: return templateObjs_.erase(key) > 0;
-    case Kind::AlertProvider: return providerObjs_.erase(key) > 0;
+    case Kind::Canary:
+      return canaryObjs_.erase(key) > 0;
+    case Kind::MetricTemplate:
+      return templateObjs_.erase(key) > 0;
+    case Kind::AlertProvider:
+      return providerObjs_.erase(key) > 0;
   }
   return false;
 }
@@ -172,15 +179,14 @@ void KubeStore::watch(Watcher watcher) {
       replay.push_back({ChangeType::Added, Kind::AlertProvider, p->metadata.namespace_, p->metadata.name,
                         p->metadata.resourceVersion});
     for (const auto& [k, c] : canaryObjs_)
-      replay.push_back({ChangeType::Added, Kind::Canary, c->metadata.namespace_, c->metadata.name,
-                        c->metadata.resourceVersion});
+      replay.push_back(
+          {ChangeType::Added, Kind::Canary, c->metadata.namespace_, c->metadata.name, c->metadata.resourceVersion});
   }
   for (const auto& c : replay) watcher(c);
 }
 
-Result<std::string> KubeStore::write(const std::string& ns, const std::string& name,
-                                     const std::string& resourceVersion, const std::function<void(Json&)>& edit,
-                                     bool status) {
+Result<std::string> KubeStore::write(const std::string& ns, const std::string& name, const std::string& resourceVersion,
+                                     const std::function<void(Json&)>& edit, bool status) {
   auto raw = canaries_.get(ns, name);
   if (!raw) return makeError(ErrorCode::NotFound, fmt::format("canary {}.{} not found", name, ns));
   Json obj = *raw;
@@ -195,7 +201,8 @@ Result<std::string> KubeStore::write(const std::string& ns, const std::string& n
     canaries_.put(*r);  // write-through: the next read answers what we wrote
     return (*r)["metadata"].value("resourceVersion", "");
   }
-  return makeError(ErrorCode::Unavailable, "the API server answered the write of canary " + name + " without an object");
+  return makeError(ErrorCode::Unavailable,
+                   "the API server answered the write of canary " + name + " without an object");
 }
 
 Result<std::string> KubeStore::updateStatus(const std::string& ns, const std::string& name,

@@ -29,7 +29,9 @@ bool olderResourceVersion(const std::string& candidate, const std::string& curre
 ObjectCache::ObjectCache(kube::Client& client, kube::Resource resource, std::string ns, Handler handler)
     : client_(client), resource_(std::move(resource)), ns_(std::move(ns)), handler_(std::move(handler)) {}
 
-ObjectCache::~ObjectCache() { stop(); }
+ObjectCache::~ObjectCache() {
+  stop();
+}
 
 std::string ObjectCache::keyOf(const Json& o) {
   const auto& m = o.at("metadata");
@@ -70,16 +72,16 @@ void ObjectCache::start() {
     if (e.type == "DELETED") {
       const auto& m = e.object["metadata"];
       // A deletion older than what we hold (an object re-created since) is not ours to apply.
-      if (auto cur = get(m.value("namespace", ""), m.value("name", "")); cur && olderResourceVersion(rvOf(e.object), rvOf(*cur))) return;
+      if (auto cur = get(m.value("namespace", ""), m.value("name", ""));
+          cur && olderResourceVersion(rvOf(e.object), rvOf(*cur)))
+        return;
       erase(m.value("namespace", ""), m.value("name", ""));
       return;
     }
     JsonPtr stored;
     if (upsert(e.object, &stored) && handler_) handler_(Event::Upsert, stored);
   };
-  h.onError = [this](const Error& err) {
-    spdlog::warn("watch {}: {}", resource_.plural, err.message);
-  };
+  h.onError = [this](const Error& err) { spdlog::warn("watch {}: {}", resource_.plural, err.message); };
   kube::ReflectorOptions ro;
   ro.watchTimeout = std::chrono::seconds(300);
   reflector_ = std::make_unique<kube::Reflector>(client_, resource_, ns_, ro, std::move(h));

@@ -112,7 +112,8 @@ Json revisionInput(const Json& workload, WorkloadKind kind) {
 Result<TargetMetadata> targetMetadata(const api::Canary& c, const Json& d, const std::vector<std::string>& labels,
                                       WorkloadKind kind) {
   TargetMetadata m;
-  const Json sel = d.value("spec", Json::object()).value("selector", Json::object()).value("matchLabels", Json::object());
+  const Json sel =
+      d.value("spec", Json::object()).value("selector", Json::object()).value("matchLabels", Json::object());
   for (const auto& l : labels) {
     if (sel.contains(l) && sel[l].is_string()) {
       m.labelKey = l;
@@ -122,14 +123,16 @@ Result<TargetMetadata> targetMetadata(const api::Canary& c, const Json& d, const
   }
   if (m.labelKey.empty()) {
     // Flagger's DaemonSet text has a stray trailing quote; kept, tools may match it.
-    return makeError(ErrorCode::Invalid,
-                     fmt::format("{} {}.{} spec.selector.matchLabels must contain one of [{}]{}",
-                                 kind == WorkloadKind::DaemonSet ? "daemonset" : "deployment", c.spec.targetRef.name,
-                                 c.metadata.namespace_, fmt::join(labels, " "), kind == WorkloadKind::DaemonSet ? "'" : ""));
+    return makeError(
+        ErrorCode::Invalid,
+        fmt::format("{} {}.{} spec.selector.matchLabels must contain one of [{}]{}",
+                    kind == WorkloadKind::DaemonSet ? "daemonset" : "deployment", c.spec.targetRef.name,
+                    c.metadata.namespace_, fmt::join(labels, " "), kind == WorkloadKind::DaemonSet ? "'" : ""));
   }
   if (!c.spec.service.portDiscovery) return m;
   const auto& s = c.spec.service;
-  const Json containers = d["spec"].value("template", Json::object()).value("spec", Json::object()).value("containers", Json::array());
+  const Json containers =
+      d["spec"].value("template", Json::object()).value("spec", Json::object()).value("containers", Json::array());
   for (const auto& ct : containers) {
     const std::string cname = ct.value("name", "");
     if (cname == "istio-proxy" || cname == "envoy") continue;
@@ -184,8 +187,8 @@ Json primaryPodSpec(const Json& podSpec, const std::string& target, const Tracke
   return s;
 }
 
-std::map<std::string, std::string> primaryLabels(const std::map<std::string, std::string>& in,
-                                                 const std::string& key, const std::string& value) {
+std::map<std::string, std::string> primaryLabels(const std::map<std::string, std::string>& in, const std::string& key,
+                                                 const std::string& value) {
   auto out = filterWorkloadMetadata(in);
   out[key] = value + "-primary";
   return out;
@@ -239,9 +242,10 @@ void promoteInto(Json& primary, const api::Canary& c, const Json& target, const 
   }
   primary["spec"]["template"] = primaryTemplate(c, target, meta, tracked, o, random);
   const Json& tm = target.value("metadata", Json::object());
-  primary["metadata"]["annotations"] = includeByPrefix(stringMap(tm.value("annotations", Json())), o.includeLabelPrefix);
-  primary["metadata"]["labels"] = primaryLabels(includeByPrefix(stringMap(tm.value("labels", Json())), o.includeLabelPrefix),
-                                                meta.labelKey, meta.labelValue);
+  primary["metadata"]["annotations"] =
+      includeByPrefix(stringMap(tm.value("annotations", Json())), o.includeLabelPrefix);
+  primary["metadata"]["labels"] = primaryLabels(
+      includeByPrefix(stringMap(tm.value("labels", Json())), o.includeLabelPrefix), meta.labelKey, meta.labelValue);
 }
 
 }  // namespace aviary::platform::kubernetes

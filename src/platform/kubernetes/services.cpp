@@ -13,25 +13,32 @@ using kube::Json;
 
 std::string nameOf(const api::Canary& c, ServiceRole role) {
   switch (role) {
-    case ServiceRole::Apex: return c.serviceName();
-    case ServiceRole::Primary: return c.serviceName() + "-primary";
-    case ServiceRole::Canary: return c.serviceName() + "-canary";
+    case ServiceRole::Apex:
+      return c.serviceName();
+    case ServiceRole::Primary:
+      return c.serviceName() + "-primary";
+    case ServiceRole::Canary:
+      return c.serviceName() + "-canary";
   }
   return {};
 }
 
 const std::optional<api::ServiceMetadata>& customOf(const api::Canary& c, ServiceRole role) {
   switch (role) {
-    case ServiceRole::Apex: return c.spec.service.apex;
-    case ServiceRole::Primary: return c.spec.service.primary;
-    case ServiceRole::Canary: return c.spec.service.canary;
+    case ServiceRole::Apex:
+      return c.spec.service.apex;
+    case ServiceRole::Primary:
+      return c.spec.service.primary;
+    case ServiceRole::Canary:
+      return c.spec.service.canary;
   }
   return c.spec.service.apex;
 }
 
 Json sortedPorts(Json ports) {
   if (!ports.is_array()) return Json::array();
-  std::sort(ports.begin(), ports.end(), [](const Json& a, const Json& b) { return a.value("port", 0) < b.value("port", 0); });
+  std::sort(ports.begin(), ports.end(),
+            [](const Json& a, const Json& b) { return a.value("port", 0) < b.value("port", 0); });
   return ports;
 }
 
@@ -105,7 +112,8 @@ Status Services::apply(const api::Canary& c, Json want, bool manageMetadata) {
   for (auto& p : wantPorts)
     for (const auto& q : curPorts)
       if (q.value("name", "") == p.value("name", "") && q.contains("nodePort")) p["nodePort"] = q["nodePort"];
-  if (sortedPorts(wantPorts) != sortedPorts(curPorts) || want["spec"]["selector"] != next["spec"].value("selector", Json())) {
+  if (sortedPorts(wantPorts) != sortedPorts(curPorts) ||
+      want["spec"]["selector"] != next["spec"].value("selector", Json())) {
     next["spec"]["ports"] = wantPorts;
     next["spec"]["selector"] = want["spec"]["selector"];
     changed = true;
@@ -148,7 +156,8 @@ Status Services::finalizeApex(const api::Canary& c, const TargetMetadata& meta) 
       Json next = *cur;
       next["spec"]["selector"] = applied["spec"].value("selector", Json::object());
       auto r = client_.update(kServices, ns, next);
-      if (!r) return makeError(r.error().code, fmt::format("service {}.{} update error: {}", name, ns, r.error().message));
+      if (!r)
+        return makeError(r.error().code, fmt::format("service {}.{} update error: {}", name, ns, r.error().message));
       cache_.put(*r);
       return okStatus();
     }

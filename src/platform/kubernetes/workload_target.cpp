@@ -38,7 +38,8 @@ Readiness deploymentReadiness(const Json& d, int32_t threshold, std::chrono::sec
   const Json status = d.value("status", Json::object());
   const Json spec = d.value("spec", Json::object());
   if (intAt(meta, "generation") > intAt(status, "observedGeneration")) {
-    return Readiness::waiting("waiting for rollout to finish: observed deployment generation less than desired generation");
+    return Readiness::waiting(
+        "waiting for rollout to finish: observed deployment generation less than desired generation");
   }
   bool retriable = true;
   const Json progressing = conditionOf(status, "Progressing");
@@ -74,7 +75,8 @@ Readiness daemonSetReadiness(const Json& d, int32_t threshold, std::chrono::seco
   const Json& meta = d.value("metadata", Json::object());
   const Json status = d.value("status", Json::object());
   if (intAt(meta, "generation") > intAt(status, "observedGeneration")) {
-    return Readiness::waiting("waiting for rollout to finish: observed daemonset generation less than desired generation");
+    return Readiness::waiting(
+        "waiting for rollout to finish: observed daemonset generation less than desired generation");
   }
   const int32_t desired = intAt(status, "desiredNumberScheduled");
   const int32_t updated = intAt(status, "updatedNumberScheduled");
@@ -90,8 +92,9 @@ Readiness daemonSetReadiness(const Json& d, int32_t threshold, std::chrono::seco
     return Readiness::waiting(
         fmt::format("waiting for rollout to finish: {} out of {} new pods have been updated", updated, desired));
   }
-  return Readiness::waiting(fmt::format("waiting for rollout to finish: {} of {} (readyThreshold {}%) updated pods are available",
-                                        available, threshDesired, threshold));
+  return Readiness::waiting(
+      fmt::format("waiting for rollout to finish: {} of {} (readyThreshold {}%) updated pods are available", available,
+                  threshDesired, threshold));
 }
 
 WorkloadTarget::WorkloadTarget(const KubeContext& ctx, WorkloadKind kind, uint64_t seed)
@@ -104,9 +107,9 @@ const kube::Resource& WorkloadTarget::resource() const {
 Result<JsonPtr> WorkloadTarget::target(const api::Canary& c) const {
   auto d = cache().get(c.metadata.namespace_, c.spec.targetRef.name);
   if (!d) {
-    return makeError(ErrorCode::NotFound,
-                     fmt::format("{} {}.{} get query error: {}.apps \"{}\" not found", kindWord(), c.spec.targetRef.name,
-                                 c.metadata.namespace_, resource().plural, c.spec.targetRef.name));
+    return makeError(ErrorCode::NotFound, fmt::format("{} {}.{} get query error: {}.apps \"{}\" not found", kindWord(),
+                                                      c.spec.targetRef.name, c.metadata.namespace_, resource().plural,
+                                                      c.spec.targetRef.name));
   }
   return d;
 }
@@ -141,8 +144,8 @@ Readiness WorkloadTarget::initialize(const api::Canary& c, bool requirePrimaryRe
   if (kind_ == WorkloadKind::DaemonSet) {
     const std::string type = (**d)["spec"].value("updateStrategy", Json::object()).value("type", "");
     if (!type.empty() && type != "RollingUpdate") {
-      return Readiness::waiting(fmt::format("daemonset {}.{} must have RollingUpdate strategy but have {}",
-                                            c.spec.targetRef.name, ns, type));
+      return Readiness::waiting(
+          fmt::format("daemonset {}.{} must have RollingUpdate strategy but have {}", c.spec.targetRef.name, ns, type));
     }
   }
   // Flagger's Kubernetes router creates the canary and primary Services first (§2.1).
@@ -157,7 +160,8 @@ Readiness WorkloadTarget::initialize(const api::Canary& c, bool requirePrimaryRe
     Json want = newPrimaryDeployment(c, **d, *meta, ConfigTracker::names(*configs), po, random_);
     auto r = ctx_.client->create(resource(), ns, want);
     if (!r && r.error().code != ErrorCode::Conflict) {
-      return Readiness::waiting(fmt::format("creating {} {}.{} failed: {}", kindWord(), primaryName, ns, r.error().message));
+      return Readiness::waiting(
+          fmt::format("creating {} {}.{} failed: {}", kindWord(), primaryName, ns, r.error().message));
     }
     if (r) cache().put(*r);
   }
@@ -181,8 +185,12 @@ Readiness WorkloadTarget::readiness(const api::Canary& c, bool primary) const {
   return r;
 }
 
-Readiness WorkloadTarget::isPrimaryReady(const api::Canary& c) { return readiness(c, true); }
-Readiness WorkloadTarget::isCanaryReady(const api::Canary& c) { return readiness(c, false); }
+Readiness WorkloadTarget::isPrimaryReady(const api::Canary& c) {
+  return readiness(c, true);
+}
+Readiness WorkloadTarget::isCanaryReady(const api::Canary& c) {
+  return readiness(c, false);
+}
 
 Status WorkloadTarget::promote(const api::Canary& c) {
   const std::string& ns = c.metadata.namespace_;
@@ -202,8 +210,9 @@ Status WorkloadTarget::promote(const api::Canary& c) {
     promoteInto(primary, c, *targetObj, *meta, names, po, random_);
     return okStatus();
   });
-  if (!r) return makeError(r.error().code, fmt::format("updating {} {}.{} template spec failed: {}", kindWord(),
-                                                       primaryName, ns, r.error().message));
+  if (!r)
+    return makeError(r.error().code, fmt::format("updating {} {}.{} template spec failed: {}", kindWord(), primaryName,
+                                                 ns, r.error().message));
   cache().put(*r);
   return okStatus();
 }
@@ -217,10 +226,10 @@ Status WorkloadTarget::scaleTo(const api::Canary& c, int32_t replicas) {
   if (spec.contains("replicas") && spec["replicas"] == replicas) return okStatus();  // nothing to write
   auto r = ctx_.client->patch(kDeployments, ns, name, kube::PatchType::Merge, {{"spec", {{"replicas", replicas}}}});
   if (!r) {
-    return makeError(r.error().code, replicas == 0
-                                         ? fmt::format("scaling down {}.{} failed: {}", name, ns, r.error().message)
-                                         : fmt::format("scaling up {}.{} to {} failed: {}", name, ns, replicas,
-                                                       r.error().message));
+    return makeError(r.error().code,
+                     replicas == 0
+                         ? fmt::format("scaling down {}.{} failed: {}", name, ns, r.error().message)
+                         : fmt::format("scaling up {}.{} to {} failed: {}", name, ns, replicas, r.error().message));
   }
   ctx_.deployments->put(*r);
   return okStatus();
@@ -231,7 +240,10 @@ Status WorkloadTarget::setScaledToZero(const api::Canary& c, bool zero) {
   const std::string& name = c.spec.targetRef.name;
   auto d = target(c);
   if (!d) return d.error();
-  const Json sel = (**d)["spec"].value("template", Json::object()).value("spec", Json::object()).value("nodeSelector", Json::object());
+  const Json sel = (**d)["spec"]
+                       .value("template", Json::object())
+                       .value("spec", Json::object())
+                       .value("nodeSelector", Json::object());
   if ((sel.is_object() && sel.contains(kScaleToZeroKey)) == zero) return okStatus();  // already so
   // A full PUT of the target, as Flagger (retry on conflict).
   auto r = ctx_.client->updateWithRetry(kDaemonSets, ns, name, [&](Json& ds) {
@@ -245,8 +257,8 @@ Status WorkloadTarget::setScaledToZero(const api::Canary& c, bool zero) {
     return okStatus();
   });
   if (!r) {
-    return makeError(r.error().code, fmt::format("scaling {} {}.{} failed: {}", zero ? "down" : "up", name, ns,
-                                                 r.error().message));
+    return makeError(r.error().code,
+                     fmt::format("scaling {} {}.{} failed: {}", zero ? "down" : "up", name, ns, r.error().message));
   }
   ctx_.daemonSets->put(*r);
   return okStatus();

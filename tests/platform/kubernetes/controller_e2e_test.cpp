@@ -16,9 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../sandbox/run_command.h"
 #include "common/http_client.h"
 #include "common/http_server.h"
-#include "../../sandbox/run_command.h"
 
 namespace aviary {
 namespace {
@@ -43,14 +43,16 @@ class ControllerE2eTest : public ::testing::Test {
     kc_ = dir_ + "/kubeconfig";
     // The Prometheus stand-in: `vector(1)` (the provider check) is 1, every other query the
     // current success rate.
-    prom_ = std::move(http::HttpServer::start("127.0.0.1", 0, [this](const http::ServerRequest& r) {
-                        std::string q = r.queryParam("query");
-                        if (q.empty() && r.body.find("query=") == 0) q = r.body;
-                        const std::string v = q.find("vector(1)") != std::string::npos ? "1" : std::to_string(rate_.load());
-                        json body = {{"status", "success"},
-                                     {"data", {{"resultType", "vector"}, {"result", {{{"metric", json::object()}, {"value", {1.0, v}}}}}}}};
-                        return http::ServerResponse::json(200, body.dump());
-                      }).value());
+    prom_ = std::move(
+        http::HttpServer::start("127.0.0.1", 0, [this](const http::ServerRequest& r) {
+          std::string q = r.queryParam("query");
+          if (q.empty() && r.body.find("query=") == 0) q = r.body;
+          const std::string v = q.find("vector(1)") != std::string::npos ? "1" : std::to_string(rate_.load());
+          json body = {
+              {"status", "success"},
+              {"data", {{"resultType", "vector"}, {"result", {{{"metric", json::object()}, {"value", {1.0, v}}}}}}}};
+          return http::ServerResponse::json(200, body.dump());
+        }).value());
     sandbox_ = std::make_unique<BackgroundCommand>(
         std::vector<std::string>{AVIARY_BINARY, "sandbox", "--kubeconfig", kc_, "--bookmark-interval", "1s"});
     const std::string line = sandbox_->readLine(std::chrono::seconds(20));
@@ -88,9 +90,9 @@ class ControllerE2eTest : public ::testing::Test {
     return false;
   }
   void startController() {
-    controller_ = std::make_unique<BackgroundCommand>(std::vector<std::string>{
-        AVIARY_BINARY, "controller", "-kubeconfig", kc_, "-mesh-provider", "kubernetes", "--port", "0",
-        "-time-scale", "0.02", "-min-interval=1s", "-log-level", "info"});
+    controller_ = std::make_unique<BackgroundCommand>(
+        std::vector<std::string>{AVIARY_BINARY, "controller", "-kubeconfig", kc_, "-mesh-provider", "kubernetes",
+                                 "--port", "0", "-time-scale", "0.02", "-min-interval=1s", "-log-level", "info"});
     const std::string line = controller_->readLine(std::chrono::seconds(20));
     ASSERT_NE(line.find("aviary controller: watching all namespaces"), std::string::npos) << line;
     statusUrl_ = line.substr(line.find("http://"));
@@ -149,7 +151,8 @@ TEST_F(ControllerE2eTest, SeedCanaryInitializesPromotesSurvivesARestartRollsBack
     json s = getJson("service/" + svc);
     EXPECT_EQ(s["spec"]["selector"], json({{"app", selector}})) << svc;
     EXPECT_EQ(s["spec"]["type"], "ClusterIP") << svc;
-    EXPECT_EQ(s["spec"]["ports"][0], json({{"name", "http"}, {"port", 9898}, {"protocol", "TCP"}, {"targetPort", 9898}}))
+    EXPECT_EQ(s["spec"]["ports"][0],
+              json({{"name", "http"}, {"port", 9898}, {"protocol", "TCP"}, {"targetPort", 9898}}))
         << svc;
     EXPECT_EQ(s["metadata"]["labels"]["app"], svc);
   }
@@ -195,7 +198,8 @@ TEST_F(ControllerE2eTest, SeedCanaryInitializesPromotesSurvivesARestartRollsBack
 
   // --- a release whose success rate is 50%: rolled back, the primary keeps 3.1.1.
   rate_ = 50;
-  ASSERT_EQ(kubectl({"-n", "test", "set", "image", "deployment/podinfo", "podinfod=stefanprodan/podinfo:3.1.2"}).exitCode, 0);
+  ASSERT_EQ(
+      kubectl({"-n", "test", "set", "image", "deployment/podinfo", "podinfod=stefanprodan/podinfo:3.1.2"}).exitCode, 0);
   ASSERT_TRUE(waitPhase("Failed")) << "phase " << last_;
   ev = events();
   EXPECT_EQ(ev["Rolling back podinfo.test failed checks threshold reached 2"], 1);
@@ -242,10 +246,27 @@ TEST(ControllerCliTest, FlagsAreGoStyleAndLeaderElectionSaysItIsMissing) {
   EXPECT_NE(noConfig.err.find("/nonexistent/kubeconfig"), std::string::npos) << noConfig.describe();
   auto help = runCommand({AVIARY_BINARY, "controller", "--help"});
   EXPECT_EQ(help.exitCode, 0);
-  for (const char* flag : {"-kubeconfig", "-master", "-metrics-server", "-mesh-provider", "-namespace", "-selector-labels",
-                           "-threadiness", "-log-level", "-port", "-enable-leader-election", "-leader-election-namespace",
-                           "-include-label-prefix", "-enable-config-tracking", "-cluster-name", "-event-webhook",
-                           "-slack-url", "-slack-channel", "-slack-user", "-slack-token", "-msteams-url", "-kube-api-qps",
+  for (const char* flag : {"-kubeconfig",
+                           "-master",
+                           "-metrics-server",
+                           "-mesh-provider",
+                           "-namespace",
+                           "-selector-labels",
+                           "-threadiness",
+                           "-log-level",
+                           "-port",
+                           "-enable-leader-election",
+                           "-leader-election-namespace",
+                           "-include-label-prefix",
+                           "-enable-config-tracking",
+                           "-cluster-name",
+                           "-event-webhook",
+                           "-slack-url",
+                           "-slack-channel",
+                           "-slack-user",
+                           "-slack-token",
+                           "-msteams-url",
+                           "-kube-api-qps",
                            "-kube-api-burst"}) {
     EXPECT_NE(help.out.find(std::string("  ") + flag + " "), std::string::npos) << flag;
   }

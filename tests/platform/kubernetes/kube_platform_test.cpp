@@ -110,11 +110,14 @@ TEST_F(KubePlatformTest, AnUnreadableCanaryIsAbsentAndAnUnreadableUpdateKeepsThe
   Json bad = canaryJson();
   bad["spec"]["analysis"]["stepWeight"] = "ten";
   sb_.client().create(kCanaries, "test", bad).value();
-  sb_.client().create(kCanaries, "test", [] {
-    Json ok = canaryJson();
-    ok["metadata"]["name"] = "other";
-    return ok;
-  }()).value();
+  sb_.client()
+      .create(kCanaries, "test",
+              [] {
+                Json ok = canaryJson();
+                ok["metadata"]["name"] = "other";
+                return ok;
+              }())
+      .value();
   ASSERT_TRUE(eventually([&] { return platform_->store().getCanary("test", "other") != nullptr; }));
   EXPECT_EQ(platform_->store().getCanary("test", "podinfo"), nullptr);
 
@@ -179,15 +182,21 @@ TEST_F(KubePlatformTest, TargetCreatesPrimaryServicesAndHpaThenPromotesAndCollec
   EXPECT_EQ(sb_.client().list(kServices, "test").value()["metadata"]["resourceVersion"], before);
 
   // New revision: scale up (the primary's replicas), promote copies the template.
-  sb_.client().patch(kDeployments, "test", "podinfo", kube::PatchType::Merge,
-                     Json::parse(R"({"spec":{"template":{"spec":{"containers":[{"name":"podinfod","image":"podinfo:3.1.1"}]}}}})"))
+  sb_.client()
+      .patch(
+          kDeployments, "test", "podinfo", kube::PatchType::Merge,
+          Json::parse(R"({"spec":{"template":{"spec":{"containers":[{"name":"podinfod","image":"podinfo:3.1.1"}]}}}})"))
       .value();
-  ASSERT_TRUE(eventually([&] { auto r = target->revision(*c); return r.ok() && *r != *rev; }));
+  ASSERT_TRUE(eventually([&] {
+    auto r = target->revision(*c);
+    return r.ok() && *r != *rev;
+  }));
   ASSERT_TRUE(target->scaleFromZero(*c).ok());
   EXPECT_EQ(get(kDeployments, "podinfo")["spec"]["replicas"], 2);
   ASSERT_TRUE(eventually([&] { return target->isCanaryReady(*c).isReady(); }));
   ASSERT_TRUE(target->promote(*c).ok());
-  EXPECT_EQ(get(kDeployments, "podinfo-primary")["spec"]["template"]["spec"]["containers"][0]["image"], "podinfo:3.1.1");
+  EXPECT_EQ(get(kDeployments, "podinfo-primary")["spec"]["template"]["spec"]["containers"][0]["image"],
+            "podinfo:3.1.1");
   ASSERT_TRUE(eventually([&] { return target->isPrimaryReady(*c).isReady(); }));
 
   // Revert gives the target the primary's replicas; the router gives a user apex back.
@@ -196,9 +205,12 @@ TEST_F(KubePlatformTest, TargetCreatesPrimaryServicesAndHpaThenPromotesAndCollec
   EXPECT_EQ(get(kDeployments, "podinfo")["spec"]["replicas"], 2);
 
   platform_->forget(*c);
-  for (const auto& [r, n] : std::vector<std::pair<kube::Resource, std::string>>{
-           {kDeployments, "podinfo-primary"}, {kServices, "podinfo"}, {kServices, "podinfo-primary"},
-           {kServices, "podinfo-canary"}, {kHpas, "podinfo-primary"}, {kConfigMaps, "cfg-primary"}}) {
+  for (const auto& [r, n] : std::vector<std::pair<kube::Resource, std::string>>{{kDeployments, "podinfo-primary"},
+                                                                                {kServices, "podinfo"},
+                                                                                {kServices, "podinfo-primary"},
+                                                                                {kServices, "podinfo-canary"},
+                                                                                {kHpas, "podinfo-primary"},
+                                                                                {kConfigMaps, "cfg-primary"}}) {
     auto g = sb_.client().get(r, "test", n);
     EXPECT_FALSE(g.ok()) << n << " still exists";
   }
@@ -206,9 +218,11 @@ TEST_F(KubePlatformTest, TargetCreatesPrimaryServicesAndHpaThenPromotesAndCollec
 }
 
 TEST_F(KubePlatformTest, UserApexServiceIsTakenOverAndGivenBack) {
-  sb_.client().create(kServices, "test", Json::parse(R"({"metadata":{"name":"podinfo",
+  sb_.client()
+      .create(kServices, "test", Json::parse(R"({"metadata":{"name":"podinfo",
       "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"spec\":{\"selector\":{\"app\":\"podinfo\"}}}"}},
-      "spec":{"selector":{"app":"podinfo"},"ports":[{"name":"http","port":9898,"targetPort":9898}]}})")).value();
+      "spec":{"selector":{"app":"podinfo"},"ports":[{"name":"http","port":9898,"targetPort":9898}]}})"))
+      .value();
   sb_.client().create(kCanaries, "test", canaryJson(true)).value();
   auto c = waitCanary([](const api::Canary&) { return true; });
   ASSERT_TRUE(eventually([&] { return platform_->kubeStore().rawCanary("test", "podinfo") != nullptr; }));
@@ -254,9 +268,11 @@ TEST_F(KubePlatformTest, EventsAreCoreEventsOnTheCanaryAndRepeatsAreCounted) {
 
 TEST_F(KubePlatformTest, DaemonSetTargetScalesByNodeSelector) {
   const kube::Resource daemonSets{"apps", "v1", "daemonsets", true};
-  sb_.client().create(daemonSets, "test", Json::parse(R"({"metadata":{"name":"agent","labels":{"app":"agent"}},
+  sb_.client()
+      .create(daemonSets, "test", Json::parse(R"({"metadata":{"name":"agent","labels":{"app":"agent"}},
     "spec":{"selector":{"matchLabels":{"app":"agent"}},"updateStrategy":{"type":"RollingUpdate"},
-      "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"containers":[{"name":"a","image":"agent:1"}]}}}})")).value();
+      "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"containers":[{"name":"a","image":"agent:1"}]}}}})"))
+      .value();
   Json cj = canaryJson();
   cj["metadata"]["name"] = "agent";
   cj["spec"]["targetRef"] = {{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"name", "agent"}};
@@ -277,7 +293,8 @@ TEST_F(KubePlatformTest, DaemonSetTargetScalesByNodeSelector) {
   EXPECT_EQ(get(daemonSets, "agent")["spec"]["template"]["spec"]["nodeSelector"]["flagger.app/scale-to-zero"], "true");
   EXPECT_EQ(target->revision(*c).value(), rev);  // the scale-to-zero selector is not a new revision
   ASSERT_TRUE(target->scaleFromZero(*c).ok());
-  EXPECT_FALSE(get(daemonSets, "agent")["spec"]["template"]["spec"]["nodeSelector"].contains("flagger.app/scale-to-zero"));
+  EXPECT_FALSE(
+      get(daemonSets, "agent")["spec"]["template"]["spec"]["nodeSelector"].contains("flagger.app/scale-to-zero"));
   ASSERT_TRUE(eventually([&] { return target->isCanaryReady(*c).isReady(); }));
   ASSERT_TRUE(target->promote(*c).ok());
   platform_->forget(*c);

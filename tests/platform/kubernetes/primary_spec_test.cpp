@@ -5,8 +5,8 @@
 #include "api/decode.h"
 #include "platform/kubernetes/config_tracker.h"
 #include "platform/kubernetes/object_cache.h"
-#include "platform/kubernetes/workload_target.h"
 #include "platform/kubernetes/primary_spec.h"
+#include "platform/kubernetes/workload_target.h"
 
 namespace aviary::platform::kubernetes {
 namespace {
@@ -145,7 +145,9 @@ TEST(PrimarySpecTest, ReadinessFollowsFlaggersOrderAndTexts) {
   EXPECT_TRUE(deploymentReadiness(d, 50, std::chrono::seconds(60), now).isReady());
   // Unavailable for longer than the progress deadline: not retriable.
   d["status"]["conditions"] = {{{"type", "Progressing"}, {"status", "True"}},
-                               {{"type", "Available"}, {"status", "False"}, {"reason", "MinimumReplicasUnavailable"},
+                               {{"type", "Available"},
+                                {"status", "False"},
+                                {"reason", "MinimumReplicasUnavailable"},
                                 {"lastUpdateTime", "2033-05-18T03:32:00Z"}}};
   EXPECT_EQ(deploymentReadiness(d, 100, std::chrono::seconds(60), now).state, controller::Readiness::State::Failed);
   EXPECT_EQ(deploymentReadiness(d, 100, std::chrono::seconds(600), now).state, controller::Readiness::State::Waiting);
@@ -157,8 +159,11 @@ TEST(PrimarySpecTest, ReadinessFollowsFlaggersOrderAndTexts) {
 TEST(PrimarySpecTest, DaemonSetReadinessAndItsDeadlineFromTheCanary) {
   const auto now = Clock::TimePoint(std::chrono::seconds(2000000000));  // 2033-05-18T03:33:20Z
   Json d = {{"metadata", {{"generation", 1}}},
-            {"status", {{"observedGeneration", 1}, {"desiredNumberScheduled", 2}, {"updatedNumberScheduled", 1},
-                        {"numberAvailable", 1}}}};
+            {"status",
+             {{"observedGeneration", 1},
+              {"desiredNumberScheduled", 2},
+              {"updatedNumberScheduled", 1},
+              {"numberAvailable", 1}}}};
   auto r = daemonSetReadiness(d, 100, std::chrono::seconds(60), "2033-05-18T03:33:00Z", now);
   EXPECT_EQ(r.state, controller::Readiness::State::Waiting);
   EXPECT_EQ(r.message, "waiting for rollout to finish: 1 out of 2 new pods have been updated");

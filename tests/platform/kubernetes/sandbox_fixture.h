@@ -12,10 +12,11 @@
 namespace aviary::platform::kubernetes::testing {
 
 inline kube::Json crd(const std::string& plural, const std::string& kind, bool status) {
-  kube::Json version = {{"name", "v1beta1"},
-                        {"served", true},
-                        {"storage", true},
-                        {"schema", {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}};
+  kube::Json version = {
+      {"name", "v1beta1"},
+      {"served", true},
+      {"storage", true},
+      {"schema", {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}};
   if (status) version["subresources"] = {{"status", kube::Json::object()}};
   return {{"apiVersion", "apiextensions.k8s.io/v1"},
           {"kind", "CustomResourceDefinition"},
@@ -36,7 +37,8 @@ class Sandbox {
     kube::ClusterConfig cfg;
     cfg.server = server_->url();
     cfg.token = "t";
-    client_ = std::make_unique<kube::Client>(cfg, kube::ClientOptions{0, 1, std::chrono::milliseconds(30000), "aviary-test", nullptr, {}});
+    client_ = std::make_unique<kube::Client>(
+        cfg, kube::ClientOptions{0, 1, std::chrono::milliseconds(30000), "aviary-test", nullptr, {}});
     const kube::Resource crds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", false};
     client_->create(crds, "", crd("canaries", "Canary", true)).value();
     client_->create(crds, "", crd("metrictemplates", "MetricTemplate", false)).value();
