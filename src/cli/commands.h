@@ -23,5 +23,6 @@ void addStatusCommand(CLI::App& app, Runner& run);
 void addPodinfoCommand(CLI::App& app, Runner& run);
 void addMetricsServerCommand(CLI::App& app, Runner& run);
 void addSandboxCommand(CLI::App& app, Runner& run);
+void addControllerCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

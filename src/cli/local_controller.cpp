@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "cli/alerting.h"
+
 #include <fmt/format.h>
 
 #include "common/log.h"
@@ -47,31 +49,6 @@ struct LocalController::Impl {
     if (options.print) options.print(line);
   }
 };
-
-namespace {
-
-Result<std::unique_ptr<notifier::Notifier>> globalNotifier(const LocalControllerOptions& o) {
-  // Flagger: MS Teams when its URL is set, else Slack when URL and channel are set, else none.
-  if (!o.msteamsUrl.empty()) {
-    notifier::ChatConfig c;
-    c.kind = notifier::ChatKind::MsTeams;
-    c.url = o.msteamsUrl;
-    return notifier::ChatNotifier::create(c);
-  }
-  if (!o.slackUrl.empty() && !o.slackChannel.empty()) {
-    notifier::ChatConfig c;
-    c.kind = notifier::ChatKind::Slack;
-    c.url = o.slackUrl;
-    c.channel = o.slackChannel;
-    c.username = o.slackUser;
-    c.token = o.slackToken;
-    return notifier::ChatNotifier::create(c);
-  }
-  if (!o.slackUrl.empty()) spdlog::warn("global Slack notifier disabled: empty Slack channel (--slack-channel)");
-  return std::unique_ptr<notifier::Notifier>(std::make_unique<notifier::NopNotifier>());
-}
-
-}  // namespace
 
 LocalController::LocalController(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LocalController::~LocalController() { stop(Duration(30 * 1000)); }
@@ -129,18 +106,16 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   // serves go through it, others direct.
   impl->http->setProxyResolver([raw](const std::string& url) { return raw->platform->mesh().proxyFor(url); });
   impl->hooks = std::make_unique<runtime::CountingCaller>(*impl->http, *impl->metrics);
-  auto global = globalNotifier(o);
+  ChatFlags chat;
+  chat.slackUrl = o.slackUrl;
+  chat.slackChannel = o.slackChannel;
+  chat.slackUser = o.slackUser;
+  chat.slackToken = o.slackToken;
+  chat.msteamsUrl = o.msteamsUrl;
+  auto global = globalNotifier(chat);
   if (!global) return global.error();
   impl->global = std::move(*global);
-  impl->alerts = std::make_unique<controller::AlertRouter>(
-      *impl->global,
-      runtime::alertProviderLookup(impl->platform->memoryStore(), secrets,
-                                   [](const api::AlertProvider& p, const std::string& address, const std::string& token)
-                                       -> Result<std::unique_ptr<notifier::Notifier>> {
-                                     return notifier::makeNotifier(p, address, token);
-                                   }),
-      o.clusterName);
-  impl->alerts->setFailureHook([raw](const std::string& provider) { raw->metrics->notifierFailed(provider); });
+  impl->alerts = makeAlertRouter(*impl->global, impl->platform->memoryStore(), secrets, o.clusterName, *impl->metrics);
 
   runtime::RuntimeOptions ro;
   ro.threadiness = o.threadiness;

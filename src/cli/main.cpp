@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   aviary::cli::addPodinfoCommand(app, run);
   aviary::cli::addMetricsServerCommand(app, run);
   aviary::cli::addSandboxCommand(app, run);
+  aviary::cli::addControllerCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,8 @@
 // threads); TLS material from the ClusterConfig (CA and client certificate as files or PEM blobs).
 #include "kube/client.h"
 
+#include "common/log.h"
+
 #include <curl/curl.h>
 
 
@@ -83,6 +85,8 @@ std::string Client::url(const Resource& r, const std::string& ns, const std::str
 Result<Json> Client::request(const std::string& method, const std::string& url, const std::string& contentType,
                              const std::string& body) {
   limiter_->acquire();
+  ++(method == "GET" ? reads_ : writes_);
+  if (method != "GET") spdlog::debug("kube: {} {}", method, url);
   Call call;
   if (!call.h) return makeError(ErrorCode::Internal, "curl_easy_init failed");
   call.setup(config_, options_, method, url);

@@ -73,6 +73,13 @@ struct ClientOptions {
   Sleeper sleep;                             // the rate limiter's sleep (default: this thread sleeps)
 };
 
+// Requests a Client has sent since it was made (every attempt, answered or not).
+struct RequestCounts {
+  uint64_t reads = 0;    // GET of one object or a list page
+  uint64_t writes = 0;   // POST, PUT, PATCH, DELETE
+  uint64_t watches = 0;  // watch requests (each long-running stream counts once)
+};
+
 // The HTTP status behind an Error from a Client (0 for a transport failure).
 int httpStatus(const Error& e);
 
@@ -108,6 +115,10 @@ class Client {
   Status watch(const Resource& r, const std::string& ns, const WatchOptions& options,
                const std::function<bool(const WatchEvent&)>& onEvent);
 
+  RequestCounts requests() const {
+    return {reads_.load(), writes_.load(), watchCount_.load()};
+  }
+
   // The URL of a resource path ("/apis/apps/v1/namespaces/x/deployments/y").
   std::string url(const Resource& r, const std::string& ns, const std::string& name = {},
                   const std::string& subresource = {}) const;
@@ -121,6 +132,7 @@ class Client {
   ClientOptions options_;
   std::unique_ptr<SystemClock> ownClock_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::atomic<uint64_t> reads_{0}, writes_{0}, watchCount_{0};
 };
 
 }  // namespace aviary::kube

@@ -65,6 +65,7 @@ int onProgress(void* u, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 Status Client::watch(const Resource& r, const std::string& ns, const WatchOptions& o,
                      const std::function<bool(const WatchEvent&)>& onEvent) {
+  ++watchCount_;
   std::string q = "?watch=1";
   if (!o.resourceVersion.empty()) q += "&resourceVersion=" + http::urlEncode(o.resourceVersion);
   if (o.bookmarks) q += "&allowWatchBookmarks=true";

@@ -1,0 +1,276 @@
+// `aviary controller` end to end on `aviary sandbox`, driven with kubectl as a user would: the
+// seed's podinfo Deployment, HPA and Canary (testdata/: what the sandbox cannot run taken out,
+// see canary.yaml) go Initialized → Progressing → Succeeded after `kubectl set image`, with the
+// controller restarted mid-analysis; then a failing release is rolled back, and the Canary's
+// deletion with revertOnDeletion gives the Deployment back. Metric queries are answered by a
+// loopback stand-in for Prometheus in this process.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "../../sandbox/run_command.h"
+#include "common/http_client.h"
+#include "common/http_server.h"
+
+namespace aviary {
+namespace {
+
+using nlohmann::json;
+using sandbox::testing::BackgroundCommand;
+using sandbox::testing::CommandResult;
+using sandbox::testing::runCommand;
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class ControllerE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/aviary-controller-e2e-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    kc_ = dir_ + "/kubeconfig";
+    // The Prometheus stand-in: `vector(1)` (the provider check) is 1, every other query the
+    // current success rate.
+    prom_ = std::move(
+        http::HttpServer::start("127.0.0.1", 0, [this](const http::ServerRequest& r) {
+          std::string q = r.queryParam("query");
+          if (q.empty() && r.body.find("query=") == 0) q = r.body;
+          const std::string v = q.find("vector(1)") != std::string::npos ? "1" : std::to_string(rate_.load());
+          json body = {
+              {"status", "success"},
+              {"data", {{"resultType", "vector"}, {"result", {{{"metric", json::object()}, {"value", {1.0, v}}}}}}}};
+          return http::ServerResponse::json(200, body.dump());
+        }).value());
+    sandbox_ = std::make_unique<BackgroundCommand>(
+        std::vector<std::string>{AVIARY_BINARY, "sandbox", "--kubeconfig", kc_, "--bookmark-interval", "1s"});
+    const std::string line = sandbox_->readLine(std::chrono::seconds(20));
+    ASSERT_NE(line.find("serving https://127.0.0.1:"), std::string::npos) << line;
+  }
+  void TearDown() override {
+    controller_.reset();
+    if (sandbox_) sandbox_->terminate();
+    if (prom_) prom_->stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  CommandResult kubectl(std::vector<std::string> args, const std::string& input = {}) {
+    std::vector<std::string> argv{"kubectl", "--kubeconfig", kc_, "--cache-dir", dir_ + "/cache"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(argv, input);
+  }
+  std::string get(const std::string& what, const std::string& jsonpath) {
+    auto r = kubectl({"-n", "test", "get", what, "-o", "jsonpath={" + jsonpath + "}"});
+    return r.exitCode == 0 ? r.out : "<" + r.err + ">";
+  }
+  json getJson(const std::string& what) {
+    auto r = kubectl({"-n", "test", "get", what, "-o", "json"});
+    EXPECT_EQ(r.exitCode, 0) << r.describe();
+    return r.exitCode == 0 ? json::parse(r.out) : json();
+  }
+  // Polls the canary's phase (kubectl, every 100 ms) until `phase` or `timeout`.
+  bool waitPhase(const std::string& phase, std::chrono::seconds timeout = std::chrono::seconds(25)) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      last_ = get("canary/podinfo", ".status.phase");
+      if (last_ == phase) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  void startController() {
+    controller_ = std::make_unique<BackgroundCommand>(
+        std::vector<std::string>{AVIARY_BINARY, "controller", "-kubeconfig", kc_, "-mesh-provider", "kubernetes",
+                                 "--port", "0", "-time-scale", "0.02", "-min-interval=1s", "-log-level", "info"});
+    const std::string line = controller_->readLine(std::chrono::seconds(20));
+    ASSERT_NE(line.find("aviary controller: watching all namespaces"), std::string::npos) << line;
+    statusUrl_ = line.substr(line.find("http://"));
+  }
+  // aviary_kube_requests_total{kind=K} from the controller's /metrics.
+  uint64_t apiRequests(const std::string& kind) {
+    auto r = http::get(statusUrl_ + "/metrics");
+    if (!r || r->status != 200) return UINT64_MAX;
+    const std::string key = "aviary_kube_requests_total{kind=\"" + kind + "\"} ";
+    auto at = r->body.find(key);
+    return at == std::string::npos ? UINT64_MAX : std::stoull(r->body.substr(at + key.size()));
+  }
+  // Events of the canary: message → total count.
+  std::map<std::string, int> events() {
+    std::map<std::string, int> out;
+    json list = getJson("events");
+    for (const auto& e : list.value("items", json::array()))
+      if (e["involvedObject"].value("kind", "") == "Canary") out[e.value("message", "")] += e.value("count", 1);
+    return out;
+  }
+
+  std::string dir_, kc_, last_, statusUrl_;
+  std::atomic<int> rate_{100};
+  std::unique_ptr<http::HttpServer> prom_;
+  std::unique_ptr<BackgroundCommand> sandbox_, controller_;
+};
+
+TEST_F(ControllerE2eTest, SeedCanaryInitializesPromotesSurvivesARestartRollsBackAndReverts) {
+  const std::string data = AVIARY_TESTDATA;
+  ASSERT_EQ(kubectl({"apply", "-f", AVIARY_CRDS}).exitCode, 0);
+  for (const char* f : {"/podinfo.yaml", "/hpa.yaml"}) {
+    auto r = kubectl({"apply", "-f", data + f});
+    ASSERT_EQ(r.exitCode, 0) << r.describe();
+  }
+  std::string canary = std::regex_replace(readFile(data + "/canary.yaml"), std::regex("METRICS_URL"), prom_->url());
+  auto applied = kubectl({"apply", "-f", "-"}, canary);
+  ASSERT_EQ(applied.exitCode, 0) << applied.describe();
+  startController();
+
+  // --- Initialized: the primary, the three Services and the primary HPA, as the reference says.
+  ASSERT_TRUE(waitPhase("Initialized")) << "phase " << last_;
+  json primary = getJson("deployment/podinfo-primary");
+  EXPECT_EQ(primary["spec"]["selector"], json({{"matchLabels", {{"app", "podinfo-primary"}}}}));
+  EXPECT_EQ(primary["metadata"]["labels"], json({{"app", "podinfo-primary"}}));
+  EXPECT_EQ(primary["metadata"]["ownerReferences"][0]["kind"], "Canary");
+  EXPECT_EQ(primary["spec"]["template"]["metadata"]["labels"]["app"], "podinfo-primary");
+  EXPECT_TRUE(primary["spec"]["template"]["metadata"]["annotations"].contains("flagger-id"));
+  EXPECT_EQ(primary["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]["configMapRef"]["name"],
+            "podinfo-config-primary");
+  EXPECT_EQ(primary["spec"]["progressDeadlineSeconds"], 60);
+  EXPECT_EQ(primary["spec"]["minReadySeconds"], 5);
+  EXPECT_EQ(get("deployment/podinfo", ".spec.replicas"), "0");
+  EXPECT_EQ(get("configmap/podinfo-config-primary", ".data.PODINFO_UI_MESSAGE"), "hello");
+  for (const auto& [svc, selector] : std::vector<std::pair<std::string, std::string>>{
+           {"podinfo", "podinfo-primary"}, {"podinfo-primary", "podinfo-primary"}, {"podinfo-canary", "podinfo"}}) {
+    json s = getJson("service/" + svc);
+    EXPECT_EQ(s["spec"]["selector"], json({{"app", selector}})) << svc;
+    EXPECT_EQ(s["spec"]["type"], "ClusterIP") << svc;
+    EXPECT_EQ(s["spec"]["ports"][0],
+              json({{"name", "http"}, {"port", 9898}, {"protocol", "TCP"}, {"targetPort", 9898}}))
+        << svc;
+    EXPECT_EQ(s["metadata"]["labels"]["app"], svc);
+  }
+  json hpa = getJson("hpa/podinfo-primary");
+  EXPECT_EQ(hpa["spec"]["scaleTargetRef"]["name"], "podinfo-primary");
+  EXPECT_EQ(hpa["spec"]["minReplicas"], 2);
+  EXPECT_EQ(hpa["spec"]["maxReplicas"], 4);
+  EXPECT_EQ(hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 99);
+  auto table = kubectl({"-n", "test", "get", "canary"});
+  EXPECT_NE(table.out.find("NAME      STATUS        WEIGHT   LASTTRANSITIONTIME"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Initialized"), std::string::npos) << table.out;
+
+  // --- a new revision; the controller is restarted while it is being analysed.
+  auto set = kubectl({"-n", "test", "set", "image", "deployment/podinfo", "podinfod=stefanprodan/podinfo:3.1.1"});
+  ASSERT_EQ(set.exitCode, 0) << set.describe();
+  ASSERT_TRUE(waitPhase("Progressing")) << "phase " << last_;
+  EXPECT_EQ(controller_->terminate(), 0);
+  startController();
+  ASSERT_TRUE(waitPhase("Succeeded", std::chrono::seconds(30))) << "phase " << last_;
+  EXPECT_EQ(get("deployment/podinfo-primary", ".spec.template.spec.containers[0].image"), "stefanprodan/podinfo:3.1.1");
+  EXPECT_EQ(get("deployment/podinfo", ".spec.replicas"), "0");
+  auto ev = events();
+  EXPECT_EQ(ev["Initialization done! podinfo.test"], 1);
+  EXPECT_EQ(ev["New revision detected! Scaling up podinfo.test"], 1);  // resumed, not restarted
+  EXPECT_EQ(ev["Starting canary analysis for podinfo.test"], 1);
+  EXPECT_EQ(ev["Advance podinfo.test canary iteration 4/4"], 1);
+  EXPECT_EQ(ev["Promotion completed! Scaling down podinfo.test"], 1);
+  // --- steady state: a Succeeded canary is ticked every 1.2 s from the caches alone.
+  const uint64_t reads = apiRequests("read"), writes = apiRequests("write");
+  ASSERT_NE(reads, UINT64_MAX);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // at least two ticks
+  EXPECT_EQ(apiRequests("read"), reads) << "a steady tick read the API server";
+  EXPECT_EQ(apiRequests("write"), writes) << "a steady tick wrote to the API server";
+
+  auto describe = kubectl({"-n", "test", "describe", "canary", "podinfo"});
+  EXPECT_EQ(describe.exitCode, 0) << describe.describe();
+  for (const char* line : {"Synced  ", "flagger  Initialization done! podinfo.test",
+                           "flagger  New revision detected! Scaling up podinfo.test",
+                           "flagger  Copying podinfo.test template spec to podinfo-primary.test",
+                           "flagger  Promotion completed! Scaling down podinfo.test"}) {
+    EXPECT_NE(describe.out.find(line), std::string::npos) << line << "\n" << describe.out;
+  }
+
+  // --- a release whose success rate is 50%: rolled back, the primary keeps 3.1.1.
+  rate_ = 50;
+  ASSERT_EQ(
+      kubectl({"-n", "test", "set", "image", "deployment/podinfo", "podinfod=stefanprodan/podinfo:3.1.2"}).exitCode, 0);
+  ASSERT_TRUE(waitPhase("Failed")) << "phase " << last_;
+  ev = events();
+  EXPECT_EQ(ev["Rolling back podinfo.test failed checks threshold reached 2"], 1);
+  EXPECT_EQ(ev["Canary failed! Scaling down podinfo.test"], 1);
+  EXPECT_EQ(get("deployment/podinfo-primary", ".spec.template.spec.containers[0].image"), "stefanprodan/podinfo:3.1.1");
+  EXPECT_EQ(get("deployment/podinfo", ".spec.replicas"), "0");
+
+  // --- a Failed canary re-syncs its status at every tick (Flagger's SyncStatus while Failed, a
+  // new lastTransitionTime each time), but reads nothing from the API server.
+  const uint64_t failedReads = apiRequests("read");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // at least two ticks
+  EXPECT_EQ(apiRequests("read"), failedReads) << "a tick read the API server";
+
+  // --- deletion with revertOnDeletion: the target gets the primary's replicas back, the
+  // canary's objects are collected, the finalizer lets the Canary go.
+  EXPECT_EQ(get("canary/podinfo", ".metadata.finalizers[0]"), "finalizer.flagger.app");
+  const std::string primaryReplicas = get("deployment/podinfo-primary", ".spec.replicas");
+  EXPECT_EQ(primaryReplicas, "1");  // the target's replicas at creation (none: 1)
+  ASSERT_EQ(kubectl({"-n", "test", "delete", "canary", "podinfo", "--wait=false"}).exitCode, 0);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = kubectl({"-n", "test", "get", "canary", "podinfo"}).exitCode != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(gone) << "the canary is still there";
+  EXPECT_EQ(get("deployment/podinfo", ".spec.replicas"), primaryReplicas);
+  EXPECT_EQ(events()["Terminated canary podinfo.test"], 1);
+  for (const char* what : {"deployment/podinfo-primary", "service/podinfo-primary", "service/podinfo-canary",
+                           "hpa/podinfo-primary", "configmap/podinfo-config-primary"}) {
+    EXPECT_NE(kubectl({"-n", "test", "get", what}).exitCode, 0) << what << " was not collected";
+  }
+  EXPECT_EQ(kubectl({"-n", "test", "get", "deployment/podinfo"}).exitCode, 0);
+}
+
+TEST(ControllerCliTest, FlagsAreGoStyleAndLeaderElectionSaysItIsMissing) {
+  auto bad = runCommand({AVIARY_BINARY, "controller", "-threadiness", "x"});
+  EXPECT_EQ(bad.exitCode, 2) << bad.describe();
+  EXPECT_NE(bad.err.find("-threadiness"), std::string::npos) << bad.describe();
+  auto le = runCommand({AVIARY_BINARY, "controller", "--enable-leader-election", "-kubeconfig", "/nonexistent"});
+  EXPECT_EQ(le.exitCode, 1) << le.describe();
+  EXPECT_NE(le.err.find("leader election is not available in this build"), std::string::npos) << le.describe();
+  auto noConfig = runCommand({AVIARY_BINARY, "controller", "-kubeconfig", "/nonexistent/kubeconfig"});
+  EXPECT_EQ(noConfig.exitCode, 1) << noConfig.describe();
+  EXPECT_NE(noConfig.err.find("/nonexistent/kubeconfig"), std::string::npos) << noConfig.describe();
+  auto help = runCommand({AVIARY_BINARY, "controller", "--help"});
+  EXPECT_EQ(help.exitCode, 0);
+  for (const char* flag : {"-kubeconfig",
+                           "-master",
+                           "-metrics-server",
+                           "-mesh-provider",
+                           "-namespace",
+                           "-selector-labels",
+                           "-threadiness",
+                           "-log-level",
+                           "-port",
+                           "-enable-leader-election",
+                           "-leader-election-namespace",
+                           "-include-label-prefix",
+                           "-enable-config-tracking",
+                           "-cluster-name",
+                           "-event-webhook",
+                           "-slack-url",
+                           "-slack-channel",
+                           "-slack-user",
+                           "-slack-token",
+                           "-msteams-url",
+                           "-kube-api-qps",
+                           "-kube-api-burst"}) {
+    EXPECT_NE(help.out.find(std::string("  ") + flag + " "), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace aviary
