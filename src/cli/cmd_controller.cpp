@@ -4,11 +4,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <atomic>
 #include <functional>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/kube_controller.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "kube/client.h"
+#include "kube/leader_election.h"
 #include "loadtester/go_flags.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -32,21 +37,84 @@ struct LeaderElectionOptions {
   std::string ns = "kube-system";
 };
 
-// ---- LEADER ELECTION CALL SITE -------------------------------------------------------------
-// Flagger runs the controller only while it holds the Lease `flagger-leader-election` in
-// -leader-election-namespace (flagger-scheduler.md §2.4) and exits 1 when it loses it. The Lease
-// client (src/kube/leader_election.{h,cpp}) is built on another branch; the lead wires it here at
-// merge: acquire, run `body` while leading, exit 1 on loss. Until then election cannot be
-// enabled, and saying so is better than running unelected next to another replica.
-int runWithLeaderElection(const LeaderElectionOptions& o, const std::function<int()>& body) {
-  if (!o.enabled) return body();
-  std::fprintf(stderr,
-               "aviary controller: -enable-leader-election: leader election is not available in this build "
-               "(lease namespace %s)\n",
-               o.ns.c_str());
-  return 1;
+// Runs the controller until SIGINT/SIGTERM. With leader election (flagger-scheduler.md §2.4), only
+// while this process holds the Lease `flagger-leader-election` in -leader-election-namespace: it
+// waits for the lease, starts the controller when it has it, and exits 1 when it loses it (as
+// Flagger does: a fresh process is safer than a controller that may have missed a turn); on a
+// signal it stops the controller, then releases the lease so that the next replica takes over
+// at once instead of after the lease expires.
+int serve(const KubeControllerOptions& o, const LeaderElectionOptions& le) {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // threads started below inherit the mask
+
+  SystemClock clock;
+  std::unique_ptr<kube::Client> leClient;
+  std::unique_ptr<kube::LeaderElector> elector;
+  std::thread electorThread;
+  std::atomic<bool> leading{!le.enabled}, lost{false}, stopElector{false};
+  if (le.enabled) {
+    auto cfg = kubeClusterConfig(o);
+    if (!cfg) {
+      std::fprintf(stderr, "aviary controller: %s\n", cfg.error().format().c_str());
+      return 1;
+    }
+    kube::ClientOptions co;
+    co.qps = o.qps;
+    co.burst = o.burst;
+    co.timeout = std::chrono::seconds(5);  // below the renew deadline (LeaderElector's contract)
+    leClient = std::make_unique<kube::Client>(*cfg, co);
+    kube::LeaderElectionConfig lc;
+    lc.leaseNamespace = le.ns;
+    elector = std::make_unique<kube::LeaderElector>(*leClient, lc, clock);
+    std::fprintf(stdout, "aviary controller: waiting to lead (Lease %s/%s, identity %s)\n", lc.leaseNamespace.c_str(),
+                 lc.leaseName.c_str(), elector->identity().c_str());
+    std::fflush(stdout);
+    electorThread = std::thread([&] {
+      const Status st = elector->run([&] { leading = true; }, [&] { lost = true; }, stopElector);
+      if (!st) {
+        spdlog::error("leader election: {}", st.error().format());
+        lost = true;
+      }
+    });
+  }
+
+  std::unique_ptr<KubeController> kc;
+  int rc = 0;
+  const timespec poll{0, 100 * 1000 * 1000};
+  for (;;) {
+    if (lost) {
+      std::fprintf(stderr, "aviary controller: leader election lost\n");
+      rc = 1;
+      break;
+    }
+    if (leading && !kc) {
+      auto started = KubeController::start(o);
+      if (!started) {
+        std::fprintf(stderr, "aviary controller: %s\n", started.error().format().c_str());
+        rc = 1;
+        break;
+      }
+      kc = std::move(*started);
+      std::fprintf(stdout, "aviary controller: watching %s; /metrics, /healthz and the status API on %s\n",
+                   o.ns.empty() ? "all namespaces" : ("namespace " + o.ns).c_str(), kc->statusUrl().c_str());
+      std::fflush(stdout);
+    }
+    const int sig = sigtimedwait(&sigs, nullptr, &poll);
+    if (sig > 0) {
+      std::fprintf(stdout, "received %s, stopping: running ticks finish\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      std::fflush(stdout);
+      break;
+    }
+  }
+  if (kc) kc->stop(Duration(30 * 1000));
+  stopElector = true;  // releases the lease if held
+  if (electorThread.joinable()) electorThread.join();
+  return rc;
 }
-// ---------------------------------------------------------------------------------------------
+
 
 // The environment overrides Flagger honours (cmd/flagger/main.go): non-empty values win.
 void envOverride(const char* name, std::string& target) {
@@ -143,27 +211,7 @@ int runController(const std::vector<std::string>& args) {
   // Flagger: -namespace also moves the leader Lease into that namespace.
   if (!o.ns.empty()) le.ns = o.ns;
 
-  return runWithLeaderElection(le, [&o] {
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // threads started below inherit the mask
-    auto kc = KubeController::start(o);
-    if (!kc) {
-      std::fprintf(stderr, "aviary controller: %s\n", kc.error().format().c_str());
-      return 1;
-    }
-    std::fprintf(stdout, "aviary controller: watching %s; /metrics, /healthz and the status API on %s\n",
-                 o.ns.empty() ? "all namespaces" : ("namespace " + o.ns).c_str(), (*kc)->statusUrl().c_str());
-    std::fflush(stdout);
-    int sig = 0;
-    while (sig <= 0) sig = sigwaitinfo(&sigs, nullptr);
-    std::fprintf(stdout, "received %s, stopping: running ticks finish\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    std::fflush(stdout);
-    (*kc)->stop(Duration(30 * 1000));
-    return 0;
-  });
+  return serve(o, le);
 }
 
 }  // namespace

@@ -36,9 +36,7 @@ struct KubeController::Impl {
   bool stopped = false;
 };
 
-namespace {
-
-Result<kube::ClusterConfig> clusterConfig(const KubeControllerOptions& o) {
+Result<kube::ClusterConfig> kubeClusterConfig(const KubeControllerOptions& o) {
   Result<kube::ClusterConfig> cfg = makeError(ErrorCode::NotFound, "no cluster configuration");
   if (!o.kubeconfig.empty()) {
     cfg = kube::loadKubeconfig({o.kubeconfig});
@@ -52,8 +50,6 @@ Result<kube::ClusterConfig> clusterConfig(const KubeControllerOptions& o) {
   return cfg;
 }
 
-}  // namespace
-
 KubeController::KubeController(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KubeController::~KubeController() {
   stop(Duration(30 * 1000));
@@ -63,7 +59,7 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   auto& o = impl->options;
-  auto cfg = clusterConfig(o);
+  auto cfg = kubeClusterConfig(o);
   if (!cfg) return cfg.error();
   kube::ClientOptions co;
   co.qps = o.qps;

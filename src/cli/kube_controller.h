@@ -9,6 +9,7 @@
 #include "cli/alerting.h"
 #include "common/duration.h"
 #include "common/result.h"
+#include "kube/config.h"
 
 namespace aviary::runtime {
 class Runtime;
@@ -39,6 +40,10 @@ struct KubeControllerOptions {
   std::string eventWebhook, clusterName;
   ChatFlags chat;  // -slack-*, -msteams-*
 };
+
+// The API server to talk to, as Flagger finds it: -kubeconfig, else in-cluster, else kubectl's
+// files; -master overrides the server.
+Result<kube::ClusterConfig> kubeClusterConfig(const KubeControllerOptions& o);
 
 class KubeController {
  public:
