@@ -23,9 +23,9 @@
 
 #include "api/decode.h"
 #include "controller/engine.h"
-#include "controller/memory_target.h"
-#include "controller/scripted_checker.h"
-#include "router/memory_router.h"
+#include "platform/memory/memory_target.h"
+#include "platform/memory/scripted_checker.h"
+#include "platform/memory/memory_router.h"
 #include "webhooks/scripted_caller.h"
 
 using namespace aviary;

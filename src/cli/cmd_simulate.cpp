@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "controller/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 namespace aviary::cli {
 

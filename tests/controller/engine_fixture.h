@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "controller/engine.h"
-#include "controller/memory_target.h"
-#include "controller/scripted_checker.h"
+#include "platform/memory/memory_target.h"
+#include "platform/memory/scripted_checker.h"
 #include "notifier/recording_notifier.h"
-#include "router/memory_router.h"
+#include "platform/memory/memory_router.h"
 #include "webhooks/scripted_caller.h"
 
 namespace aviary::controller {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "controller/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 namespace aviary::simulate {
 namespace {

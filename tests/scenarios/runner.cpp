@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "controller/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 3) {

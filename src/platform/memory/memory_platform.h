@@ -15,10 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/event_log.h"
-#include "controller/memory_target.h"
+#include "platform/memory/memory_target.h"
 #include "platform/memory/memory_store.h"
 #include "platform/platform.h"
-#include "router/memory_router.h"
+#include "platform/memory/memory_router.h"
 
 namespace aviary::platform {
 

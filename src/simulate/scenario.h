@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/canary.h"
-#include "controller/scripted_checker.h"
+#include "platform/memory/scripted_checker.h"
 #include "webhooks/scripted_caller.h"
 
 namespace aviary::simulate {

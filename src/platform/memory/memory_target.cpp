@@ -1,4 +1,4 @@
-#include "controller/memory_target.h"
+#include "platform/memory/memory_target.h"
 
 #include <fmt/format.h>
 

@@ -9,7 +9,7 @@
 
 #include "api/decode.h"
 #include "api/validate.h"
-#include "controller/simulate/scenario.h"
+#include "simulate/scenario.h"
 #include "yaml/file.h"
 #include "yaml/reader.h"
 

@@ -5,7 +5,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "controller/simulate/scenario.h"
+#include "simulate/scenario.h"
 
 namespace aviary::simulate {
 

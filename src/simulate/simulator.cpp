@@ -1,4 +1,4 @@
-#include "controller/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 #include <ostream>
 
@@ -8,10 +8,10 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "controller/engine.h"
-#include "controller/memory_target.h"
-#include "controller/simulate/tick_record.h"
+#include "platform/memory/memory_target.h"
+#include "simulate/tick_record.h"
 #include "notifier/recording_notifier.h"
-#include "router/memory_router.h"
+#include "platform/memory/memory_router.h"
 #include "router/nop_router.h"
 
 namespace aviary::simulate {

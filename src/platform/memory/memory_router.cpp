@@ -1,4 +1,4 @@
-#include "router/memory_router.h"
+#include "platform/memory/memory_router.h"
 
 namespace aviary::router {
 

@@ -1,4 +1,4 @@
-#include "controller/simulate/tick_record.h"
+#include "simulate/tick_record.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

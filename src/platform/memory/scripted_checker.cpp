@@ -1,4 +1,4 @@
-#include "controller/scripted_checker.h"
+#include "platform/memory/scripted_checker.h"
 
 namespace aviary::controller {
 
