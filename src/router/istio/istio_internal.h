@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by istio_objects.cpp and istio_routes.cpp; not part of the package's interface.
+#include <optional>
 #include <string>
 
 #include "router/istio/istio_objects.h"
@@ -20,6 +21,16 @@ Json matches(const std::vector<api::HttpMatch>& list);
 // Flagger's mergeMatchConditions: `defaults` empty -> `canary`; else the cross product, canary-major,
 // each a copy of the default whose headers / sourceLabels the canary entry replaces when it has them.
 Json mergeMatches(const Json& canary, const Json& defaults);
+
+// The A/B routes: the analysis match (merged with the service's) splitting `weights`, then the
+// default route to the primary alone with the primary weight (Flagger writes p there, not 100).
+Json abRoutes(const api::Canary& canary, int primary, int canary_);
+
+// The TCP route: L4 port matches from spec.service.match and the split.
+Json tcpRoute(const api::Canary& canary, int primary, int canary_);
+
+// Error (Invalid) when delegation comes with hosts or gateways; nullopt otherwise.
+std::optional<Error> delegationError(const api::Canary& canary);
 
 bool isTcp(const api::Canary& canary);
 bool isAb(const api::Canary& canary);

@@ -78,6 +78,35 @@ Json commonRoute(const api::Canary& canary, const Json& match) {
   return r;
 }
 
+Json abRoutes(const api::Canary& canary, int primary, int canaryWeight) {
+  const auto names = serviceNames(canary);
+  const Json serviceMatch = matches(canary.spec.service.match);
+  Json ab = commonRoute(canary, mergeMatches(matches(canary.spec.analysis->match), serviceMatch));
+  ab["route"] = Json::array({destination(canary, names.primary, primary), destination(canary, names.canary, canaryWeight)});
+  Json fallback = commonRoute(canary, serviceMatch);
+  fallback["route"] = Json::array({destination(canary, names.primary, primary)});
+  return Json::array({ab, fallback});
+}
+
+Json tcpRoute(const api::Canary& canary, int primary, int canaryWeight) {
+  const auto names = serviceNames(canary);
+  Json tcp = {{"route", Json::array({destination(canary, names.primary, primary),
+                                     destination(canary, names.canary, canaryWeight)})}};
+  Json l4 = Json::array();
+  for (const auto& m : canary.spec.service.match) l4.push_back(m.port && *m.port ? Json{{"port", *m.port}} : Json::object());
+  if (!l4.empty()) tcp["match"] = l4;
+  return tcp;
+}
+
+std::optional<Error> delegationError(const api::Canary& canary) {
+  const auto& svc = canary.spec.service;
+  if (!svc.delegation || (svc.hosts.empty() && svc.gateways.empty())) return std::nullopt;
+  return makeError(ErrorCode::Invalid,
+                   "VirtualService " + serviceNames(canary).apex + "." + canary.metadata.namespace_ +
+                       " cannot have hosts and gateways when delegation enabled",
+                   "spec.service.delegation");
+}
+
 }  // namespace detail
 
 namespace {
@@ -106,14 +135,7 @@ ServiceNames serviceNames(const api::Canary& canary) {
 
 Status checkCanary(const api::Canary& canary) {
   ErrorList problems;
-  const auto& svc = canary.spec.service;
-  const auto names = serviceNames(canary);
-  if (svc.delegation && (!svc.hosts.empty() || !svc.gateways.empty())) {
-    problems.push_back(makeError(ErrorCode::Invalid,
-                                 "VirtualService " + names.apex + "." + canary.metadata.namespace_ +
-                                     " cannot have hosts and gateways when delegation enabled",
-                                 "spec.service.delegation"));
-  }
+  if (auto e = detail::delegationError(canary)) problems.push_back(*e);
   const auto& analysis = canary.spec.analysis;
   if (analysis && analysis->sessionAffinity &&
       analysis->sessionAffinity->cookieName == analysis->sessionAffinity->primaryCookieName) {
@@ -138,14 +160,9 @@ Json destinationRule(const api::Canary& canary, const std::string& host, const O
 }
 
 Result<Json> virtualServiceSpec(const api::Canary& canary) {
+  if (auto e = detail::delegationError(canary)) return *e;
   const auto& svc = canary.spec.service;
   const auto names = serviceNames(canary);
-  if (svc.delegation && (!svc.hosts.empty() || !svc.gateways.empty())) {
-    return makeError(ErrorCode::Invalid,
-                     "VirtualService " + names.apex + "." + canary.metadata.namespace_ +
-                         " cannot have hosts and gateways when delegation enabled",
-                     "spec.service.delegation");
-  }
   Json spec = Json::object();
   if (svc.delegation) {
     spec["hosts"] = Json::array();  // a delegate VirtualService has neither hosts nor gateways
@@ -163,23 +180,14 @@ Result<Json> virtualServiceSpec(const api::Canary& canary) {
   const Json route0 = Json::array({detail::destination(canary, names.primary, 100),
                                    detail::destination(canary, names.canary, 0)});
   if (detail::isTcp(canary)) {
-    Json tcp = {{"route", route0}};
-    Json l4 = Json::array();
-    for (const auto& m : svc.match) l4.push_back(m.port && *m.port ? Json{{"port", *m.port}} : Json::object());
-    if (!l4.empty()) tcp["match"] = l4;
-    spec["tcp"] = Json::array({tcp});
+    spec["tcp"] = Json::array({detail::tcpRoute(canary, 100, 0)});
     return spec;
   }
-  const Json serviceMatch = detail::matches(svc.match);
   if (detail::isAb(canary)) {
-    Json ab = detail::commonRoute(canary, detail::mergeMatches(detail::matches(canary.spec.analysis->match), serviceMatch));
-    ab["route"] = route0;
-    Json fallback = detail::commonRoute(canary, serviceMatch);
-    fallback["route"] = Json::array({detail::destination(canary, names.primary, 100)});
-    spec["http"] = Json::array({ab, fallback});
+    spec["http"] = detail::abRoutes(canary, 100, 0);
     return spec;
   }
-  Json route = detail::commonRoute(canary, serviceMatch);
+  Json route = detail::commonRoute(canary, detail::matches(svc.match));
   route["route"] = route0;
   spec["http"] = Json::array({route});
   return spec;

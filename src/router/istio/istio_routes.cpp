@@ -34,16 +34,8 @@ Json weightedRoute(const api::Canary& canary, const RouteRule& rule) {
 Json httpRoutes(const api::Canary& canary, api::CanaryStatus& status, Weights weights, Random& random) {
   const auto names = serviceNames(canary);
   const auto rules = buildRouteRules(canary, status, weights, random);
-  if (detail::isAb(canary)) {
-    // The default route carries the primary weight too (0 during A/B: Istio still sends it all).
-    const Json serviceMatch = detail::matches(canary.spec.service.match);
-    Json ab = detail::commonRoute(canary, detail::mergeMatches(detail::matches(canary.spec.analysis->match), serviceMatch));
-    ab["route"] = Json::array({destination(canary, names.primary, weights.primary()),
-                               destination(canary, names.canary, weights.canary())});
-    Json fallback = detail::commonRoute(canary, serviceMatch);
-    fallback["route"] = Json::array({destination(canary, names.primary, weights.primary())});
-    return Json::array({ab, fallback});
-  }
+  // A/B: the default route carries the primary weight too (0 during A/B: Istio still sends it all).
+  if (detail::isAb(canary)) return detail::abRoutes(canary, weights.primary(), weights.canary());
   const auto weighted = std::find_if(rules.begin(), rules.end(),
                                      [](const RouteRule& r) { return r.kind == RouteRule::Kind::Weighted; });
   const Json w = weightedRoute(canary, *weighted);
@@ -118,12 +110,7 @@ Status applyRoutes(const api::Canary& canary, api::CanaryStatus& status, Weights
   const auto names = serviceNames(canary);
   if (!spec.is_object()) spec = Json::object();
   if (detail::isTcp(canary)) {
-    Json tcp = {{"route", Json::array({destination(canary, names.primary, weights.primary()),
-                                       destination(canary, names.canary, weights.canary())})}};
-    Json l4 = Json::array();
-    for (const auto& m : canary.spec.service.match) l4.push_back(m.port && *m.port ? Json{{"port", *m.port}} : Json::object());
-    if (!l4.empty()) tcp["match"] = l4;
-    spec["tcp"] = Json::array({tcp});
+    spec["tcp"] = Json::array({detail::tcpRoute(canary, weights.primary(), weights.canary())});
     return okStatus();
   }
   Json http = httpRoutes(canary, status, weights, random);
