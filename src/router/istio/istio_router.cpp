@@ -144,14 +144,17 @@ Status IstioRouter::finalize(const api::Canary& canary) {
   if (!vs.ok()) return wrap(vs.error(), what + " get query error");
   const Json annotations = stringMap(vs->value("/metadata/annotations"_json_pointer, Json()));
   Json stored;
+  auto annotation = [&](const char* key) {
+    return annotations[key].is_string() ? annotations[key].get<std::string>() : std::string();
+  };
   if (annotations.contains(kKubectlAnnotation)) {
-    Json whole = Json::parse(annotations[kKubectlAnnotation].get<std::string>(), nullptr, false);
+    Json whole = Json::parse(annotation(kKubectlAnnotation), nullptr, false);
     if (whole.is_discarded() || !whole.is_object()) {
       return makeError(ErrorCode::Invalid, what + " failed to unMarshal annotation " + kKubectlAnnotation);
     }
-    stored = whole.value("spec", Json::object());  // kubectl's copy is the user's whole spec
+    stored = whole.contains("spec") && whole["spec"].is_object() ? whole["spec"] : Json::object();  // the user's whole spec
   } else if (annotations.contains(kOriginalAnnotation)) {
-    Json spec = Json::parse(annotations[kOriginalAnnotation].get<std::string>(), nullptr, false);
+    Json spec = Json::parse(annotation(kOriginalAnnotation), nullptr, false);
     if (spec.is_discarded() || !spec.is_object()) {
       return makeError(ErrorCode::Invalid, what + " failed to unMarshal annotation " + kOriginalAnnotation);
     }

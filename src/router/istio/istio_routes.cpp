@@ -12,6 +12,24 @@ namespace {
 
 using detail::destination;
 
+// Reading objects that come from the API server: any shape is possible, nothing may throw.
+const Json& field(const Json& o, const char* key) {
+  static const Json kNull;
+  return o.is_object() && o.contains(key) ? o[key] : kNull;
+}
+const Json& items(const Json& j) {
+  static const Json kEmpty = Json::array();
+  return j.is_array() ? j : kEmpty;
+}
+std::string text(const Json& j) { return j.is_string() ? j.get<std::string>() : std::string(); }
+int32_t weightOf(const Json& d) {
+  const Json& w = field(d, "weight");
+  if (w.is_number_unsigned()) return static_cast<int32_t>(std::min<uint64_t>(w.get<uint64_t>(), 1000));
+  if (w.is_number_integer()) return static_cast<int32_t>(std::clamp<int64_t>(w.get<int64_t>(), -1, 1000));
+  return 0;
+}
+std::string hostOf(const Json& d) { return text(field(field(d, "destination"), "host")); }
+
 Json setCookie(const std::string& cookie) { return {{"response", {{"add", {{"Set-Cookie", cookie}}}}}}; }
 
 Json cookieMatch(const api::Canary& canary, const std::string& cookie) {
@@ -52,7 +70,7 @@ Json httpRoutes(const api::Canary& canary, api::CanaryStatus& status, Weights we
     if (!rule.routeSetCookie.empty()) {
       // Route-level header that expires the previous canary cookie. Flagger shares this header
       // object with W when spec.service.headers is set (its [Q]); here only the sticky rule has it.
-      Json headers = sticky.value("headers", Json::object());
+      Json headers = sticky.contains("headers") && sticky["headers"].is_object() ? sticky["headers"] : Json::object();
       headers["response"]["add"]["Set-Cookie"] = rule.routeSetCookie;
       sticky["headers"] = headers;
     }
@@ -72,9 +90,9 @@ Json comparable(const api::Canary& canary, const Json& spec) {
   const auto& analysis = canary.spec.analysis;
   const api::SessionAffinity* sa = analysis && analysis->sessionAffinity ? &*analysis->sessionAffinity : nullptr;
   auto isCookieRoute = [&](const Json& route) {
-    if (!sa || !route.contains("match")) return false;
-    for (const auto& m : route["match"]) {
-      const std::string regex = m.value("/headers/Cookie/regex"_json_pointer, std::string());
+    if (!sa) return false;
+    for (const auto& m : items(field(route, "match"))) {
+      const std::string regex = text(field(field(field(m, "headers"), "Cookie"), "regex"));
       for (const std::string* name : {&sa->cookieName, &sa->primaryCookieName}) {
         // Flagger's test is a bare substring test, true for an empty primaryCookieName (its [Q]);
         // here an empty name matches nothing.
@@ -88,10 +106,15 @@ Json comparable(const api::Canary& canary, const Json& spec) {
     Json kept = Json::array();
     for (Json route : out[kind]) {
       if (isCookieRoute(route)) continue;
+      if (!route.is_object()) {
+        kept.push_back(std::move(route));
+        continue;
+      }
       route.erase("mirror");
       route.erase("mirrorPercentage");
       if (route.contains("route") && route["route"].is_array()) {
         for (auto& d : route["route"]) {
+          if (!d.is_object()) continue;
           d.erase("weight");
           if (sa) d.erase("headers");
         }
@@ -133,31 +156,29 @@ Result<Json> virtualServiceAt(const api::Canary& canary, api::CanaryStatus& stat
 
 Result<Routes> readRoutes(const api::Canary& canary, const Json& virtualService) {
   const auto names = serviceNames(canary);
-  const Json spec = virtualService.value("spec", Json::object());
-  const char* kind = detail::isTcp(canary) ? "tcp" : "http";
-  const Json routes = spec.value(kind, Json::array());
-  auto hostOf = [](const Json& d) { return d.value("/destination/host"_json_pointer, std::string()); };
+  const Json& routes = items(field(field(virtualService, "spec"), detail::isTcp(canary) ? "tcp" : "http"));
   auto sendsToCanary = [&](const Json& r) {
-    const Json dests = r.value("route", Json::array());
+    const Json& dests = items(field(r, "route"));
     return std::any_of(dests.begin(), dests.end(), [&](const Json& d) { return hostOf(d) == names.canary; });
   };
-  Json chosen = Json::object();  // the last route that sends to the canary
+  const Json* chosen = nullptr;  // the last route that sends to the canary
   for (const auto& r : routes) {
-    if (sendsToCanary(r)) chosen = r;
+    if (sendsToCanary(r)) chosen = &r;
   }
-  int primary = 0, canaryWeight = 0;
+  int32_t primary = 0, canaryWeight = 0;
   auto take = [&](const Json& d) {
-    const int w = d.value("weight", 0);
-    if (hostOf(d) == names.primary) primary = w;
-    if (hostOf(d) == names.canary) canaryWeight = w;
+    if (hostOf(d) == names.primary) primary = weightOf(d);
+    if (hostOf(d) == names.canary) canaryWeight = weightOf(d);
   };
-  for (const auto& d : chosen.value("route", Json::array())) take(d);
-  const bool mirrored = !detail::isTcp(canary) && !chosen.value("/mirror/host"_json_pointer, std::string()).empty();
+  const Json none;
+  const Json& route = chosen ? *chosen : none;
+  for (const auto& d : items(field(route, "route"))) take(d);
+  const bool mirrored = !detail::isTcp(canary) && !text(field(field(route, "mirror"), "host")).empty();
   if (!detail::isTcp(canary) && canary.spec.analysis && canary.spec.analysis->sessionAffinity) {
     // The destinations that set a cookie belong to the weighted rule: they are authoritative.
     for (const auto& r : routes) {
-      for (const auto& d : r.value("route", Json::array())) {
-        if (d.contains("headers") && !d["headers"].is_null()) take(d);
+      for (const auto& d : items(field(r, "route"))) {
+        if (!field(d, "headers").is_null()) take(d);
       }
     }
   }

@@ -51,6 +51,20 @@ TEST(IstioRoutes, MissingRoutesAndBadSumsAreErrors) {
   EXPECT_FALSE(readRoutes(canary, bad).ok());
 }
 
+TEST(IstioRoutes, AnyShapeFromTheServerIsAnErrorNotAnException) {
+  const auto canary = canaryFrom(kBase + "  service: {port: 9898}\n  analysis: {sessionAffinity: {cookieName: c}}\n");
+  for (const char* text : {R"("x")", R"({"spec": 1})", R"({"spec": {"http": {"a": 1}}})", R"({"spec": {"http": [1, "x"]}})",
+                           R"({"spec": {"http": [{"route": [{"destination": {"host": "podinfo-canary"}, "weight": "x"}]}]}})",
+                           R"({"spec": {"http": [{"match": [1], "route": [{"destination": "x"}, 3]}]}})",
+                           R"({"spec": {"http": [{"route": [{"destination": {"host": "podinfo-canary"}, "weight": 1e300}]}]}})"}) {
+    const Json vs = Json::parse(text);
+    EXPECT_NO_THROW({
+      EXPECT_FALSE(readRoutes(canary, vs).ok()) << text;
+      (void)sameRouting(canary, virtualServiceSpec(canary).value(), vs.is_object() ? vs["spec"] : vs);
+    }) << text;
+  }
+}
+
 TEST(IstioRoutes, SessionAffinityReadsTheCookieSettingDestinations) {
   const auto canary = canaryFrom(kBase + R"(  service: {port: 9898}
   analysis:
