@@ -19,6 +19,23 @@ PACKAGES=(
   python3-jsonschema
 )
 
+# The Istio schema check (tests/router/istio/schema_test.sh) validates generated objects with npm
+# @kubernetes-models/istio (the Istio CRD schemas as JSON Schema validators; no Debian package has
+# them). Installed into AVIARY_NPM_DIR when npm is there; otherwise that test is skipped, saying why.
+install_npm_models() {
+  local dir="${AVIARY_NPM_DIR:-/opt/aviary-npm}"
+  if [ -f "$dir/node_modules/@kubernetes-models/istio/package.json" ]; then return 0; fi
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: npm absent: not installing @kubernetes-models/istio (the Istio schema test will be skipped)"
+    return 0
+  fi
+  echo "install-deps: installing npm @kubernetes-models/istio@3.0.1 into $dir"
+  mkdir -p "$dir"
+  if ! npm install --prefix "$dir" --no-audit --no-fund --silent @kubernetes-models/istio@3.0.1; then
+    echo "install-deps: npm install failed: the Istio schema test will be skipped"
+  fi
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -28,6 +45,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_npm_models
   exit 0
 fi
 
@@ -39,4 +57,5 @@ $SUDO apt-get update -qq
 # --no-install-recommends keeps prometheus from pulling node-exporter. The packaged services are
 # never started (policy-rc.d here, and our tests start private instances on 127.0.0.1).
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_models
 echo "install-deps: done"
