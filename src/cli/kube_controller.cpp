@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "controller/alerts.h"
 #include "kube/client.h"
+#include "router/istio/istio_router.h"
 #include "metrics/prometheus_checker.h"
 #include "platform/kubernetes/kube_platform.h"
 #include "runtime/controller_metrics.h"
@@ -73,6 +74,14 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
   po.includeLabelPrefix = o.includeLabelPrefix;
   po.configTracking = o.configTracking;
   po.clock = &impl->clock;
+  // Istio (VirtualService + DestinationRules, docs/istio.md) for `istio`; the platform itself
+  // handles `kubernetes`; any other provider is refused per canary with a Warning event.
+  kube::Client* istioClient = impl->client.get();
+  po.meshRouter = [istioClient](const api::Canary& canary,
+                                const std::string& provider) -> Result<std::unique_ptr<router::Router>> {
+    if (provider == "istio") return router::istio::makeIstioRouter(*istioClient, canary);
+    return std::unique_ptr<router::Router>();
+  };
   // Flagger logs every event with the canary's key; so do we (the Events go to the API server).
   po.printEvent = [](const api::Canary& c, const controller::Event& e) {
     if (e.type == controller::EventType::Warning) {

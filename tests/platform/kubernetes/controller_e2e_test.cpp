@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -89,10 +90,11 @@ class ControllerE2eTest : public ::testing::Test {
     }
     return false;
   }
-  void startController() {
-    controller_ = std::make_unique<BackgroundCommand>(
-        std::vector<std::string>{AVIARY_BINARY, "controller", "-kubeconfig", kc_, "-mesh-provider", "kubernetes",
-                                 "--port", "0", "-time-scale", "0.02", "-min-interval=1s", "-log-level", "info"});
+  void startController(const std::vector<std::string>& extra = {"-mesh-provider", "kubernetes"}) {
+    std::vector<std::string> argv{AVIARY_BINARY, "controller", "-kubeconfig", kc_, "--port", "0", "-time-scale",
+                                  "0.02", "-min-interval=1s", "-log-level", "info"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    controller_ = std::make_unique<BackgroundCommand>(argv);
     const std::string line = controller_->readLine(std::chrono::seconds(20));
     ASSERT_NE(line.find("aviary controller: watching all namespaces"), std::string::npos) << line;
     statusUrl_ = line.substr(line.find("http://"));
@@ -232,6 +234,54 @@ TEST_F(ControllerE2eTest, SeedCanaryInitializesPromotesSurvivesARestartRollsBack
     EXPECT_NE(kubectl({"-n", "test", "get", what}).exitCode, 0) << what << " was not collected";
   }
   EXPECT_EQ(kubectl({"-n", "test", "get", "deployment/podinfo"}).exitCode, 0);
+}
+
+// The seed's Canary on Istio: the VirtualService and DestinationRules the Istio router writes,
+// and the weights moved 10, 20, … 50 in the VirtualService as the analysis advances.
+TEST_F(ControllerE2eTest, IstioCanaryMovesTheVirtualServiceWeightsStepByStep) {
+  const std::string data = AVIARY_TESTDATA;
+  for (const std::string f : {std::string(AVIARY_CRDS), data + "/istio-crds.yaml", data + "/podinfo.yaml", data + "/hpa.yaml",
+                              data + "/canary-istio.yaml"}) {
+    auto r = kubectl({"apply", "-f", f});
+    ASSERT_EQ(r.exitCode, 0) << r.describe();
+  }
+  startController({"-mesh-provider", "istio", "-metrics-server", prom_->url()});
+  ASSERT_TRUE(waitPhase("Initialized")) << "phase " << last_;
+  // The route: [primary, canary] with their weights, as Flagger's istio.go writes it.
+  auto weights = [&]() -> std::pair<int, int> {
+    auto r = kubectl({"-n", "test", "get", "virtualservice/podinfo", "-o", "json"});
+    if (r.exitCode != 0) return {-1, -1};
+    const json route = json::parse(r.out)["spec"]["http"][0]["route"];
+    return {route[0]["weight"].get<int>(), route[1]["weight"].get<int>()};
+  };
+  json vs = getJson("virtualservice/podinfo");
+  EXPECT_EQ(vs["spec"]["gateways"], json({"public-gateway.istio-system.svc.cluster.local"}));
+  EXPECT_EQ(vs["spec"]["hosts"], json({"*"}));  // "*" covers the apex: Flagger appends it only otherwise
+  EXPECT_EQ(vs["spec"]["http"][0]["route"][0]["destination"]["host"], "podinfo-primary");
+  EXPECT_EQ(vs["spec"]["http"][0]["route"][1]["destination"]["host"], "podinfo-canary");
+  EXPECT_EQ(vs["spec"]["http"][0]["retries"]["attempts"], 3);
+  EXPECT_EQ(weights(), std::make_pair(100, 0));
+  for (const char* dr : {"destinationrule/podinfo-primary", "destinationrule/podinfo-canary"})
+    EXPECT_EQ(getJson(dr)["spec"]["trafficPolicy"]["tls"]["mode"], "DISABLE") << dr;
+
+  ASSERT_EQ(
+      kubectl({"-n", "test", "set", "image", "deployment/podinfo", "podinfod=stefanprodan/podinfo:3.1.1"}).exitCode, 0);
+  std::set<int> seen;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < end) {
+    const auto [primary, canary] = weights();
+    if (primary >= 0) {
+      EXPECT_EQ(primary + canary, 100);
+      seen.insert(canary);
+    }
+    last_ = get("canary/podinfo", ".status.phase");
+    if (last_ == "Succeeded") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(last_, "Succeeded");
+  for (int w : {10, 20, 30, 40, 50}) EXPECT_TRUE(seen.count(w)) << "weight " << w << " never seen in the VirtualService";
+  EXPECT_EQ(weights(), std::make_pair(100, 0));
+  EXPECT_EQ(get("deployment/podinfo-primary", ".spec.template.spec.containers[0].image"), "stefanprodan/podinfo:3.1.1");
 }
 
 TEST_F(ControllerE2eTest, WithLeaderElectionOneControllerLeadsAndTheNextTakesOverWhenItStops) {
