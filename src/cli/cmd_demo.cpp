@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -62,7 +63,10 @@ std::string findExamples(const std::string& given) {
 // them, tallied by the version that answered. Bounded: stops with the demo.
 class Traffic {
  public:
-  Traffic(std::string proxy, int rps) : proxy_(std::move(proxy)), rps_(rps) {}
+  // `weight` tells the canary's current weight, or -1 outside an analysis; the tally by weight is
+  // what the proxy's split actually did at each step.
+  Traffic(std::string proxy, int rps, std::function<int()> weight)
+      : proxy_(std::move(proxy)), rps_(rps), weight_(std::move(weight)) {}
   ~Traffic() { stop(); }
   void start() {
     thread_ = std::thread([this] {
@@ -73,6 +77,7 @@ class Traffic {
         r.url = "http://podinfo.test:9898/";
         r.proxy = proxy_;
         r.timeout = std::chrono::seconds(2);
+        const int weight = weight_();
         auto res = http::perform(r);
         std::string version = "error";
         if (res && res->status == 200) {
@@ -84,6 +89,7 @@ class Traffic {
         {
           std::lock_guard lock(mu_);
           ++total_[version];
+          if (weight >= 0 && !release_.empty()) ++byWeight_[release_][weight][version];
           recent_.push_back({Clock_::now(), version});
           while (!recent_.empty() && recent_.front().first < Clock_::now() - std::chrono::seconds(5)) recent_.pop_front();
         }
@@ -99,6 +105,15 @@ class Traffic {
     std::lock_guard lock(mu_);
     return total_;
   }
+  // The release whose analysis the next requests belong to (tallied by weight).
+  void analysing(const std::string& release) {
+    std::lock_guard lock(mu_);
+    release_ = release;
+  }
+  DemoView::Split byWeight() const {
+    std::lock_guard lock(mu_);
+    return byWeight_;
+  }
   // Requests per second over the last 5 s, by version.
   std::map<std::string, double> rate() const {
     std::lock_guard lock(mu_);
@@ -113,7 +128,10 @@ class Traffic {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex mu_;
+  std::function<int()> weight_;
   std::map<std::string, long> total_;
+  std::string release_;
+  DemoView::Split byWeight_;
   std::deque<std::pair<Clock_::time_point, std::string>> recent_;
 };
 
@@ -173,7 +191,11 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   }
   auto& lc = **lcr;
   const std::string proxy = lc.platform().mesh().proxyUrl();
-  Traffic traffic(proxy, 20);
+  auto canaryWeight = [&lc]() -> int {
+    auto c = lc.platform().memoryStore().getCanary("test", "podinfo");
+    return c && c->status.phase == api::Phase::Progressing ? c->status.canaryWeight : -1;
+  };
+  Traffic traffic(proxy, 20, canaryWeight);
   traffic.start();
   const auto begin = Clock_::now();
   const Duration tick = d.realTime ? Duration(60000) : Duration(5000);
@@ -234,6 +256,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   size_t mark = 0;
   step("podinfo 3.1.1 promoted", [&] {
     mark = lc.platform().eventLog().of("test", "podinfo").size();
+    traffic.analysing("3.1.1");
     release("3.1.1", "");
     return waitUntil([&] { return hasEvent("Promotion completed! Scaling down podinfo.test", mark); }, tick * 25);
   });
@@ -241,6 +264,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   const std::string fault = d.scenario == "404" ? "PODINFO_FAULT_404_RATIO" : "PODINFO_FAULT_5XX_RATIO";
   step("faulty podinfo 3.1.2 rolled back", [&] {
     mark = lc.platform().eventLog().of("test", "podinfo").size();
+    traffic.analysing("3.1.2");
     release("3.1.2", fault);
     return waitUntil([&] { return hasEvent("Canary failed! Scaling down podinfo.test", mark); }, tick * 25);
   });
@@ -252,6 +276,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   auto events = lc.platform().eventLog().of("test", "podinfo");
   lc.stop(Duration(10000));
   view.summary(steps, failures, traffic.total(), events, total, interrupted);
+  view.split(traffic.byWeight());
   if (!d.keep) fs::remove_all(work);
   if (interrupted) return 130;
   return failures.empty() ? 0 : 1;

@@ -78,6 +78,22 @@ void DemoView::render(const std::shared_ptr<const api::Canary>& canary, const st
   std::fflush(stdout);
 }
 
+std::string DemoView::splitText(const Split& split) {
+  std::string out;
+  for (const auto& [release, weights] : split) {
+    out += fmt::format("\nTraffic through podinfo.test while {} was analysed, by canary weight:\n", release);
+    for (const auto& [weight, versions] : weights) {
+      long all = 0;
+      for (const auto& [v, n] : versions) all += n;
+      const auto it = versions.find(release);
+      const long mine = it == versions.end() ? 0 : it->second;
+      out += fmt::format("  {} at weight {}: {:.1f}% of {} requests answered by {}\n", release, weight,
+                         all ? 100.0 * mine / all : 0.0, all, release);
+    }
+  }
+  return out;
+}
+
 void DemoView::summary(const std::vector<Step>& steps, const std::vector<std::string>& failures,
                        const std::map<std::string, long>& served, const std::vector<controller::Event>& events,
                        double seconds, bool interrupted) {

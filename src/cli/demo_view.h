@@ -3,6 +3,7 @@
 // primary/canary, the demo's request rate per version, the latest metric values against their
 // thresholds, the latest events) and a summary at the end. Elsewhere (CI, a pipe): one plain line
 // per event as `kubectl describe` prints them, and the same summary.
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,9 @@ class DemoView {
     std::string what;
     double seconds = 0;
   };
+  // Requests through the apex during each release's analysis: release → canary weight →
+  // the version that answered (or "HTTP <code>") → count.
+  using Split = std::map<std::string, std::map<int, std::map<std::string, long>>>;
   explicit DemoView(bool tty) : tty_(tty) {}
 
   void heading(const std::string& text);
@@ -30,6 +34,12 @@ class DemoView {
   void summary(const std::vector<Step>& steps, const std::vector<std::string>& failures,
                const std::map<std::string, long>& served, const std::vector<controller::Event>& events, double seconds,
                bool interrupted);
+
+  // One line per canary weight of each analysis: the share the release itself answered, e.g.
+  // "  3.1.1 at weight 20: 19.6% of 102 requests answered by 3.1.1" (pure text, tested by the
+  // demo's end-to-end test).
+  static std::string splitText(const Split& split);
+  void split(const Split& split) { std::fputs(splitText(split).c_str(), stdout); }
 
   // The weight bar, `width` cells: '#' for the primary's share, '=' for the canary's (pure, tested).
   static std::string bar(int32_t canaryWeight, int width);

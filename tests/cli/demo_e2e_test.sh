@@ -47,6 +47,20 @@ for e in "${expected[@]}"; do
   [ -n "$n" ] || fail "event not found (in order): $e"
   line=$((line + n))
 done
+# The proxy's split, step by step: during 3.1.1's analysis, the share of the apex's requests
+# answered by 3.1.1 follows the canary weight (each step has ~100 requests at 20/s; binomial
+# spread ~5 points, so within 15 points of the weight), for every step 10..50.
+for w in 10 20 30 40 50; do
+  l=$(grep -E "^  3\.1\.1 at weight $w: " "$out" || true)
+  [ -n "$l" ] || fail "no traffic tallied at weight $w during 3.1.1's analysis"
+  pct=$(sed -E 's/.*: ([0-9.]+)% of ([0-9]+) requests.*/\1/' <<< "$l")
+  n=$(sed -E 's/.*: ([0-9.]+)% of ([0-9]+) requests.*/\2/' <<< "$l")
+  echo "weight $w: 3.1.1 answered $pct% of $n"
+  if [ "$n" -ge 20 ]; then
+    awk -v p="$pct" -v w="$w" 'BEGIN { d = p - w; if (d < 0) d = -d; exit !(d <= 15) }' ||
+      fail "at weight $w, 3.1.1 answered $pct% of $n requests (the split does not follow the weight)"
+  fi
+done
 # Between the faulty revision and the rollback: five failed checks (the threshold; a pre-rollout
 # webhook that times out on a loaded machine counts as one, as in Flagger), at least one of them
 # the scenario's metric, and none the other scenario's.
