@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `aviary run DIR` end to end: the seed's workloads start and the canary initializes; `aviary
-# status` shows it (table, describe, json); an invalid manifest dropped into DIR mid-run is
-# reported with file:line:col and changes nothing; SIGTERM mid-analysis exits 0 within the bound,
+# status` shows it (table, describe, json); an invalid manifest dropped into DIR mid-run, and the
+# Canary's own file broken mid-rollout, are reported with file:line:col and change nothing; SIGTERM mid-analysis exits 0 within the bound,
 # with the status written to the state directory, and leaves no process behind.
 set -euo pipefail
 AVIARY=$1
@@ -35,6 +35,17 @@ if status broken -n test > /dev/null 2>&1; then fail "the invalid canary was app
 sed -i 's/version: "3.1.0"/version: "3.1.1"/' "$work/dir/podinfo.yaml"
 wait_for 60 sh -c "\"$AVIARY\" status --server http://127.0.0.1:$port podinfo -n test -o json | grep -q '\"phase\": \"Progressing\"'" \
   || fail "no analysis started"
+# Mid-rollout, the Canary's own file is broken by an edit: reported with file:line, the last valid
+# Canary goes on (the weight still advances), the broken one is not applied.
+weight() { status podinfo -n test -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"].get("canaryWeight", 0))'; }
+cp "$work/dir/canary.yaml" "$work/canary.good"
+sed -i 's/threshold: 5/threshold: five/' "$work/dir/canary.yaml"
+wait_for 10 grep -q "canary.yaml:[0-9]*:[0-9]*: .*threshold" "$work/out" || fail "no file:line error for the broken canary.yaml"
+w0=$(weight)
+wait_for 30 sh -c "[ \$(\"$AVIARY\" status --server http://127.0.0.1:$port podinfo -n test -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"status\"].get(\"canaryWeight\", 0))') -gt $w0 ]" \
+  || fail "the analysis stopped advancing after canary.yaml broke (weight $w0, phase $(status podinfo -n test -o json | grep -o '"phase": "[A-Za-z]*"'))"
+status podinfo -n test -o json | grep -q '"phase": "Progressing"' || fail "the running analysis was disturbed"
+cp "$work/canary.good" "$work/dir/canary.yaml"
 kill -TERM "$pid"
 start=$SECONDS
 rc=0; wait "$pid" || rc=$?
