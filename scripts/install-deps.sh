@@ -19,20 +19,41 @@ PACKAGES=(
   python3-jsonschema
 )
 
+NPM_DIR="${AVIARY_NPM_DIR:-/opt/aviary-npm}"
+# npm_into WHAT PACKAGE...: npm install of the packages into NPM_DIR; says so and returns 1 when
+# npm is absent or the install fails (WHAT, a test, is then skipped, saying why).
+npm_into() {
+  local what=$1; shift
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: npm absent: not installing $* ($what will be skipped)"
+    return 1
+  fi
+  echo "install-deps: installing npm $* into $NPM_DIR"
+  mkdir -p "$NPM_DIR"
+  npm install --prefix "$NPM_DIR" --no-audit --no-fund --silent "$@" ||
+    { echo "install-deps: npm install failed: $what will be skipped"; return 1; }
+}
+
 # The Istio schema check (tests/router/istio/schema_test.sh) validates generated objects with npm
 # @kubernetes-models/istio (the Istio CRD schemas as JSON Schema validators; no Debian package has
-# them). Installed into AVIARY_NPM_DIR when npm is there; otherwise that test is skipped, saying why.
+# them).
 install_npm_models() {
-  local dir="${AVIARY_NPM_DIR:-/opt/aviary-npm}"
-  if [ -f "$dir/node_modules/@kubernetes-models/istio/package.json" ]; then return 0; fi
-  if ! command -v npm >/dev/null; then
-    echo "install-deps: npm absent: not installing @kubernetes-models/istio (the Istio schema test will be skipped)"
-    return 0
-  fi
-  echo "install-deps: installing npm @kubernetes-models/istio@3.0.1 into $dir"
-  mkdir -p "$dir"
-  if ! npm install --prefix "$dir" --no-audit --no-fund --silent @kubernetes-models/istio@3.0.1; then
-    echo "install-deps: npm install failed: the Istio schema test will be skipped"
+  if [ -f "$NPM_DIR/node_modules/@kubernetes-models/istio/package.json" ]; then return 0; fi
+  npm_into "the Istio schema test" @kubernetes-models/istio@3.0.1 || true
+}
+
+# The Grafana dashboards' schema check (tests/deploy/grafana_schema_test.sh): Grafana publishes its
+# dashboard model only as TypeScript types (npm @grafana/schema); ts-json-schema-generator turns the
+# `Dashboard` type into a strict JSON Schema, checked with python3-jsonschema.
+install_grafana_schema() {
+  local out="$NPM_DIR/grafana-dashboard.schema.json"
+  if [ -f "$out" ]; then return 0; fi
+  npm_into "the Grafana schema test" @grafana/schema@13.2.3 ts-json-schema-generator@2.4.0 || return 0
+  if "$NPM_DIR/node_modules/.bin/ts-json-schema-generator" --no-type-check --type Dashboard -o "$out.tmp" \
+    --path "$NPM_DIR/node_modules/@grafana/schema/dist/types/raw/dashboard/x/types.gen.d.ts"; then
+    mv "$out.tmp" "$out"
+  else
+    echo "install-deps: the Grafana dashboard schema could not be made: its test will be skipped"
   fi
 }
 
@@ -46,6 +67,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
   install_npm_models
+  install_grafana_schema
   exit 0
 fi
 
@@ -58,4 +80,5 @@ $SUDO apt-get update -qq
 # never started (policy-rc.d here, and our tests start private instances on 127.0.0.1).
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 install_npm_models
+install_grafana_schema
 echo "install-deps: done"

@@ -27,6 +27,13 @@ namespace aviary::cli {
 
 using platform::local::LocalPlatform;
 
+namespace {
+constexpr const char* kProxyJob = "aviary-proxy";
+std::string proxyStatsUrl(const platform::local::Mesh& mesh) {
+  return fmt::format("http://127.0.0.1:{}/stats/prometheus", mesh.adminPort());
+}
+}  // namespace
+
 struct LocalController::Impl {
   LocalControllerOptions options;
   SystemClock clock;
@@ -87,8 +94,7 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
     so.listen = fmt::format("{}:{}", o.address, o.metricsPort);
     so.scrapeInterval = o.scrapeInterval;
     const auto& mesh = impl->platform->mesh();
-    auto srv = tsdb::MetricsServer::start(
-        so, {{fmt::format("http://127.0.0.1:{}/stats/prometheus", mesh.adminPort()), "aviary-proxy"}});
+    auto srv = tsdb::MetricsServer::start(so, {{proxyStatsUrl(mesh), kProxyJob}});
     if (!srv) return srv.error();
     impl->embedded = std::move(*srv);
     impl->metricsUrl = impl->embedded->url();
@@ -144,6 +150,12 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   auto srv = runtime::StatusServer::start(o.address, o.port, sd);
   if (!srv) return srv.error();
   impl->server = std::move(*srv);
+  if (impl->embedded) {
+    // The controller's own metrics (flagger_canary_*, aviary_*) go to the embedded store as well,
+    // so that the controller's Grafana dashboard (deploy/grafana) works with no Prometheus.
+    impl->embedded->setTargets({{proxyStatsUrl(impl->platform->mesh()), kProxyJob},
+                                {impl->server->url() + "/metrics", "aviary-controller"}});
+  }
 
   // The files first (workloads start, canaries are stored), then the runtime picks them up.
   impl->manifests = std::make_unique<platform::local::ManifestDir>(o.dir, *impl->platform);
@@ -191,7 +203,7 @@ void LocalController::awaitMetricsHistory() {
   promql::Millis last = 0;
   while (scrapes < 3 && std::chrono::steady_clock::now() < deadline) {
     for (const auto& h : impl_->embedded->targetHealth()) {
-      if (h.lastScrape != 0 && h.lastScrape != last && h.up) {
+      if (h.target.job == kProxyJob && h.lastScrape != 0 && h.lastScrape != last && h.up) {
         last = h.lastScrape;
         ++scrapes;
       }

@@ -155,6 +155,23 @@ requests_to() {
   curl -s -m 5 "http://127.0.0.1:$(admin_port)/stats/prometheus" |
     python3 -c "import re,sys; print(int(sum(float(l.rsplit(' ',1)[1]) for l in sys.stdin if l.startswith('istio_requests_total{') and 'destination_workload=\"$1\"' in l)))"
 }
+# start_prometheus "JOB PATH HOST:PORT"...: Debian's prometheus on $prom_port (a free port unless
+# set before), scraping each target every second; its log in $work/prom/log.
+start_prometheus() {
+  command -v "${AVIARY_PROMETHEUS_BIN:-prometheus}" > /dev/null || fail "prometheus not installed (scripts/install-deps.sh installs it)"
+  prom_port=${prom_port:-$(free_port)}
+  mkdir -p "$work/prom"
+  local t job path addr
+  { echo "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}"
+    echo "scrape_configs:"
+    for t in "$@"; do
+      read -r job path addr <<< "$t"
+      echo "- {job_name: $job, metrics_path: $path, static_configs: [{targets: ['$addr']}]}"
+    done; } > "$work/prom/prometheus.yml"
+  "${AVIARY_PROMETHEUS_BIN:-prometheus}" --config.file="$work/prom/prometheus.yml" --storage.tsdb.path="$work/prom/data" \
+    --web.listen-address="127.0.0.1:$prom_port" --log.level=warn > "$work/prom/log" 2>&1 &
+  bg_pids+=($!)
+}
 # init_run [FLAGS...]: start_run, then podinfo initialized.
 init_run() { start_run "$@"; wait_phase podinfo Initialized 30; }
 # release VERSION [ENV YAML]: edit the workload (like kubectl set image), wait for Progressing.

@@ -7,23 +7,11 @@
 # read its metrics): the
 # "404s percentage" check fails 5 times and the canary is rolled back; the primary keeps 3.1.0.
 source "$(dirname "$0")/e2e_lib.sh"
-command -v "${AVIARY_PROMETHEUS_BIN:-prometheus}" > /dev/null || fail "prometheus not installed (scripts/install-deps.sh installs it)"
 cp "$SRC"/examples/local/{loadtester,metrics-404}.yaml "$SRC"/examples/local-404/canary.yaml "$work/dir/"
 podinfo_workload 3.1.0
 prom_port=$(free_port)
 TIME_SCALE=0.05 init_run --metrics-server "http://127.0.0.1:$prom_port"
-mkdir -p "$work/prom"
-cat > "$work/prom/prometheus.yml" <<EOC
-global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
-scrape_configs:
-- job_name: aviary-mesh
-  metrics_path: /stats/prometheus
-  static_configs: [{targets: ['127.0.0.1:$(admin_port)']}]
-EOC
-"${AVIARY_PROMETHEUS_BIN:-prometheus}" --config.file="$work/prom/prometheus.yml" --storage.tsdb.path="$work/prom/data" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn > "$work/prom/log" 2>&1 &
-bg_prom=$!
-bg_pids+=($bg_prom)
+start_prometheus "aviary-mesh /stats/prometheus 127.0.0.1:$(admin_port)"
 up() { curl -sf "http://127.0.0.1:$prom_port/api/v1/query?query=up" | grep -q '"value":\[[0-9.]*,"1"\]'; }
 wait_for 30 up || fail "Prometheus did not scrape the mesh within 30 s: $(tail -5 "$work/prom/log")"
 note "Prometheus on $prom_port scrapes the mesh"
