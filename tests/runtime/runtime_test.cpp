@@ -105,7 +105,9 @@ TEST(RuntimeTest, OneHangingWebhookDelaysNoOtherCanary) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // let c42's gate hang more than once
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - released).count();
   const auto late = f.runtime->lateness();
-  EXPECT_LT(late.p99, 0.1) << "p50 " << late.p50 << " p99 " << late.p99 << " max " << late.max;
+  // c42's gate hangs 1 s per call: a p99 lateness well under that says nobody waited for it (not
+  // 0.1 s: that failed now and then on a 2-core machine busy with other builds).
+  EXPECT_LT(late.p99, 0.5) << "p50 " << late.p50 << " p99 " << late.p99 << " max " << late.max;
   EXPECT_EQ(f.runtime->maxOverlap(), 1);
   EXPECT_EQ(f.hooks.maxInFlight(), 1);  // no canary ever had two gate calls in flight
   EXPECT_LE(f.hooks.calls("c42"), static_cast<int>(elapsed) + 2);
