@@ -19,20 +19,23 @@ PACKAGES=(
   python3-jsonschema
 )
 
-# The Istio schema check (tests/router/istio/schema_test.sh) validates generated objects with npm
-# @kubernetes-models/istio (the Istio CRD schemas as JSON Schema validators; no Debian package has
-# them). Installed into AVIARY_NPM_DIR when npm is there; otherwise that test is skipped, saying why.
+# The schema checks (tests/router/istio/schema_test.sh, tests/platform/kubernetes/render_test.sh)
+# validate generated objects with npm @kubernetes-models/istio (the Istio CRD schemas) and
+# kubernetes-models (the Kubernetes OpenAPI schemas of Deployments, Services, HPAs, ConfigMaps…),
+# as JSON Schema validators; no Debian package has them. Installed into AVIARY_NPM_DIR when npm is
+# there; otherwise those tests are skipped, saying why.
 install_npm_models() {
   local dir="${AVIARY_NPM_DIR:-/opt/aviary-npm}"
-  if [ -f "$dir/node_modules/@kubernetes-models/istio/package.json" ]; then return 0; fi
+  if [ -f "$dir/node_modules/@kubernetes-models/istio/package.json" ] &&
+     [ -f "$dir/node_modules/kubernetes-models/package.json" ]; then return 0; fi
   if ! command -v npm >/dev/null; then
-    echo "install-deps: npm absent: not installing @kubernetes-models/istio (the Istio schema test will be skipped)"
+    echo "install-deps: npm absent: not installing the schema packages (the schema tests will be skipped)"
     return 0
   fi
-  echo "install-deps: installing npm @kubernetes-models/istio@3.0.1 into $dir"
+  echo "install-deps: installing npm @kubernetes-models/istio@3.0.1 and kubernetes-models@5.1.0 into $dir"
   mkdir -p "$dir"
-  if ! npm install --prefix "$dir" --no-audit --no-fund --silent @kubernetes-models/istio@3.0.1; then
-    echo "install-deps: npm install failed: the Istio schema test will be skipped"
+  if ! npm install --prefix "$dir" --no-audit --no-fund --silent @kubernetes-models/istio@3.0.1 kubernetes-models@5.1.0; then
+    echo "install-deps: npm install failed: the schema tests will be skipped"
   fi
 }
 
