@@ -111,16 +111,59 @@ void checkOptions(const api::Canary& c, const RenderOptions& o, Problems& proble
   }
 }
 
-}  // namespace
-
-std::optional<RenderPhase> parseRenderPhase(const std::string& name) {
-  for (const auto& [n, p] : kPhaseNames)
-    if (name == n) return p;
-  return std::nullopt;
+void checkShape(const api::OtherObject& in, bool workload, Problems& problems) {
+  const Json& o = in.object;
+  const auto expectObject = [&](const Json& parent, const char* key, const std::string& path) -> const Json* {
+    if (!parent.is_object() || !parent.contains(key)) return nullptr;
+    const Json& v = parent[key];
+    if (!v.is_object()) problems.object(in, path, fmt::format("expected an object, found {}", v.dump()));
+    return v.is_object() ? &v : nullptr;
+  };
+  const Json* meta = expectObject(o, "metadata", "metadata");
+  if (meta) {
+    expectObject(*meta, "labels", "metadata.labels");
+    expectObject(*meta, "annotations", "metadata.annotations");
+  }
+  const Json* spec = expectObject(o, "spec", "spec");
+  if (!workload || !spec) return;
+  if (const Json* sel = expectObject(*spec, "selector", "spec.selector"))
+    expectObject(*sel, "matchLabels", "spec.selector.matchLabels");
+  const Json* tpl = expectObject(*spec, "template", "spec.template");
+  if (!tpl) return;
+  if (const Json* tm = expectObject(*tpl, "metadata", "spec.template.metadata")) {
+    expectObject(*tm, "labels", "spec.template.metadata.labels");
+    expectObject(*tm, "annotations", "spec.template.metadata.annotations");
+  }
+  expectObject(*tpl, "spec", "spec.template.spec");
 }
+
+std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api::OtherObject>& inputs,
+                                const RenderOptions& o, ErrorList& errors);
+
+}  // namespace
 
 std::vector<Json> renderCanary(const api::Canary& input, const std::vector<api::OtherObject>& inputs,
                                const RenderOptions& o, ErrorList& errors) {
+  const size_t before = errors.size();
+  try {
+    return renderChecked(input, inputs, o, errors);
+  } catch (const nlohmann::json::exception& e) {
+    // A value of a type the builders did not expect, deeper than checkShape looks: the inputs
+    // are wrong, not the program; say so rather than crash.
+    errors.resize(before);
+    errors.push_back(Error{ErrorCode::Invalid,
+                           fmt::format("expected Kubernetes objects of the usual shape among the inputs of this "
+                                       "Canary, found a value of another type: {}",
+                                       e.what()),
+                           "spec.targetRef", positionOf(input.pos, input.positions, "spec.targetRef")});
+    return {};
+  }
+}
+
+namespace {
+
+std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api::OtherObject>& inputs,
+                                const RenderOptions& o, ErrorList& errors) {
   api::Canary c = input;
   if (c.metadata.namespace_.empty()) c.metadata.namespace_ = "default";
   if (c.metadata.uid.empty()) c.metadata.uid = o.canaryUid;
@@ -160,6 +203,11 @@ std::vector<Json> renderCanary(const api::Canary& input, const std::vector<api::
   }
   Json targetObj;
   TargetMetadata meta;
+  if (target) {
+    const size_t before = problems.count();
+    checkShape(*target, !serviceKind, problems);
+    if (problems.count() != before) target = nullptr;
+  }
   if (target) targetObj = asStored(*target, ns);
   if (target && !serviceKind) {
     auto m = targetMetadata(c, targetObj, o.selectorLabels, wk);
@@ -190,6 +238,7 @@ std::vector<Json> renderCanary(const api::Canary& input, const std::vector<api::
       const std::string k = ref.kind == "configmap" ? "ConfigMap" : "Secret";
       const size_t before = problems.count();
       if (const auto* in = findInput(inputs, k, ns, ref.name, problems)) {
+        checkShape(*in, false, problems);
         found[key] = std::make_shared<const Json>(asStored(*in, ns));
       } else if (!ref.optional && problems.count() == before) {
         problems.object(*target, "spec.template.spec." + ref.path,
@@ -225,6 +274,7 @@ std::vector<Json> renderCanary(const api::Canary& input, const std::vector<api::
   if (istio) {
     if (auto st = router::istio::checkCanary(c); !st) problems.canary("spec.service", st.error().message);
   }
+  if (hpa) checkShape(*hpa, false, problems);
   if (problems.any()) return {};
 
   std::vector<Json> out;
@@ -269,8 +319,18 @@ std::vector<Json> renderCanary(const api::Canary& input, const std::vector<api::
   return out;
 }
 
+}  // namespace
+
 Json renderList(const std::vector<Json>& objects) {
   return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", objects}};
 }
 
+std::optional<RenderPhase> parseRenderPhase(const std::string& name) {
+  for (const auto& [n, p] : kPhaseNames)
+    if (name == n) return p;
+  return std::nullopt;
+}
+
+// The parts of an input the shared builders read without checking types (the controller's
+// objects come from an API server that validated them; render's from any file).
 }  // namespace aviary::platform::kubernetes

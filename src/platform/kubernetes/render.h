@@ -9,7 +9,8 @@
 //
 // Order of the result: ConfigMap/Secret `-primary` copies, the primary Deployment (DaemonSet),
 // the primary HPA, the apex, `-primary` and `-canary` Services, then (istio) the `-canary` and
-// `-primary` DestinationRules and the VirtualService.
+// `-primary` DestinationRules and the VirtualService. For a Service target (service_target.h):
+// the `-canary` and `-primary` copies of the user's Service, then the Istio objects.
 //
 // Every problem is reported at once, each with the file position of the value it is about
 // (`FILE:LINE:COL: field.path: expected…, found…`); with any error no object is returned.

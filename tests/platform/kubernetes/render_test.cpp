@@ -168,6 +168,36 @@ TEST(RenderGolden, KubernetesProviderWritesNoIstioObjects) {
   EXPECT_EQ(platformObjects(objects), platformObjects(render({kSeedCanary, kPodinfo, kSeedHpa}, o)));
 }
 
+// A Service target (§1.10): the user's Service copied to -canary and -primary (promoted: the
+// target's labels through -include-label-prefix), no workload or Kubernetes-router Services, and
+// the Istio objects routing between the two copies.
+TEST(RenderGolden, ServiceTargetCopiesTheService) {
+  const std::string file = kRoot + "/tests/platform/kubernetes/testdata/service-canary.yaml";
+  RenderOptions o;
+  o.phase = RenderPhase::Progressing;
+  o.canaryWeight = 20;
+  const auto objects = render({file}, o);
+  std::vector<std::string> names;
+  for (const auto& obj : objects) names.push_back(obj.value("kind", "") + "/" + obj["metadata"].value("name", ""));
+  EXPECT_EQ(names, (std::vector<std::string>{"Service/backend-canary", "Service/backend-primary",
+                                             "DestinationRule/backend-canary", "DestinationRule/backend-primary",
+                                             "VirtualService/backend"}));
+  for (size_t i : {0u, 1u}) {
+    EXPECT_EQ(objects[i]["spec"]["selector"], Json({{"app", "backend"}}));
+    EXPECT_FALSE(objects[i]["spec"].contains("clusterIP"));
+    EXPECT_FALSE(objects[i]["metadata"].contains("annotations"));
+    EXPECT_EQ(objects[i]["metadata"]["ownerReferences"][0]["uid"], "u-1");
+  }
+  const Json route = objects[4]["spec"]["http"][0]["route"];
+  EXPECT_EQ(route[0]["destination"]["host"], "backend-primary");
+  EXPECT_EQ(route[0]["weight"], 80);
+  EXPECT_EQ(route[1]["destination"]["host"], "backend-canary");
+  o.phase = RenderPhase::Succeeded;
+  o.canaryWeight = 0;
+  const auto promoted = render({file}, o);
+  EXPECT_TRUE(promoted[1]["metadata"]["labels"].empty());  // -include-label-prefix "" copies none
+}
+
 TEST(RenderYaml, ReadsBackAsTheSameObjects) {
   const auto objects = render({kSeedCanary, kPodinfo, kSeedHpa}, seedOptions(RenderPhase::Progressing, 10));
   std::string text;
@@ -280,6 +310,37 @@ TEST(RenderErrors, MissingTargetAndUnsupportedProvider) {
   EXPECT_EQ(errors[2].format(), kSeedCanary +
                                     ":19:11: spec.autoscalerRef.name: expected the "
                                     "HorizontalPodAutoscaler test/podinfo among the inputs (-f), found none");
+}
+
+// Objects from files can have any shape: wrong types are errors with positions, or (deeper than
+// the shape check looks) one error at the Canary's targetRef, never an exception.
+TEST(RenderErrors, WrongShapesAreErrorsNotExceptions) {
+  auto canary = loadAll({kSeedCanary}).canaries.at(0);
+  canary.spec.autoscalerRef.reset();
+  for (const char* doc :
+       {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo}\nspec: 5\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo}\nspec:\n"
+        "  selector: {matchLabels: {app: podinfo}}\n  template: {spec: {containers: 5}}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo}\nspec:\n"
+        "  selector: {matchLabels: {app: podinfo}}\n  template: {spec: {containers: [{ports: 7}]}}\n"}) {
+    auto in = api::loadString(doc, "shape.yaml");
+    ErrorList errors;
+    RenderOptions o;
+    o.configTracking = true;
+    EXPECT_NO_THROW({
+      const auto out = renderCanary(canary, in.others, o, errors);
+      if (!errors.empty()) {
+        EXPECT_TRUE(out.empty());
+      }
+    }) << doc;
+    for (const auto& e : errors) EXPECT_FALSE(e.format().empty());
+  }
+  auto in =
+      api::loadString("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo}\nspec: 5\n", "shape.yaml");
+  ErrorList errors;
+  renderCanary(canary, in.others, RenderOptions{}, errors);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].format(), "shape.yaml:4:7: spec: expected an object, found 5");
 }
 
 TEST(RenderPhases, ParseFlaggerNames) {
