@@ -34,12 +34,14 @@ npm_into() {
     { echo "install-deps: npm install failed: $what will be skipped"; return 1; }
 }
 
-# The Istio schema check (tests/router/istio/schema_test.sh) validates generated objects with npm
-# @kubernetes-models/istio (the Istio CRD schemas as JSON Schema validators; no Debian package has
-# them).
+# The schema checks (tests/router/istio/schema_test.sh, tests/platform/kubernetes/render_test.sh)
+# validate generated objects with npm @kubernetes-models/istio (the Istio CRD schemas) and
+# kubernetes-models (the Kubernetes OpenAPI schemas of Deployments, Services, HPAs, ConfigMaps…),
+# as JSON Schema validators; no Debian package has them.
 install_npm_models() {
-  if [ -f "$NPM_DIR/node_modules/@kubernetes-models/istio/package.json" ]; then return 0; fi
-  npm_into "the Istio schema test" @kubernetes-models/istio@3.0.1 || true
+  if [ -f "$NPM_DIR/node_modules/@kubernetes-models/istio/package.json" ] &&
+     [ -f "$NPM_DIR/node_modules/kubernetes-models/package.json" ]; then return 0; fi
+  npm_into "the schema tests" @kubernetes-models/istio@3.0.1 kubernetes-models@5.1.0 || true
 }
 
 # The Grafana dashboards' schema check (tests/deploy/grafana_schema_test.sh): Grafana publishes its

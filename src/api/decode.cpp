@@ -87,6 +87,25 @@ void decodeLocal(const Node& node, const DocumentInfo& info, Sink& sink) {
                std::string("must be ") + kWorkloadKind + " for " + info.apiVersion + ", found \"" + info.kind + "\"");
 }
 
+// Records where every field of `node` was written, as `path.key` / `path[i]`, down to a depth
+// that covers pod templates (spec.template.spec.containers[0].envFrom[0].configMapRef.name).
+void recordAll(const Node& node, const std::string& path, FieldPositions& out, int depth = 0) {
+  if (depth > 12) return;
+  if (node.isMap()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (!node.key(i).isScalar()) continue;
+      const std::string key = node.key(i).str();
+      out.add(path, key, yaml::LineCol{node.value(i).line(), node.value(i).column()});
+      recordAll(node.value(i), path.empty() ? key : path + "." + key, out, depth + 1);
+    }
+  } else if (node.isSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      out.addIndex(path, i, yaml::LineCol{node.item(i).line(), node.item(i).column()});
+      recordAll(node.item(i), path + "[" + std::to_string(i) + "]", out, depth + 1);
+    }
+  }
+}
+
 void ignoreStatus(ObjectReader& st, auto&) {
   // MetricTemplate/AlertProvider status.conditions exist in the CRD but are never written.
   Json discard;
@@ -155,7 +174,12 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
                                                      info.apiVersion.find('/') == std::string::npos));
   bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0 || local;
   if (!ours && !info.apiVersion.empty() && !info.kind.empty()) {
-    out.others.push_back(OtherObject{info.apiVersion, info.kind, info.name, info.namespace_, info.pos});
+    OtherObject other{info.apiVersion, info.kind, info.name, info.namespace_, info.pos, {}, {}, {}};
+    ErrorList ignoredWarnings;
+    Sink objectSink(file, other.errors, ignoredWarnings);
+    if (!yaml::toJson(objectSink, node, "", other.object)) other.object = nullptr;
+    recordAll(node, "", other.positions);
+    out.others.push_back(std::move(other));
     finishInfo(DocumentInfo::Type::Other, static_cast<int>(out.others.size()) - 1);
     return;
   }

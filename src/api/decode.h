@@ -25,6 +25,12 @@ struct OtherObject {
   std::string name;
   std::string namespace_;
   SourcePos pos;
+  // The document as JSON and where each of its fields was written (for tools that act on these
+  // objects, e.g. `aviary render` reading the target Deployment). `errors` holds what could not
+  // be converted (e.g. a non-finite number); `aviary validate` does not report them.
+  nlohmann::json object;
+  FieldPositions positions;
+  ErrorList errors;
 };
 
 // One document of the input, in input order, whatever its fate: lets `aviary validate` print one

@@ -24,5 +24,6 @@ void addPodinfoCommand(CLI::App& app, Runner& run);
 void addMetricsServerCommand(CLI::App& app, Runner& run);
 void addSandboxCommand(CLI::App& app, Runner& run);
 void addControllerCommand(CLI::App& app, Runner& run);
+void addRenderCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   aviary::cli::addMetricsServerCommand(app, run);
   aviary::cli::addSandboxCommand(app, run);
   aviary::cli::addControllerCommand(app, run);
+  aviary::cli::addRenderCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

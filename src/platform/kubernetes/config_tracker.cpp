@@ -58,46 +58,65 @@ std::string goString(const std::string& s) {
   return out + "\"";
 }
 
-struct Ref {
-  std::string kind, name;
-  bool optional = false;
-};
-
-void addRef(std::map<std::string, Ref>& refs, const char* kind, const Json& holder, const char* field) {
+void addRef(ConfigRefs& refs, const char* kind, const Json& holder, const char* field, const std::string& path) {
   if (!holder.is_object() || !holder.contains(field) || !holder[field].is_string()) return;
-  Ref r{kind, holder[field], holder.value("optional", false)};
+  ConfigRef r{kind, holder[field], path + "." + field, holder.value("optional", false)};
   refs[std::string(kind) + "/" + r.name] = r;  // the last occurrence decides
 }
 
-std::map<std::string, Ref> discover(const Json& podSpec) {
-  std::map<std::string, Ref> refs;
-  for (const auto& v : podSpec.value("volumes", Json::array())) {
-    if (v.contains("configMap")) addRef(refs, "configmap", v["configMap"], "name");
-    if (v.contains("secret")) addRef(refs, "secret", v["secret"], "secretName");
-    if (v.contains("projected"))
-      for (const auto& s : v["projected"].value("sources", Json::array())) {
-        if (s.contains("configMap")) addRef(refs, "configmap", s["configMap"], "name");
-        if (s.contains("secret")) addRef(refs, "secret", s["secret"], "name");
-      }
+std::string at(const std::string& base, const char* list, size_t i) {
+  return fmt::format("{}{}{}[{}]", base, base.empty() ? "" : ".", list, i);
+}
+
+Json arrayAt(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : Json::array();
+}
+
+}  // namespace
+
+ConfigRefs configRefs(const Json& podSpec) {
+  ConfigRefs refs;
+  const Json volumes = arrayAt(podSpec, "volumes");
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    const Json& v = volumes[i];
+    const std::string p = at("", "volumes", i);
+    if (v.contains("configMap")) addRef(refs, "configmap", v["configMap"], "name", p + ".configMap");
+    if (v.contains("secret")) addRef(refs, "secret", v["secret"], "secretName", p + ".secret");
+    if (!v.contains("projected")) continue;
+    const Json sources = arrayAt(v["projected"], "sources");
+    for (size_t k = 0; k < sources.size(); ++k) {
+      const Json& s = sources[k];
+      const std::string sp = at(p + ".projected", "sources", k);
+      if (s.contains("configMap")) addRef(refs, "configmap", s["configMap"], "name", sp + ".configMap");
+      if (s.contains("secret")) addRef(refs, "secret", s["secret"], "name", sp + ".secret");
+    }
   }
   for (const char* list : {"containers", "initContainers"}) {
-    for (const auto& c : podSpec.value(list, Json::array())) {
-      for (const auto& e : c.value("env", Json::array())) {
-        if (!e.contains("valueFrom")) continue;
-        const auto& vf = e["valueFrom"];
-        if (vf.contains("configMapKeyRef")) addRef(refs, "configmap", vf["configMapKeyRef"], "name");
-        if (vf.contains("secretKeyRef")) addRef(refs, "secret", vf["secretKeyRef"], "name");
+    const Json containers = arrayAt(podSpec, list);
+    for (size_t ci = 0; ci < containers.size(); ++ci) {
+      const Json& c = containers[ci];
+      const std::string cp = at("", list, ci);
+      const Json env = arrayAt(c, "env");
+      for (size_t i = 0; i < env.size(); ++i) {
+        if (!env[i].is_object() || !env[i].contains("valueFrom")) continue;
+        const auto& vf = env[i]["valueFrom"];
+        const std::string p = at(cp, "env", i) + ".valueFrom";
+        if (vf.contains("configMapKeyRef"))
+          addRef(refs, "configmap", vf["configMapKeyRef"], "name", p + ".configMapKeyRef");
+        if (vf.contains("secretKeyRef")) addRef(refs, "secret", vf["secretKeyRef"], "name", p + ".secretKeyRef");
       }
-      for (const auto& e : c.value("envFrom", Json::array())) {
-        if (e.contains("configMapRef")) addRef(refs, "configmap", e["configMapRef"], "name");
-        if (e.contains("secretRef")) addRef(refs, "secret", e["secretRef"], "name");
+      const Json envFrom = arrayAt(c, "envFrom");
+      for (size_t i = 0; i < envFrom.size(); ++i) {
+        const Json& e = envFrom[i];
+        if (!e.is_object()) continue;
+        const std::string p = at(cp, "envFrom", i);
+        if (e.contains("configMapRef")) addRef(refs, "configmap", e["configMapRef"], "name", p + ".configMapRef");
+        if (e.contains("secretRef")) addRef(refs, "secret", e["secretRef"], "name", p + ".secretRef");
       }
     }
   }
   return refs;
 }
-
-}  // namespace
 
 std::string configChecksum(const Json& data) {
   std::string enc;
@@ -121,14 +140,13 @@ std::string configChecksum(const Json& data) {
   return hex;
 }
 
-Result<TrackedConfigs> ConfigTracker::scan(const api::Canary& c, const Json& target) const {
+Result<TrackedConfigs> trackConfigs(const api::Canary& c, const Json& target, const ConfigLookup& lookup) {
   TrackedConfigs out;
-  if (!ctx_.configTracking) return out;
   const std::string& ns = c.metadata.namespace_;
   const Json podSpec = target["spec"].value("template", Json::object()).value("spec", Json::object());
-  for (const auto& [key, ref] : discover(podSpec)) {
+  for (const auto& [key, ref] : configRefs(podSpec)) {
     const bool isMap = ref.kind == "configmap";
-    auto obj = (isMap ? ctx_.configMaps : ctx_.secrets)->get(ns, ref.name);
+    JsonPtr obj = lookup(ref.kind, ref.name);
     if (!obj) {
       if (ref.optional) {
         spdlog::info("{} {}.{} not found (optional), not tracked", isMap ? "configmap" : "secret", ref.name, ns);
@@ -152,6 +170,38 @@ Result<TrackedConfigs> ConfigTracker::scan(const api::Canary& c, const Json& tar
   return out;
 }
 
+Json primaryConfigCopy(const api::Canary& c, const TrackedConfig& cfg,
+                       const std::vector<std::string>& includeLabelPrefix, const Json* existing) {
+  const bool isMap = cfg.kind == "configmap";
+  Json owners = ownerReferenceTo(c);
+  if (existing) {
+    for (auto r : (*existing)["metadata"].value("ownerReferences", Json::array())) {
+      if (r.value("kind", "") == "Canary" && r.value("name", "") == c.metadata.name) continue;
+      r["controller"] = false;
+      owners.push_back(r);
+    }
+  }
+  Json want = {
+      {"apiVersion", "v1"},
+      {"kind", isMap ? "ConfigMap" : "Secret"},
+      {"metadata",
+       {{"name", cfg.name + "-primary"},
+        {"namespace", c.metadata.namespace_},
+        {"labels", includeByPrefix(stringMap((*cfg.object)["metadata"].value("labels", Json())), includeLabelPrefix)},
+        {"ownerReferences", owners}}},
+      {"data", cfg.object->value("data", Json::object())}};
+  if (!isMap) want["type"] = cfg.object->value("type", "Opaque");
+  return want;
+}
+
+Result<TrackedConfigs> ConfigTracker::scan(const api::Canary& c, const Json& target) const {
+  if (!ctx_.configTracking) return TrackedConfigs{};
+  const std::string& ns = c.metadata.namespace_;
+  return trackConfigs(c, target, [&](const std::string& kind, const std::string& name) {
+    return (kind == "configmap" ? ctx_.configMaps : ctx_.secrets)->get(ns, name);
+  });
+}
+
 controller::ConfigChecksums ConfigTracker::checksums(const TrackedConfigs& configs) {
   controller::ConfigChecksums out;
   for (const auto& [k, v] : configs) out[k] = v.checksum;
@@ -171,25 +221,9 @@ Status ConfigTracker::writePrimaries(const api::Canary& c, const TrackedConfigs&
     ObjectCache* cache = isMap ? ctx_.configMaps : ctx_.secrets;
     const auto& res = isMap ? kConfigMaps : kSecrets;
     const std::string name = cfg.name + "-primary";
-    Json owners = ownerReferenceTo(c);
     auto cur = cache->get(ns, name);
-    if (cur) {
-      for (auto r : (*cur)["metadata"].value("ownerReferences", Json::array())) {
-        if (r.value("kind", "") == "Canary" && r.value("name", "") == c.metadata.name) continue;
-        r["controller"] = false;
-        owners.push_back(r);
-      }
-    }
-    Json want = {{"apiVersion", "v1"},
-                 {"kind", isMap ? "ConfigMap" : "Secret"},
-                 {"metadata",
-                  {{"name", name},
-                   {"namespace", ns},
-                   {"labels", includeByPrefix(stringMap((*cfg.object)["metadata"].value("labels", Json())),
-                                              ctx_.includeLabelPrefix)},
-                   {"ownerReferences", owners}}},
-                 {"data", cfg.object->value("data", Json::object())}};
-    if (!isMap) want["type"] = cfg.object->value("type", "Opaque");
+    const Json want = primaryConfigCopy(c, cfg, ctx_.includeLabelPrefix, cur ? cur.get() : nullptr);
+    const Json& owners = want["metadata"]["ownerReferences"];
     if (cur && (*cur).value("data", Json::object()) == want["data"] &&
         (*cur)["metadata"].value("ownerReferences", Json()) == owners &&
         (isMap || (*cur).value("type", "") == want["type"])) {

@@ -3,6 +3,7 @@
 // v2 (the same object). KEDA ScaledObjects are not handled by this build (an error says so).
 #include <fmt/format.h>
 
+#include "platform/kubernetes/primary_spec.h"
 #include "platform/kubernetes/resources.h"
 #include "platform/kubernetes/workload_target.h"
 
@@ -24,28 +25,11 @@ Status WorkloadTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
                                                       "horizontalpodautoscalers.autoscaling \"{}\" not found",
                                                       ref.name, ns, ref.name));
   }
-  const Json& s = (*src)["spec"];
-  Json spec = {{"scaleTargetRef",
-                {{"name", c.spec.targetRef.name + "-primary"},
-                 {"kind", s["scaleTargetRef"].value("kind", "Deployment")},
-                 {"apiVersion", s["scaleTargetRef"].value("apiVersion", "apps/v1")}}}};
-  for (const char* f : {"minReplicas", "maxReplicas", "metrics", "behavior"})
-    if (s.contains(f)) spec[f] = s[f];
-  if (ref.primaryScalerReplicas) {
-    if (ref.primaryScalerReplicas->minReplicas) spec["minReplicas"] = *ref.primaryScalerReplicas->minReplicas;
-    if (ref.primaryScalerReplicas->maxReplicas) spec["maxReplicas"] = *ref.primaryScalerReplicas->maxReplicas;
-  }
-  const std::string name = ref.name + "-primary";
+  Json want = primaryHpa(c, *src);
+  const Json& spec = want["spec"];
+  const std::string name = want["metadata"]["name"];
   auto cur = ctx_.hpas->get(ns, name);
   if (!cur) {
-    Json want = {{"apiVersion", "autoscaling/v2"},
-                 {"kind", "HorizontalPodAutoscaler"},
-                 {"metadata",
-                  {{"name", name},
-                   {"namespace", ns},
-                   {"labels", filterWorkloadMetadata(stringMap((*src)["metadata"].value("labels", Json())))},
-                   {"ownerReferences", ownerReferenceTo(c)}}},
-                 {"spec", spec}};
     auto r = ctx_.client->create(kHpas, ns, want);
     if (!r && r.error().code != ErrorCode::Conflict) {
       return makeError(r.error().code,

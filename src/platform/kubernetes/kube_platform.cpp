@@ -9,6 +9,7 @@
 #include "platform/kubernetes/kubernetes_router.h"
 #include "platform/kubernetes/primary_spec.h"
 #include "platform/kubernetes/resources.h"
+#include "platform/kubernetes/service_target.h"
 #include "platform/kubernetes/workload_target.h"
 #include "router/nop_router.h"
 
@@ -85,11 +86,7 @@ void KubePlatform::stop() {
 
 Result<std::unique_ptr<controller::Target>> KubePlatform::makeTarget(const api::Canary& canary) {
   const std::string& kind = canary.spec.targetRef.kind;
-  if (kind == "Service") {
-    return makeError(ErrorCode::Invalid,
-                     "targetRef.kind Service is not supported by this build of aviary controller (Deployment and "
-                     "DaemonSet only)");
-  }
+  if (kind == "Service") return std::unique_ptr<controller::Target>(std::make_unique<ServiceTarget>(ctx_));
   if (kind == "DaemonSet") {
     return std::unique_ptr<controller::Target>(
         std::make_unique<WorkloadTarget>(ctx_, WorkloadKind::DaemonSet, seed_++));
@@ -117,6 +114,9 @@ Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Cana
                                  "spec.provider (or -mesh-provider) to kubernetes",
                                  provider));
   }
+  // A Service target's copies are made by the target; Flagger's Kubernetes router is a no-op
+  // for it (§2.6): the mesh router routes between `<apex>-primary` and `<apex>-canary` alone.
+  if (canary.spec.targetRef.kind == "Service") return std::move(mesh);
   const KubeContext* ctx = &ctx_;
   auto metadata = [ctx](const api::Canary& c) -> Result<TargetMetadata> {
     const bool ds = c.spec.targetRef.kind == "DaemonSet";

@@ -12,8 +12,9 @@
 // forget() also deletes them explicitly (only those whose owner reference names this canary's
 // uid), so that API servers without a garbage collector (the sandbox) end in the same state.
 //
-// Targets: Deployment, DaemonSet (and, as Flagger, any unknown kind treated as a Deployment).
-// Service-kind targets are not in this build: makeTarget answers an error naming them.
+// Targets: Deployment, DaemonSet (and, as Flagger, any unknown kind treated as a Deployment), and
+// Service (service_target.h: `-canary`/`-primary` copies of the user's Service, routed by the
+// mesh router alone).
 //
 // Thread-safe; start() before handing it to the runtime.
 #include <functional>

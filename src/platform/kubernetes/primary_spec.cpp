@@ -248,4 +248,29 @@ void promoteInto(Json& primary, const api::Canary& c, const Json& target, const 
       includeByPrefix(stringMap(tm.value("labels", Json())), o.includeLabelPrefix), meta.labelKey, meta.labelValue);
 }
 
+Json primaryHpa(const api::Canary& c, const Json& source) {
+  const auto& ref = *c.spec.autoscalerRef;
+  const Json& s = source.value("spec", Json::object());
+  const Json target = s.value("scaleTargetRef", Json::object());
+  Json spec = {{"scaleTargetRef",
+                {{"name", c.spec.targetRef.name + "-primary"},
+                 {"kind", target.value("kind", "Deployment")},
+                 {"apiVersion", target.value("apiVersion", "apps/v1")}}}};
+  for (const char* f : {"minReplicas", "maxReplicas", "metrics", "behavior"})
+    if (s.contains(f)) spec[f] = s[f];
+  if (ref.primaryScalerReplicas) {
+    if (ref.primaryScalerReplicas->minReplicas) spec["minReplicas"] = *ref.primaryScalerReplicas->minReplicas;
+    if (ref.primaryScalerReplicas->maxReplicas) spec["maxReplicas"] = *ref.primaryScalerReplicas->maxReplicas;
+  }
+  return {
+      {"apiVersion", "autoscaling/v2"},
+      {"kind", "HorizontalPodAutoscaler"},
+      {"metadata",
+       {{"name", ref.name + "-primary"},
+        {"namespace", c.metadata.namespace_},
+        {"labels", filterWorkloadMetadata(stringMap(source.value("metadata", Json::object()).value("labels", Json())))},
+        {"ownerReferences", ownerReferenceTo(c)}}},
+      {"spec", spec}};
+}
+
 }  // namespace aviary::platform::kubernetes

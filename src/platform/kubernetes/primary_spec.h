@@ -1,7 +1,8 @@
 #pragma once
 // The pure parts of Flagger's Deployment controller (flagger-integration.md §0.1, §1.2–1.5):
 // selector-label discovery, the primary Deployment built from the target, the pod-spec rewrites
-// (tracked config names, anti-affinity and topology selectors). No I/O: unit-tested directly.
+// (tracked config names, anti-affinity and topology selectors), the primary HPA. No I/O:
+// unit-tested directly; WorkloadTarget writes these objects and `aviary render` prints them.
 #include <map>
 #include <set>
 #include <string>
@@ -59,5 +60,11 @@ kube::Json newPrimaryDeployment(const api::Canary& canary, const kube::Json& tar
 // Promote (§1.5, §1.8): `primary` updated in place from `target`.
 void promoteInto(kube::Json& primary, const api::Canary& canary, const kube::Json& target, const TargetMetadata& meta,
                  const TrackedNames& tracked, const PrimaryOptions& options, Random& random);
+
+// The primary HorizontalPodAutoscaler `<autoscalerRef.name>-primary` (§1.13), autoscaling/v2,
+// cloned from `source` (the HPA autoscalerRef names): scaleTargetRef renamed to the primary,
+// minReplicas/maxReplicas (overridden by primaryScalerReplicas), metrics and behavior copied.
+// Precondition: canary.spec.autoscalerRef is set.
+kube::Json primaryHpa(const api::Canary& canary, const kube::Json& source);
 
 }  // namespace aviary::platform::kubernetes
