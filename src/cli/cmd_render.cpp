@@ -122,7 +122,7 @@ void addRenderCommand(CLI::App& app, Runner& run) {
   auto args = std::make_shared<RenderArgs>();
   auto* cmd = app.add_subcommand("render", "Print the objects aviary controller would write for a Canary");
   cmd->add_option("-f,--filename", args->inputs,
-                  "Canary, target Deployment/DaemonSet, HPA, ConfigMaps, Secrets (YAML or JSON, - for stdin); "
+                  "Canary, target Deployment/DaemonSet/Service, HPA, ConfigMaps, Secrets (YAML or JSON, - for stdin); "
                   "repeatable")
       ->required();
   cmd->add_option("--canary-weight", args->canaryWeight, "Canary weight of the routes (0-100; default 0)")

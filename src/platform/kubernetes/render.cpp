@@ -183,7 +183,7 @@ std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api:
     }
   }
 
-  // The target (§1.2): Deployment or DaemonSet.
+  // The target (§1.2, §1.10): Deployment, DaemonSet or Service.
   const std::string& kind = c.spec.targetRef.kind;
   const WorkloadKind wk = kind == "DaemonSet" ? WorkloadKind::DaemonSet : WorkloadKind::Deployment;
   const api::OtherObject* target = nullptr;
