@@ -58,6 +58,7 @@ void DemoView::render(const std::shared_ptr<const api::Canary>& canary, const st
                      st.failedChecks, elapsed);
   out += fmt::format("  primary {:>3}% [{}] {:>3}% canary\n\n", 100 - st.canaryWeight, bar(st.canaryWeight, 50),
                      st.canaryWeight);
+  if (!replicas_.empty()) out += replicas_ + "\n";
   out += "  traffic through podinfo.test (last 5 s):";
   if (rates.empty()) out += " -";
   for (const auto& [version, rps] : rates) out += fmt::format("  {} {:.1f} req/s", version, rps);

@@ -26,6 +26,9 @@ class DemoView {
   explicit DemoView(bool tty) : tty_(tty) {}
 
   void heading(const std::string& text);
+  // The replica sets and their autoscalers (`aviary demo --autoscaling`), shown under the weight
+  // bar on a terminal; "" shows nothing.
+  void replicas(std::string text) { replicas_ = std::move(text); }
   // A line of the controller (events, applied files): printed at once without a terminal, kept
   // for the live view with one.
   void log(const std::string& line);
@@ -47,6 +50,7 @@ class DemoView {
  private:
   bool tty_;
   std::string heading_;
+  std::string replicas_;
   std::vector<std::string> lines_;
 };
 

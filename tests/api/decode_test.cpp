@@ -90,18 +90,35 @@ TEST(DecodeSeed, Canary404AndTemplate) {
 }
 
 TEST(DecodeSeed, NonFlaggerKindsAreOthers) {
-  for (const char* f : {"podinfo-hpa.yaml", "public-gateway.yaml"}) {
-    auto r = loadFile(kSeed + f);
-    ASSERT_TRUE(r.ok());
-    EXPECT_TRUE(r->ok()) << dump(r->errors);
-    ASSERT_EQ(r->others.size(), 1u) << f;
-    ASSERT_EQ(r->documents.size(), 1u);
-    EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::Other);
-  }
-  auto hpa = loadFile(kSeed + "podinfo-hpa.yaml");
-  EXPECT_EQ(hpa->others[0].kind, "HorizontalPodAutoscaler");
-  EXPECT_EQ(hpa->others[0].apiVersion, "autoscaling/v2beta2");
-  EXPECT_EQ(hpa->others[0].name, "podinfo");
+  auto r = loadFile(kSeed + "public-gateway.yaml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << dump(r->errors);
+  ASSERT_EQ(r->others.size(), 1u);
+  ASSERT_EQ(r->documents.size(), 1u);
+  EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::Other);
+}
+
+TEST(DecodeSeed, TheHpaIsDecoded) {
+  // autoscaling/v2beta2 is read as v2 (api/hpa.h).
+  auto r = loadFile(kSeed + "podinfo-hpa.yaml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << dump(r->errors);
+  ASSERT_EQ(r->autoscalers.size(), 1u);
+  ASSERT_EQ(r->documents.size(), 1u);
+  EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::HorizontalPodAutoscaler);
+  const auto& h = r->autoscalers[0];
+  EXPECT_EQ(h.apiVersion, "autoscaling/v2beta2");
+  EXPECT_EQ(h.metadata.name, "podinfo");
+  EXPECT_EQ(h.spec.scaleTargetRef.kind, "Deployment");
+  EXPECT_EQ(h.spec.scaleTargetRef.name, "podinfo");
+  EXPECT_EQ(h.spec.minReplicas, 2);
+  EXPECT_EQ(h.spec.maxReplicas, 4);
+  ASSERT_EQ(h.spec.metrics.size(), 1u);
+  EXPECT_EQ(h.spec.metrics[0].source, autoscaling::MetricSourceType::Resource);
+  EXPECT_EQ(h.spec.metrics[0].name, "cpu");
+  EXPECT_EQ(h.spec.metrics[0].target.type, autoscaling::MetricTargetType::Utilization);
+  EXPECT_EQ(h.spec.metrics[0].target.value, 99);
+  EXPECT_FALSE(h.spec.behavior.has_value());
 }
 
 TEST(Utf8, StrictValidationAndEscaping) {
