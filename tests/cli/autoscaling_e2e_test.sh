@@ -21,8 +21,10 @@ desired() {
     python3 -c "import json,sys; print(next((s['desired'] for s in json.load(sys.stdin)['items'] if s['name']=='$1' and s['namespace']=='test'), ''))" 2>/dev/null || true
 }
 hpa_target() { hpa_json | python3 -c "import json,sys; print(next((h['spec']['scaleTargetRef']['name'] for h in json.load(sys.stdin)['items'] if h['metadata']['name']=='$1'), ''))" 2>/dev/null || true; }
+hpa_target_is() { [ "$(hpa_target "$1")" = "$2" ]; }
+desired_is() { [ "$(desired "$1")" = "$2" ]; }
 note "the primary's HPA is the clone"
-wait_for 10 test "\$(hpa_target podinfo-total-primary)" = podinfo-primary || fail "no podinfo-total-primary scaling podinfo-primary: $(hpa_json)"
+wait_for 10 hpa_target_is podinfo-total-primary podinfo-primary || fail "no podinfo-total-primary scaling podinfo-primary: $(hpa_json)"
 load podinfo.test:9898 120 60
 release 3.1.1
 note "watching the canary's replicas during the analysis"
@@ -40,7 +42,7 @@ wait_phase podinfo Succeeded 40
 note "primary at $(desired podinfo-primary) replicas; lowering the load to 30 requests/s"
 stop_loads
 load podinfo.test:9898 60 15
-wait_for 25 test "\$(desired podinfo-primary)" = 3 || fail "the primary's HPA did not scale it to 3 (now $(desired podinfo-primary)): $(hpa_json)"
+wait_for 25 desired_is podinfo-primary 3 || fail "the primary's HPA did not scale it to 3 (now $(desired podinfo-primary)): $(hpa_json)"
 only_version 3.1.1 http://podinfo.test:9898/ 10
 stop_run
 check_nothing_left

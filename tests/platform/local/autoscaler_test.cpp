@@ -15,7 +15,7 @@
 namespace aviary::platform::local {
 namespace {
 
-const char* kManifests = R"(
+const char* kManifests = R"yaml(
 apiVersion: aviary.dev/v1alpha1
 kind: Workload
 metadata: {name: podinfo, namespace: test}
@@ -52,7 +52,7 @@ spec:
     primaryScalerReplicas: {minReplicas: 2, maxReplicas: 8}
   service: {port: 9898}
   analysis: {interval: 10s, threshold: 2, stepWeight: 10, maxWeight: 30}
-)";
+)yaml";
 
 class LocalAutoscalerTest : public ::testing::Test {
  protected:
