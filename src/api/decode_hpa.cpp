@@ -34,11 +34,22 @@ Result<double> parseQuantity(const std::string& text) {
   if (i == digits || (i == digits + 1 && dot)) return bad();
   const double number = std::strtod(text.substr(0, i).c_str(), nullptr);
   const std::string suffix = text.substr(i);
-  static const std::pair<const char*, double> kSuffixes[] = {
-      {"", 1},       {"n", 1e-9},         {"u", 1e-6},         {"m", 1e-3},         {"k", 1e3},
-      {"M", 1e6},    {"G", 1e9},          {"T", 1e12},         {"P", 1e15},         {"E", 1e18},
-      {"Ki", 1024.}, {"Mi", 1048576.},    {"Gi", 1073741824.}, {"Ti", 1099511627776.}, {"Pi", 1125899906842624.},
-      {"Ei", 1152921504606846976.}};
+  static const std::pair<const char*, double> kSuffixes[] = {{"", 1},
+                                                             {"n", 1e-9},
+                                                             {"u", 1e-6},
+                                                             {"m", 1e-3},
+                                                             {"k", 1e3},
+                                                             {"M", 1e6},
+                                                             {"G", 1e9},
+                                                             {"T", 1e12},
+                                                             {"P", 1e15},
+                                                             {"E", 1e18},
+                                                             {"Ki", 1024.},
+                                                             {"Mi", 1048576.},
+                                                             {"Gi", 1073741824.},
+                                                             {"Ti", 1099511627776.},
+                                                             {"Pi", 1125899906842624.},
+                                                             {"Ei", 1152921504606846976.}};
   for (const auto& [s, factor] : kSuffixes)
     if (suffix == s) return number * factor;
   if (suffix.size() >= 2 && (suffix[0] == 'e' || suffix[0] == 'E')) {
@@ -99,7 +110,8 @@ void decodeTarget(ObjectReader& t, MetricSourceType source, HpaMetricTarget& out
     const char* want = source == MetricSourceType::Resource ? "Utilization or AverageValue"
                        : source == MetricSourceType::Pods   ? "AverageValue"
                                                             : "Value or AverageValue";
-    sink.error(at, t.fieldPath("type"), std::string("expected ") + want + " for this metric source, found \"" + type + "\"");
+    sink.error(at, t.fieldPath("type"),
+               std::string("expected ") + want + " for this metric source, found \"" + type + "\"");
   }
   if (type == "Utilization") {
     out.type = MetricTargetType::Utilization;
@@ -110,7 +122,8 @@ void decodeTarget(ObjectReader& t, MetricSourceType source, HpaMetricTarget& out
     }
     for (const char* other : {"value", "averageValue"})
       if (t.field(other).isDefined())
-        sink.error(t.keyPos(other), t.fieldPath(other), "expected only averageUtilization with type Utilization, found " + std::string(other));
+        sink.error(t.keyPos(other), t.fieldPath(other),
+                   "expected only averageUtilization with type Utilization, found " + std::string(other));
   } else {
     const char* field = type == "Value" ? "value" : "averageValue";
     out.type = type == "Value" ? MetricTargetType::Value : MetricTargetType::AverageValue;
@@ -217,7 +230,8 @@ void decodeHpaSpec(ObjectReader& spec, HorizontalPodAutoscaler& hpa) {
     if (m.isObject()) {
       decodeMetric(m, metric);
     } else {
-      spec.sink().error(spec.sink().pos(metrics[i]), indexPath(path, i), "expected an object, found " + describe(metrics[i]));
+      spec.sink().error(spec.sink().pos(metrics[i]), indexPath(path, i),
+                        "expected an object, found " + describe(metrics[i]));
     }
     out.metrics.push_back(std::move(metric));
   }

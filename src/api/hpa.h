@@ -27,7 +27,7 @@ struct HpaMetricTarget {
 
 struct HpaMetric {
   autoscaling::MetricSourceType source = autoscaling::MetricSourceType::Pods;
-  std::string name;  // resource.name (cpu, memory), pods.metric.name or object.metric.name
+  std::string name;                               // resource.name (cpu, memory), pods.metric.name or object.metric.name
   CrossNamespaceObjectReference describedObject;  // Object only
   HpaMetricTarget target;
   LineCol at;  // the metrics[i] entry (for messages)
@@ -49,7 +49,9 @@ struct HorizontalPodAutoscaler {
   SourcePos pos;
   FieldPositions positions;
 
-  std::string key() const { return (metadata.namespace_.empty() ? "default" : metadata.namespace_) + "/" + metadata.name; }
+  std::string key() const {
+    return (metadata.namespace_.empty() ? "default" : metadata.namespace_) + "/" + metadata.name;
+  }
   // The spec as the algorithm takes it.
   autoscaling::HpaSpec algorithmSpec() const { return {spec.minReplicas, spec.maxReplicas, spec.behavior}; }
 };

@@ -14,7 +14,9 @@ namespace aviary::autoscaling {
 namespace {
 
 // The controller's legacy scale-up cap without a behavior: max(2 × current, 4).
-int32_t legacyScaleUpLimit(int32_t current) { return std::max<int32_t>(2 * current, 4); }
+int32_t legacyScaleUpLimit(int32_t current) {
+  return std::max<int32_t>(2 * current, 4);
+}
 
 }  // namespace
 
@@ -90,6 +92,7 @@ Recommendation HpaAlgorithm::recommend(const HpaSpec& spec, int32_t current,
       r.message = fmt::format("{} of {} metrics could not be read", invalid, metrics.size());
       return r;
     }
+    r.metric = which;
     r.reason = "ValidMetricFound";
     r.message = fmt::format("the HPA was able to compute the replica count from {}: {}", which, desired);
     if (!spec.behavior) {
@@ -181,9 +184,8 @@ int32_t HpaAlgorithm::scaleUpLimit(int32_t current, const ScalingRules& rules) c
     const int32_t start =
         current - changeInPeriod(scaleUpEvents_, p.periodSeconds) + changeInPeriod(scaleDownEvents_, p.periodSeconds);
     // Rounded up so that a small percentage still adds a replica.
-    const int32_t proposed = p.type == PolicyType::Pods
-                                 ? start + p.value
-                                 : static_cast<int32_t>(std::ceil(start * (1 + p.value / 100.0)));
+    const int32_t proposed =
+        p.type == PolicyType::Pods ? start + p.value : static_cast<int32_t>(std::ceil(start * (1 + p.value / 100.0)));
     result = pickMin ? std::min(result, proposed) : std::max(result, proposed);
   }
   return result;
@@ -196,8 +198,8 @@ int32_t HpaAlgorithm::scaleDownLimit(int32_t current, const ScalingRules& rules)
   for (const auto& p : rules.policies) {
     const int32_t start =
         current - changeInPeriod(scaleUpEvents_, p.periodSeconds) + changeInPeriod(scaleDownEvents_, p.periodSeconds);
-    const int32_t proposed = p.type == PolicyType::Pods ? start - p.value
-                                                        : static_cast<int32_t>(start * (1 - p.value / 100.0));
+    const int32_t proposed =
+        p.type == PolicyType::Pods ? start - p.value : static_cast<int32_t>(start * (1 - p.value / 100.0));
     result = pickMin ? std::max(result, proposed) : std::min(result, proposed);
   }
   return result;

@@ -80,12 +80,13 @@ struct Recommendation {
   bool metricsValid = true;
   std::string reason;   // a condition reason as the controller writes it (e.g. "ScaleDownStabilized")
   std::string message;  // for events and logs
+  std::string metric;   // the metric whose proposal was the largest ("" when none was computed)
 };
 
 class HpaAlgorithm {
  public:
   struct Options {
-    double tolerance = 0.1;                        // --horizontal-pod-autoscaler-tolerance
+    double tolerance = 0.1;                            // --horizontal-pod-autoscaler-tolerance
     std::chrono::seconds downscaleStabilization{300};  // --horizontal-pod-autoscaler-downscale-stabilization
   };
   explicit HpaAlgorithm(const Clock& clock) : HpaAlgorithm(clock, Options{}) {}

@@ -217,6 +217,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   }
   o.print = [&view](const std::string& line) { view.log(line); };
   if (d.autoscaling) {
+    view.story("the canary scaled to 4 replicas at 30 % during the analysis, 3.1.1 promoted, the primary's HPA took over");
     view.heading(fmt::format("Aviary demo: podinfo's canary scaled on its request rate by the HPA podinfo-total during "
                              "the analysis ({} ticks, 60 req/s through podinfo.test)",
                              d.realTime ? "1m" : "5s"));
@@ -240,7 +241,9 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   // the canary at 30 %; with the seed's load test (20 req/s to podinfo-canary) that is 38 req/s,
   // which the HPA's 10 req/s per replica turns into 4 replicas.
   Traffic traffic(proxy, d.autoscaling ? 60 : 20, canaryWeight);
-  traffic.start();
+  // With autoscaling the load starts once the Canary has taken podinfo over, so that the HPA
+  // scales the canary and the primary only (not the plain workload before its initialization).
+  if (!d.autoscaling) traffic.start();
   const auto begin = Clock_::now();
   const Duration tick = d.realTime ? Duration(60000) : Duration(5000);
   bool interrupted = false;
@@ -300,6 +303,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   });
   size_t mark = 0;
   if (d.autoscaling) {
+    traffic.start();
     int atThirty = 0;
     step("the canary scaled to 4 replicas at 30 % during the analysis", [&] {
       mark = lc.platform().eventLog().of("test", "podinfo").size();
@@ -322,25 +326,24 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
                        tick * 6);
     });
     step("the primary serves 3.1.1", [&] { return waitUntil([&] { return serving(proxy) == "3.1.1"; }, tick * 4); });
-  }
-  if (!d.autoscaling) {
-  step("podinfo 3.1.1 promoted", [&] {
-    mark = lc.platform().eventLog().of("test", "podinfo").size();
-    traffic.analysing("3.1.1");
-    release("3.1.1", "");
-    return waitUntil([&] { return hasEvent("Promotion completed! Scaling down podinfo.test", mark); }, tick * 25);
-  });
-  step("the primary serves 3.1.1", [&] { return waitUntil([&] { return serving(proxy) == "3.1.1"; }, tick * 4); });
-  const std::string fault = d.scenario == "404" ? "PODINFO_FAULT_404_RATIO" : "PODINFO_FAULT_5XX_RATIO";
-  step("faulty podinfo 3.1.2 rolled back", [&] {
-    mark = lc.platform().eventLog().of("test", "podinfo").size();
-    traffic.analysing("3.1.2");
-    release("3.1.2", fault);
-    return waitUntil([&] { return hasEvent("Canary failed! Scaling down podinfo.test", mark); }, tick * 25);
-  });
-  step("the primary still serves 3.1.1", [&] {
-    return waitUntil([&] { return phase().phase == api::Phase::Failed && serving(proxy) == "3.1.1"; }, tick * 4);
-  });
+  } else {
+    step("podinfo 3.1.1 promoted", [&] {
+      mark = lc.platform().eventLog().of("test", "podinfo").size();
+      traffic.analysing("3.1.1");
+      release("3.1.1", "");
+      return waitUntil([&] { return hasEvent("Promotion completed! Scaling down podinfo.test", mark); }, tick * 25);
+    });
+    step("the primary serves 3.1.1", [&] { return waitUntil([&] { return serving(proxy) == "3.1.1"; }, tick * 4); });
+    const std::string fault = d.scenario == "404" ? "PODINFO_FAULT_404_RATIO" : "PODINFO_FAULT_5XX_RATIO";
+    step("faulty podinfo 3.1.2 rolled back", [&] {
+      mark = lc.platform().eventLog().of("test", "podinfo").size();
+      traffic.analysing("3.1.2");
+      release("3.1.2", fault);
+      return waitUntil([&] { return hasEvent("Canary failed! Scaling down podinfo.test", mark); }, tick * 25);
+    });
+    step("the primary still serves 3.1.1", [&] {
+      return waitUntil([&] { return phase().phase == api::Phase::Failed && serving(proxy) == "3.1.1"; }, tick * 4);
+    });
   }
   traffic.stop();
   const double total = std::chrono::duration<double>(Clock_::now() - begin).count();

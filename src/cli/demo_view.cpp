@@ -114,7 +114,7 @@ void DemoView::summary(const std::vector<Step>& steps, const std::vector<std::st
   if (interrupted) {
     out += fmt::format("  interrupted after {:.0f} s: everything the demo started was stopped\n", seconds);
   } else if (failures.empty()) {
-    out += fmt::format("  verdict: the story went as it should in {:.0f} s (3.1.1 promoted, 3.1.2 rolled back)\n", seconds);
+    out += fmt::format("  verdict: the story went as it should in {:.0f} s ({})\n", seconds, story_);
   } else {
     out += fmt::format("  verdict: FAILED at \"{}\" after {:.0f} s\n", failures.front(), seconds);
   }

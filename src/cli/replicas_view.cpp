@@ -10,7 +10,8 @@ std::string renderReplicas(const json& canary, const json& replicaSets, const js
   const std::string ns = canary["metadata"].value("namespace", "default");
   const std::string target = canary["spec"]["targetRef"].value("name", "");
   std::string out;
-  for (const auto& [label, set] : {std::pair<std::string, std::string>{"Primary", target + "-primary"}, {"Canary", target}}) {
+  for (const auto& [label, set] :
+       {std::pair<std::string, std::string>{"Primary", target + "-primary"}, {"Canary", target}}) {
     const json* found = nullptr;
     if (replicaSets.contains("items"))
       for (const auto& s : replicaSets["items"])
@@ -20,7 +21,8 @@ std::string renderReplicas(const json& canary, const json& replicaSets, const js
                        found->value("ready", 0));
     if (hpas.is_object() && hpas.contains("items")) {
       for (const auto& h : hpas["items"]) {
-        if (h["metadata"].value("namespace", "") != ns || h["spec"]["scaleTargetRef"].value("name", "") != set) continue;
+        if (h["metadata"].value("namespace", "") != ns || h["spec"]["scaleTargetRef"].value("name", "") != set)
+          continue;
         out += fmt::format("   HPA {} ({}-{})", h["metadata"].value("name", ""), h["spec"].value("minReplicas", 0),
                            h["spec"].value("maxReplicas", 0));
         for (const auto& m : h["status"].value("currentMetrics", json::array())) {

@@ -150,3 +150,24 @@ TEST(DecodeTypes, PlainScalarsAreTypedQuotedOnesAreStrings) {
 
 }  // namespace
 }  // namespace aviary::api
+
+namespace aviary::api {
+namespace {
+
+TEST(HpaQuantity, KubernetesQuantities) {
+  const std::vector<std::pair<std::string, double>> ok = {
+      {"10", 10}, {"100m", 0.1}, {"1.5k", 1500}, {"512Mi", 512.0 * 1048576}, {"2e3", 2000}, {"0.5", 0.5}, {"+3", 3}};
+  for (const auto& [text, want] : ok) {
+    auto q = parseQuantity(text);
+    ASSERT_TRUE(q.ok()) << text;
+    EXPECT_DOUBLE_EQ(*q, want) << text;
+  }
+  for (const char* bad : {"", "m", "10x", "1.2.3", ".", "10 m", "1e", "1e99", "Mi"}) {
+    auto q = parseQuantity(bad);
+    ASSERT_FALSE(q.ok()) << bad;
+    EXPECT_NE(q.error().message.find("expected a quantity"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace aviary::api

@@ -61,7 +61,8 @@ Result<std::string> LocalAutoscaler::requestRateQuery(const api::HpaMetric& m, c
   }
   std::string selector;
   if (m.source == MetricSourceType::Pods) {
-    selector = fmt::format("destination_workload_namespace=\"{}\",destination_workload=\"{}\"", quoted(ns), quoted(set));
+    selector =
+        fmt::format("destination_workload_namespace=\"{}\",destination_workload=\"{}\"", quoted(ns), quoted(set));
   } else if (m.describedObject.kind == "Service") {
     const std::string x = quoted(m.describedObject.name);
     selector = fmt::format("destination_service_namespace=\"{}\",destination_service_name=~\"{}|{}-primary|{}-canary\"",
@@ -80,7 +81,9 @@ Result<std::string> LocalAutoscaler::requestRateQuery(const api::HpaMetric& m, c
 LocalAutoscaler::LocalAutoscaler(LocalPlatform& platform, Query query, AutoscalerOptions options)
     : platform_(platform), query_(std::move(query)), options_(std::move(options)) {}
 
-LocalAutoscaler::~LocalAutoscaler() { stop(); }
+LocalAutoscaler::~LocalAutoscaler() {
+  stop();
+}
 
 void LocalAutoscaler::start() {
   thread_ = std::thread([this] {
@@ -208,8 +211,14 @@ void LocalAutoscaler::reconcile(const api::HorizontalPodAutoscaler& hpa, State& 
         state.algorithm->recorded(hpa.algorithmSpec(), current, rec.replicas);
         out.currentReplicas = rec.replicas;
         out.lastScaleTime = platform_.clock().now();
+        // Worded like the controller's SuccessfulRescale event, with the condition's reason when a
+        // window or a limit shaped the count.
+        std::string why = rec.replicas < current ? "All metrics below target"
+                          : rec.metric.empty()   ? rec.message
+                                                 : fmt::format("metric {} above target", rec.metric);
+        if (rec.reason != "ValidMetricFound") why += fmt::format(" ({})", rec.reason);
         const std::string line = fmt::format("HorizontalPodAutoscaler {}/{}: New size: {}; reason: {} ({} → {})",
-                                             out.namespace_, out.name, rec.replicas, rec.message, current, rec.replicas);
+                                             out.namespace_, out.name, rec.replicas, why, current, rec.replicas);
         spdlog::info("{}", line);
         if (options_.print) options_.print(line);
       } else {

@@ -41,7 +41,7 @@ namespace aviary::platform::local {
 class LocalPlatform;
 
 struct AutoscalerOptions {
-  Duration syncPeriod{15000};  // Kubernetes' --horizontal-pod-autoscaler-sync-period
+  Duration syncPeriod{15000};     // Kubernetes' --horizontal-pod-autoscaler-sync-period
   std::string rateWindow = "1m";  // the range of rate() in request-rate queries
   autoscaling::HpaAlgorithm::Options algorithm;
   // Called with a line like Kubernetes' SuccessfulRescale event each time a set is rescaled:
@@ -95,9 +95,9 @@ class LocalAutoscaler {
   LocalPlatform& platform_;
   Query query_;
   AutoscalerOptions options_;
-  mutable std::mutex mu_;  // guards states_ and the status inside
+  mutable std::mutex mu_;                // guards states_ and the status inside
   std::map<std::string, State> states_;  // "ns/name"
-  std::mutex runMu_;  // one reconcileAll at a time
+  std::mutex runMu_;                     // one reconcileAll at a time
   bool stopping_ = false;
   std::condition_variable cv_;
   std::thread thread_;
