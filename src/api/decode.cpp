@@ -173,6 +173,24 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
                      (info.kind == kWorkloadKind && (info.apiVersion.rfind("flagger.app/", 0) == 0 ||
                                                      info.apiVersion.find('/') == std::string::npos));
   bool ours = info.apiVersion.rfind("flagger.app/", 0) == 0 || local;
+  if (isHpa(info.apiVersion, info.kind)) {
+    // Kubernetes' own kind, read so that the local platform can run it (api/hpa.h).
+    ObjectReader root(sink, node, "", info.pos);
+    HorizontalPodAutoscaler h;
+    h.pos = info.pos;
+    decodeResource(
+        root, h, [](ObjectReader& s, HorizontalPodAutoscaler& r) { detail::decodeHpaSpec(s, r); },
+        [](ObjectReader& s, HorizontalPodAutoscaler&) {
+          // The status is the controller's (currentReplicas, conditions…): read and dropped.
+          for (const char* f : {"currentReplicas", "desiredReplicas", "currentMetrics", "conditions",
+                                "lastScaleTime", "observedGeneration"}) {
+            Json discard;
+            s.json(f, discard);
+          }
+        });
+    keep(h, out.autoscalers, out.rejectedAutoscalers, DocumentInfo::Type::HorizontalPodAutoscaler);
+    return;
+  }
   if (!ours && !info.apiVersion.empty() && !info.kind.empty()) {
     OtherObject other{info.apiVersion, info.kind, info.name, info.namespace_, info.pos, {}, {}, {}};
     ErrorList ignoredWarnings;
@@ -296,6 +314,7 @@ void LoadResult::append(LoadResult&& other) {
   size_t nc = canaries.size(), nt = templates.size(), np = alertProviders.size(), no = others.size();
   size_t rc = rejectedCanaries.size(), rt = rejectedTemplates.size(), rp = rejectedAlertProviders.size();
   size_t nw = workloads.size(), rw = rejectedWorkloads.size();
+  size_t nh = autoscalers.size(), rh = rejectedAutoscalers.size();
   for (auto& d : other.documents) {
     d.errorsBegin += e, d.errorsEnd += e, d.warningsBegin += w, d.warningsEnd += w;
     int* idx = d.index >= 0 ? &d.index : d.rejectedIndex >= 0 ? &d.rejectedIndex : nullptr;
@@ -314,6 +333,9 @@ void LoadResult::append(LoadResult&& other) {
         case DocumentInfo::Type::Workload:
           *idx += static_cast<int>(rejected ? rw : nw);
           break;
+        case DocumentInfo::Type::HorizontalPodAutoscaler:
+          *idx += static_cast<int>(rejected ? rh : nh);
+          break;
         case DocumentInfo::Type::Other:
           *idx += static_cast<int>(no);
           break;
@@ -331,6 +353,8 @@ void LoadResult::append(LoadResult&& other) {
   move(alertProviders, other.alertProviders);
   move(workloads, other.workloads);
   move(rejectedWorkloads, other.rejectedWorkloads);
+  move(autoscalers, other.autoscalers);
+  move(rejectedAutoscalers, other.rejectedAutoscalers);
   move(others, other.others);
   move(rejectedCanaries, other.rejectedCanaries);
   move(rejectedTemplates, other.rejectedTemplates);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/canary.h"
+#include "api/hpa.h"
 #include "api/workload.h"
 #include "common/result.h"
 #include "yaml/tree.h"
@@ -17,8 +18,8 @@
 
 namespace aviary::api {
 
-// A document whose kind is not one of ours (e.g. a HorizontalPodAutoscaler or an Istio Gateway
-// in the seed). It is reported as skipped/ok by `aviary validate`, never silently dropped.
+// A document whose kind is not one of ours (e.g. an Istio Gateway in the seed, or an HPA of
+// another version than autoscaling/v2 or v2beta2). It is reported as skipped/ok by `aviary validate`, never silently dropped.
 struct OtherObject {
   std::string apiVersion;
   std::string kind;
@@ -36,7 +37,7 @@ struct OtherObject {
 // One document of the input, in input order, whatever its fate: lets `aviary validate` print one
 // line per resource and attach each error to the resource it belongs to.
 struct DocumentInfo {
-  enum class Type { Canary, MetricTemplate, AlertProvider, Workload, Other, Unparsed };
+  enum class Type { Canary, MetricTemplate, AlertProvider, Workload, HorizontalPodAutoscaler, Other, Unparsed };
   Type type = Type::Unparsed;
   std::string apiVersion, kind, name, namespace_;  // as far as they could be read
   SourcePos pos;                                   // start of the document
@@ -51,6 +52,7 @@ struct LoadResult {
   std::vector<MetricTemplate> templates;
   std::vector<AlertProvider> alertProviders;
   std::vector<Workload> workloads;  // aviary.dev/v1alpha1 Workloads (api/workload.h)
+  std::vector<HorizontalPodAutoscaler> autoscalers;  // autoscaling/v2 and v2beta2 HPAs (api/hpa.h)
   std::vector<OtherObject> others;
   ErrorList errors;    // structural errors, each with file:line:col and field path
   ErrorList warnings;  // structural warnings (e.g. deprecated `canaryAnalysis`)
@@ -61,6 +63,7 @@ struct LoadResult {
   std::vector<MetricTemplate> rejectedTemplates;
   std::vector<AlertProvider> rejectedAlertProviders;
   std::vector<Workload> rejectedWorkloads;
+  std::vector<HorizontalPodAutoscaler> rejectedAutoscalers;
 
   bool ok() const { return errors.empty(); }
   void append(LoadResult&& other);  // moves other's contents to the end of this one

@@ -5,6 +5,7 @@
 #include "api/decode.h"
 #include "yaml/reader.h"
 #include "api/workload.h"
+#include "api/hpa.h"
 
 namespace aviary::api::detail {
 
@@ -24,6 +25,7 @@ void decodeMatches(ObjectReader& parent, std::string_view name, std::vector<Http
 void decodeMetricTemplateSpec(ObjectReader& spec, MetricTemplate& out);
 void decodeAlertProviderSpec(ObjectReader& spec, AlertProvider& out);
 void decodeWorkloadSpec(ObjectReader& spec, WorkloadSpec& out);  // decode_workload.cpp
+void decodeHpaSpec(ObjectReader& spec, HorizontalPodAutoscaler& out);  // decode_hpa.cpp
 
 // The enums of Flagger's CRDs (also used by the docs and tests).
 inline constexpr std::initializer_list<const char*> kMeshProviders = {

@@ -27,6 +27,7 @@
 #include "common/http_client.h"
 #include "common/log.h"
 #include "controller/event_log.h"
+#include "platform/local/autoscaler.h"
 #include "platform/local/local_platform.h"
 
 namespace aviary::cli {
@@ -43,7 +44,32 @@ struct DemoOptions {
   bool realTime = false;
   bool keep = false;
   std::string logLevel = "warning";
+  bool autoscaling = false;  // the seed's second part (examples/local-autoscaling)
 };
+
+// "  replicas  podinfo-primary 5/5 ready (HPA podinfo-total-primary: 11.8 req/s per replica, target 10)"
+// lines for the canary's two sets, from the supervisor and the autoscaler's last reconcile.
+std::string replicasText(LocalController& lc) {
+  std::string out;
+  const auto hpas = lc.autoscaler().status();
+  for (const char* set : {"podinfo-primary", "podinfo"}) {
+    const auto st = lc.platform().supervisor().status(platform::local::setKey("test", set));
+    out += fmt::format("  {:<8} {:<16} {}/{} ready", std::string(set) == "podinfo" ? "canary" : "primary", set,
+                       st.ready, st.desired);
+    for (const auto& h : hpas) {
+      if (h.target != set || h.namespace_ != "test") continue;
+      out += fmt::format("   HPA {} ({}–{})", h.name, h.minReplicas, h.maxReplicas);
+      for (const auto& m : h.metrics)
+        out += m.value ? fmt::format(": {:.1f}/{:g} {}", *m.value, m.target, m.name) : fmt::format(": {} -", m.name);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+int desiredOf(LocalController& lc, const char* set) {
+  return lc.platform().supervisor().status(platform::local::setKey("test", set)).desired;
+}
 
 // examples/ next to the working directory, or next to the source tree the binary was built in.
 std::string findExamples(const std::string& given) {
@@ -168,7 +194,12 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   const std::string dir = work + "/manifests";
   fs::create_directories(dir);
   for (const char* f : {"podinfo.yaml", "loadtester.yaml", "metrics-404.yaml"}) fs::copy_file(examples + "/local/" + f, dir + "/" + f);
-  fs::copy_file(examples + (d.scenario == "404" ? "/local-404/canary.yaml" : "/local/canary.yaml"), dir + "/canary.yaml");
+  if (d.autoscaling) {
+    for (const char* f : {"canary.yaml", "podinfo-total.yaml"})
+      fs::copy_file(examples + "/local-autoscaling/" + f, dir + "/" + f);
+  } else {
+    fs::copy_file(examples + (d.scenario == "404" ? "/local-404/canary.yaml" : "/local/canary.yaml"), dir + "/canary.yaml");
+  }
 
   const bool tty = isatty(STDOUT_FILENO);
   DemoView view(tty);
@@ -179,10 +210,21 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   if (!d.realTime) {
     o.timeScale = 5.0 / 60;  // the seed's 1m interval becomes 5 s
     o.minInterval = std::chrono::seconds(1);
+    // The HPAs reconcile every second on a 3 s rate() window, so that the canary's replicas
+    // follow each 5 s step of the weight.
+    o.hpaSyncPeriod = std::chrono::seconds(12);
+    o.hpaRateWindow = std::chrono::seconds(36);
   }
   o.print = [&view](const std::string& line) { view.log(line); };
-  view.heading(fmt::format("Aviary demo: the seed's canary release of podinfo on this machine (scenario {}, {} ticks)",
-                           d.scenario, d.realTime ? "1m" : "5s"));
+  if (d.autoscaling) {
+    view.story("the canary scaled to 4 replicas at 30 % during the analysis, 3.1.1 promoted, the primary's HPA took over");
+    view.heading(fmt::format("Aviary demo: podinfo's canary scaled on its request rate by the HPA podinfo-total during "
+                             "the analysis ({} ticks, 60 req/s through podinfo.test)",
+                             d.realTime ? "1m" : "5s"));
+  } else {
+    view.heading(fmt::format("Aviary demo: the seed's canary release of podinfo on this machine (scenario {}, {} ticks)",
+                             d.scenario, d.realTime ? "1m" : "5s"));
+  }
   auto lcr = LocalController::start(o);
   if (!lcr) {
     std::fprintf(stderr, "aviary demo: %s\n", lcr.error().format().c_str());
@@ -195,8 +237,13 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
     auto c = lc.platform().memoryStore().getCanary("test", "podinfo");
     return c && c->status.phase == api::Phase::Progressing ? c->status.canaryWeight : -1;
   };
-  Traffic traffic(proxy, 20, canaryWeight);
-  traffic.start();
+  // The seed's second part sends its load through the ingress: 60 req/s here, of which 18 reach
+  // the canary at 30 %; with the seed's load test (20 req/s to podinfo-canary) that is 38 req/s,
+  // which the HPA's 10 req/s per replica turns into 4 replicas.
+  Traffic traffic(proxy, d.autoscaling ? 60 : 20, canaryWeight);
+  // With autoscaling the load starts once the Canary has taken podinfo over, so that the HPA
+  // scales the canary and the primary only (not the plain workload before its initialization).
+  if (!d.autoscaling) traffic.start();
   const auto begin = Clock_::now();
   const Duration tick = d.realTime ? Duration(60000) : Duration(5000);
   bool interrupted = false;
@@ -215,6 +262,7 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
     const auto end = Clock_::now() + timeout;
     while (Clock_::now() < end) {
       lc.poll();
+      if (d.autoscaling) view.replicas(replicasText(lc));
       view.render(lc.platform().memoryStore().getCanary("test", "podinfo"), lc.lastValues("test", "podinfo"),
                   traffic.rate(), lc.platform().eventLog().of("test", "podinfo"),
                   std::chrono::duration<double>(Clock_::now() - begin).count());
@@ -254,23 +302,49 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
     return waitUntil([&] { return phase().phase == api::Phase::Initialized; }, tick * 12 + Duration(60000));
   });
   size_t mark = 0;
-  step("podinfo 3.1.1 promoted", [&] {
-    mark = lc.platform().eventLog().of("test", "podinfo").size();
-    traffic.analysing("3.1.1");
-    release("3.1.1", "");
-    return waitUntil([&] { return hasEvent("Promotion completed! Scaling down podinfo.test", mark); }, tick * 25);
-  });
-  step("the primary serves 3.1.1", [&] { return waitUntil([&] { return serving(proxy) == "3.1.1"; }, tick * 4); });
-  const std::string fault = d.scenario == "404" ? "PODINFO_FAULT_404_RATIO" : "PODINFO_FAULT_5XX_RATIO";
-  step("faulty podinfo 3.1.2 rolled back", [&] {
-    mark = lc.platform().eventLog().of("test", "podinfo").size();
-    traffic.analysing("3.1.2");
-    release("3.1.2", fault);
-    return waitUntil([&] { return hasEvent("Canary failed! Scaling down podinfo.test", mark); }, tick * 25);
-  });
-  step("the primary still serves 3.1.1", [&] {
-    return waitUntil([&] { return phase().phase == api::Phase::Failed && serving(proxy) == "3.1.1"; }, tick * 4);
-  });
+  if (d.autoscaling) {
+    traffic.start();
+    int atThirty = 0;
+    step("the canary scaled to 4 replicas at 30 % during the analysis", [&] {
+      mark = lc.platform().eventLog().of("test", "podinfo").size();
+      traffic.analysing("3.1.1");
+      release("3.1.1", "");
+      return waitUntil(
+          [&] {
+            if (phase().phase == api::Phase::Progressing && phase().canaryWeight == 30)
+              atThirty = std::max(atThirty, desiredOf(lc, "podinfo"));
+            return atThirty >= 4;
+          },
+          tick * 25);
+    });
+    step("podinfo 3.1.1 promoted", [&] {
+      return waitUntil([&] { return hasEvent("Promotion completed! Scaling down podinfo.test", mark); }, tick * 25);
+    });
+    step("the canary at 0, the primary's HPA sizes the primary for the whole load", [&] {
+      // 60 req/s at 10 per replica: 6, the HPA's maximum 5.
+      return waitUntil([&] { return desiredOf(lc, "podinfo") == 0 && desiredOf(lc, "podinfo-primary") == 5; },
+                       tick * 6);
+    });
+    step("the primary serves 3.1.1", [&] { return waitUntil([&] { return serving(proxy) == "3.1.1"; }, tick * 4); });
+  } else {
+    step("podinfo 3.1.1 promoted", [&] {
+      mark = lc.platform().eventLog().of("test", "podinfo").size();
+      traffic.analysing("3.1.1");
+      release("3.1.1", "");
+      return waitUntil([&] { return hasEvent("Promotion completed! Scaling down podinfo.test", mark); }, tick * 25);
+    });
+    step("the primary serves 3.1.1", [&] { return waitUntil([&] { return serving(proxy) == "3.1.1"; }, tick * 4); });
+    const std::string fault = d.scenario == "404" ? "PODINFO_FAULT_404_RATIO" : "PODINFO_FAULT_5XX_RATIO";
+    step("faulty podinfo 3.1.2 rolled back", [&] {
+      mark = lc.platform().eventLog().of("test", "podinfo").size();
+      traffic.analysing("3.1.2");
+      release("3.1.2", fault);
+      return waitUntil([&] { return hasEvent("Canary failed! Scaling down podinfo.test", mark); }, tick * 25);
+    });
+    step("the primary still serves 3.1.1", [&] {
+      return waitUntil([&] { return phase().phase == api::Phase::Failed && serving(proxy) == "3.1.1"; }, tick * 4);
+    });
+  }
   traffic.stop();
   const double total = std::chrono::duration<double>(Clock_::now() - begin).count();
   auto events = lc.platform().eventLog().of("test", "podinfo");
@@ -291,6 +365,9 @@ void addDemoCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--scenario", d->scenario, "default (5xx fault) or 404 (the seed's 404 MetricTemplate)")
       ->check(CLI::IsMember({"default", "404"}))
       ->capture_default_str();
+  cmd->add_flag("--autoscaling", d->autoscaling,
+                "The seed's second part: the HPA podinfo-total scales the canary on its request rate during the "
+                "analysis, then the primary's clone takes over (examples/local-autoscaling)");
   cmd->add_flag("--real-time", d->realTime, "Keep the seed's intervals (interval: 1m; about 25 minutes)");
   cmd->add_option("--examples", d->examples, "The examples directory (default: found from here or the binary)");
   cmd->add_flag("--keep", d->keep, "Keep the demo's temporary directory (manifests, state, replica logs)");

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/local_controller.h"
@@ -49,6 +50,21 @@ void addLocalControllerFlags(CLI::App* cmd, LocalControllerOptions& o) {
         o.minInterval = *d;
       },
       "Smallest tick interval (Flagger: 10s)");
+  for (auto [flag, field, help] :
+       {std::tuple{"--hpa-sync-period", &o.hpaSyncPeriod,
+                   "How often HorizontalPodAutoscalers are reconciled (Kubernetes' "
+                   "--horizontal-pod-autoscaler-sync-period; default 15s), times --time-scale"},
+        std::tuple{"--hpa-rate-window", &o.hpaRateWindow,
+                   "The rate() window of request-rate HPA metrics (default 1m), times --time-scale"}}) {
+    cmd->add_option_function<std::string>(
+        flag,
+        [flag, field](const std::string& v) {
+          auto d = parseDuration(v);
+          if (!d || d->count() <= 0) throw CLI::ValidationError(flag, "expected a positive duration, found " + v);
+          *field = *d;
+        },
+        help);
+  }
   cmd->add_option("--secrets-dir", o.secretsDir,
                   "Secrets as files DIR/NAMESPACE/NAME/KEY (default: AVIARY_SECRET_<NS>_<NAME>_<KEY> variables)");
   cmd->add_option("--event-webhook", o.eventWebhook, "URL that receives every event (Flagger's -event-webhook)");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/replicas_view.h"
 #include "cli/status_view.h"
 #include "common/http_client.h"
 
@@ -78,6 +79,13 @@ void addStatusCommand(CLI::App& app, Runner& run) {
             auto analysis = fetch(base + "/analysis");
             text = renderDescribe(*c, events ? *events : json::object(), analysis ? *analysis : json::object(),
                                   std::chrono::system_clock::now());
+            // The local platform's replica sets and HPAs (docs/autoscaling.md), before the events.
+            if (auto sets = fetch(o->server + "/api/v1/replicasets")) {
+              auto hpas = fetch(o->server + "/api/v1/horizontalpodautoscalers");
+              const std::string r = renderReplicas(*c, *sets, hpas ? *hpas : json::object());
+              const auto at = text.find("Events:");
+              text.insert(at == std::string::npos ? text.size() : at, r);
+            }
           }
         }
         if (text != last) {

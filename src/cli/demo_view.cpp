@@ -58,6 +58,7 @@ void DemoView::render(const std::shared_ptr<const api::Canary>& canary, const st
                      st.failedChecks, elapsed);
   out += fmt::format("  primary {:>3}% [{}] {:>3}% canary\n\n", 100 - st.canaryWeight, bar(st.canaryWeight, 50),
                      st.canaryWeight);
+  if (!replicas_.empty()) out += replicas_ + "\n";
   out += "  traffic through podinfo.test (last 5 s):";
   if (rates.empty()) out += " -";
   for (const auto& [version, rps] : rates) out += fmt::format("  {} {:.1f} req/s", version, rps);
@@ -113,7 +114,7 @@ void DemoView::summary(const std::vector<Step>& steps, const std::vector<std::st
   if (interrupted) {
     out += fmt::format("  interrupted after {:.0f} s: everything the demo started was stopped\n", seconds);
   } else if (failures.empty()) {
-    out += fmt::format("  verdict: the story went as it should in {:.0f} s (3.1.1 promoted, 3.1.2 rolled back)\n", seconds);
+    out += fmt::format("  verdict: the story went as it should in {:.0f} s ({})\n", seconds, story_);
   } else {
     out += fmt::format("  verdict: FAILED at \"{}\" after {:.0f} s\n", failures.front(), seconds);
   }

@@ -26,6 +26,11 @@ class DemoView {
   explicit DemoView(bool tty) : tty_(tty) {}
 
   void heading(const std::string& text);
+  // The replica sets and their autoscalers (`aviary demo --autoscaling`), shown under the weight
+  // bar on a terminal; "" shows nothing.
+  void replicas(std::string text) { replicas_ = std::move(text); }
+  // What the verdict line says happened when every step went well.
+  void story(std::string text) { story_ = std::move(text); }
   // A line of the controller (events, applied files): printed at once without a terminal, kept
   // for the live view with one.
   void log(const std::string& line);
@@ -47,6 +52,8 @@ class DemoView {
  private:
   bool tty_;
   std::string heading_;
+  std::string replicas_;
+  std::string story_ = "3.1.1 promoted, 3.1.2 rolled back";
   std::vector<std::string> lines_;
 };
 

@@ -9,9 +9,12 @@
 
 #include "common/log.h"
 #include "controller/alerts.h"
+#include "controller/gofmt.h"
 #include "metrics/prometheus_checker.h"
 #include "metrics/secret_source.h"
 #include "notifier/chat_notifier.h"
+#include "metrics/prometheus_client.h"
+#include "platform/local/autoscaler.h"
 #include "platform/local/local_platform.h"
 #include "platform/local/manifest_dir.h"
 #include "runtime/controller_metrics.h"
@@ -32,6 +35,57 @@ constexpr const char* kProxyJob = "aviary-proxy";
 std::string proxyStatsUrl(const platform::local::Mesh& mesh) {
   return fmt::format("http://127.0.0.1:{}/stats/prometheus", mesh.adminPort());
 }
+
+// The local platform's read-only endpoints on the status API (docs/autoscaling.md):
+//   GET /api/v1/horizontalpodautoscalers  the HPAs with their last reconcile (kubectl get hpa)
+//   GET /api/v1/replicasets               every replica set: desired, ready, revision
+std::optional<http::ServerResponse> autoscalerEndpoints(LocalPlatform& platform,
+                                                        platform::local::LocalAutoscaler& autoscaler,
+                                                        const http::ServerRequest& req) {
+  using nlohmann::json;
+  if (req.method != "GET") return std::nullopt;
+  json items = json::array();
+  if (req.path == "/api/v1/horizontalpodautoscalers") {
+    for (const auto& s : autoscaler.status()) {
+      json metrics = json::array();
+      for (const auto& m : s.metrics) {
+        json j{{"name", m.name}, {"target", m.target}};
+        if (m.value) j["value"] = *m.value;
+        if (!m.error.empty()) j["error"] = m.error;
+        metrics.push_back(std::move(j));
+      }
+      json st{{"currentReplicas", s.currentReplicas}, {"desiredReplicas", s.desiredReplicas},
+              {"currentMetrics", metrics},            {"reason", s.reason},
+              {"message", s.message}};
+      if (s.lastScaleTime) st["lastScaleTime"] = controller::rfc3339(*s.lastScaleTime);
+      items.push_back({{"metadata", {{"name", s.name}, {"namespace", s.namespace_}}},
+                       {"spec",
+                        {{"scaleTargetRef", {{"name", s.target}}},
+                         {"minReplicas", s.minReplicas},
+                         {"maxReplicas", s.maxReplicas}}},
+                       {"status", st}});
+    }
+  } else if (req.path == "/api/v1/replicasets") {
+    for (const auto& key : platform.supervisor().sets()) {
+      const auto st = platform.supervisor().status(key);
+      const auto slash = key.find('/');
+      items.push_back({{"namespace", key.substr(0, slash)},
+                       {"name", key.substr(slash + 1)},
+                       {"desired", st.desired},
+                       {"replicas", st.replicas},
+                       {"ready", st.ready},
+                       {"available", st.available},
+                       {"revision", st.revision}});
+    }
+  } else {
+    return std::nullopt;
+  }
+  http::ServerResponse r;
+  r.contentType = "application/json";
+  r.body = json{{"kind", "List"}, {"items", items}}.dump();
+  return r;
+}
+
 }  // namespace
 
 struct LocalController::Impl {
@@ -49,6 +103,7 @@ struct LocalController::Impl {
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<runtime::StatusServer> server;
   std::unique_ptr<tsdb::MetricsServer> embedded;
+  std::unique_ptr<platform::local::LocalAutoscaler> autoscaler;
   std::string metricsUrl;
   bool stopped = false;
 
@@ -139,6 +194,23 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   rd.recorder = impl->values.get();
   impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
 
+  // The HPAs' controller reads the same metrics as the analysis.
+  metrics::PrometheusOptions po;
+  po.address = impl->metricsUrl;
+  auto prom = metrics::PrometheusClient::create(po);
+  if (!prom) return prom.error();
+  platform::local::AutoscalerOptions ao;
+  auto scaled = [&](Duration d, Duration floor) {
+    return std::max(floor, Duration(static_cast<int64_t>(static_cast<double>(d.count()) * o.timeScale)));
+  };
+  ao.syncPeriod = scaled(o.hpaSyncPeriod, Duration(1000));
+  ao.rateWindow = fmt::format("{}ms", scaled(o.hpaRateWindow, std::max(Duration(2000), 3 * o.scrapeInterval)).count());
+  ao.algorithm.downscaleStabilization =
+      std::chrono::duration_cast<std::chrono::seconds>(scaled(Duration(300000), Duration(1000)));
+  ao.print = [raw](const std::string& line) { raw->say(line); };
+  impl->autoscaler = std::make_unique<platform::local::LocalAutoscaler>(
+      *impl->platform, [client = *prom](const std::string& q) { return client.query(q); }, ao);
+
   // The status API's port first: when it is taken, nothing has been started yet (/readyz answers
   // 503 until the runtime runs).
   runtime::StatusServerDeps sd;
@@ -147,6 +219,7 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   sd.metrics = impl->metrics.get();
   sd.events = &impl->platform->eventLog();
   sd.values = impl->values.get();
+  sd.extra = [raw](const http::ServerRequest& req) { return autoscalerEndpoints(*raw->platform, *raw->autoscaler, req); };
   auto srv = runtime::StatusServer::start(o.address, o.port, sd);
   if (!srv) return srv.error();
   impl->server = std::move(*srv);
@@ -163,6 +236,7 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   lc->poll();
   lc->awaitMetricsHistory();
   lc->impl_->runtime->start();
+  lc->impl_->autoscaler->start();
   auto& mesh = lc->impl_->platform->mesh();
   lc->impl_->say(fmt::format("aviary run: {} — status API and /metrics on {}, mesh (http_proxy) on {}, proxy stats on "
                              "http://127.0.0.1:{}/stats/prometheus, metrics (Prometheus API) on {}{}, state in {}",
@@ -220,6 +294,7 @@ void LocalController::run(const std::function<bool()>& stop) {
 void LocalController::stop(Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  impl_->autoscaler->stop();
   impl_->runtime->stop(grace);
   if (impl_->server) impl_->server->stop();
   if (impl_->embedded) impl_->embedded->stop();
@@ -228,6 +303,7 @@ void LocalController::stop(Duration grace) {
 }
 
 platform::local::LocalPlatform& LocalController::platform() { return *impl_->platform; }
+platform::local::LocalAutoscaler& LocalController::autoscaler() { return *impl_->autoscaler; }
 runtime::Runtime& LocalController::runtime() { return *impl_->runtime; }
 std::string LocalController::statusUrl() const { return impl_->server ? impl_->server->url() : ""; }
 std::string LocalController::metricsUrl() const { return impl_->metricsUrl; }

@@ -13,6 +13,7 @@
 
 namespace aviary::platform::local {
 class LocalPlatform;
+class LocalAutoscaler;
 }
 namespace aviary::runtime {
 class Runtime;
@@ -37,6 +38,10 @@ struct LocalControllerOptions {
   std::string secretsDir;                // MetricTemplate/AlertProvider secrets (else AVIARY_SECRET_*)
   std::string eventWebhook, slackUrl, slackChannel, slackUser = "flagger", slackToken, msteamsUrl, clusterName;
   bool detachOnExit = false;             // leave the replicas running on exit (for adoption)
+  // HorizontalPodAutoscalers (docs/autoscaling.md): Kubernetes' sync period and the rate()
+  // window of request-rate metrics, both scaled by timeScale (at least 1 s and 3 scrapes).
+  Duration hpaSyncPeriod{15000};
+  Duration hpaRateWindow{60000};
   // Called with every line the controller prints (events, file errors, start-up summary).
   std::function<void(const std::string&)> print;
 };
@@ -56,6 +61,7 @@ class LocalController {
   void stop(Duration grace);
 
   platform::local::LocalPlatform& platform();
+  platform::local::LocalAutoscaler& autoscaler();
   runtime::Runtime& runtime();
   std::string statusUrl() const;
   // The last value of each metric of canary ns/name (the analysis's, before its threshold check).

@@ -17,8 +17,8 @@ check() {  # check NAME CONDITION-RESULT(0/1) DETAIL
 }
 
 out=$("$AVIARY" validate -f "$SRC/examples/seed" 2>&1); rc=$?
-[ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^ok  ')" -eq 3 ] && \
-  [ "$(printf '%s\n' "$out" | grep -c '^skip  ')" -eq 2 ] && \
+[ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^ok  ')" -eq 4 ] && \
+  [ "$(printf '%s\n' "$out" | grep -c '^skip  ')" -eq 1 ] && \
   printf '%s\n' "$out" | grep -qx 'ok  Canary test/podinfo'
 check "seed directory validates (exit $rc)" $? "$out"
 

@@ -90,18 +90,35 @@ TEST(DecodeSeed, Canary404AndTemplate) {
 }
 
 TEST(DecodeSeed, NonFlaggerKindsAreOthers) {
-  for (const char* f : {"podinfo-hpa.yaml", "public-gateway.yaml"}) {
-    auto r = loadFile(kSeed + f);
-    ASSERT_TRUE(r.ok());
-    EXPECT_TRUE(r->ok()) << dump(r->errors);
-    ASSERT_EQ(r->others.size(), 1u) << f;
-    ASSERT_EQ(r->documents.size(), 1u);
-    EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::Other);
-  }
-  auto hpa = loadFile(kSeed + "podinfo-hpa.yaml");
-  EXPECT_EQ(hpa->others[0].kind, "HorizontalPodAutoscaler");
-  EXPECT_EQ(hpa->others[0].apiVersion, "autoscaling/v2beta2");
-  EXPECT_EQ(hpa->others[0].name, "podinfo");
+  auto r = loadFile(kSeed + "public-gateway.yaml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << dump(r->errors);
+  ASSERT_EQ(r->others.size(), 1u);
+  ASSERT_EQ(r->documents.size(), 1u);
+  EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::Other);
+}
+
+TEST(DecodeSeed, TheHpaIsDecoded) {
+  // autoscaling/v2beta2 is read as v2 (api/hpa.h).
+  auto r = loadFile(kSeed + "podinfo-hpa.yaml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << dump(r->errors);
+  ASSERT_EQ(r->autoscalers.size(), 1u);
+  ASSERT_EQ(r->documents.size(), 1u);
+  EXPECT_EQ(r->documents[0].type, DocumentInfo::Type::HorizontalPodAutoscaler);
+  const auto& h = r->autoscalers[0];
+  EXPECT_EQ(h.apiVersion, "autoscaling/v2beta2");
+  EXPECT_EQ(h.metadata.name, "podinfo");
+  EXPECT_EQ(h.spec.scaleTargetRef.kind, "Deployment");
+  EXPECT_EQ(h.spec.scaleTargetRef.name, "podinfo");
+  EXPECT_EQ(h.spec.minReplicas, 2);
+  EXPECT_EQ(h.spec.maxReplicas, 4);
+  ASSERT_EQ(h.spec.metrics.size(), 1u);
+  EXPECT_EQ(h.spec.metrics[0].source, autoscaling::MetricSourceType::Resource);
+  EXPECT_EQ(h.spec.metrics[0].name, "cpu");
+  EXPECT_EQ(h.spec.metrics[0].target.type, autoscaling::MetricTargetType::Utilization);
+  EXPECT_EQ(h.spec.metrics[0].target.value, 99);
+  EXPECT_FALSE(h.spec.behavior.has_value());
 }
 
 TEST(Utf8, StrictValidationAndEscaping) {
@@ -129,6 +146,27 @@ TEST(DecodeTypes, PlainScalarsAreTypedQuotedOnesAreStrings) {
   EXPECT_EQ(r.canaries[0].spec.service.targetPort, Json("8080"));
   EXPECT_EQ(r.canaries[0].spec.service.gateways[0], "1");
   EXPECT_TRUE(r.canaries[0].spec.analysis->mirror);
+}
+
+}  // namespace
+}  // namespace aviary::api
+
+namespace aviary::api {
+namespace {
+
+TEST(HpaQuantity, KubernetesQuantities) {
+  const std::vector<std::pair<std::string, double>> ok = {
+      {"10", 10}, {"100m", 0.1}, {"1.5k", 1500}, {"512Mi", 512.0 * 1048576}, {"2e3", 2000}, {"0.5", 0.5}, {"+3", 3}};
+  for (const auto& [text, want] : ok) {
+    auto q = parseQuantity(text);
+    ASSERT_TRUE(q.ok()) << text;
+    EXPECT_DOUBLE_EQ(*q, want) << text;
+  }
+  for (const char* bad : {"", "m", "10x", "1.2.3", ".", "10 m", "1e", "1e99", "Mi"}) {
+    auto q = parseQuantity(bad);
+    ASSERT_FALSE(q.ok()) << bad;
+    EXPECT_NE(q.error().message.find("expected a quantity"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ rc=$?
 set -e
 cat "$out"
 fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/demo_lib.sh"
 [ "$rc" -eq 0 ] || fail "aviary demo exited $rc"
 # The seed's events, in this order (other lines may come between them).
 expected=(
@@ -41,12 +42,7 @@ expected=(
   "Rolling back podinfo.test failed checks threshold reached 5"
   "Canary failed! Scaling down podinfo.test"
 )
-line=0
-for e in "${expected[@]}"; do
-  n=$(tail -n +"$((line + 1))" "$out" | grep -nF -- "$e" | head -1 | cut -d: -f1 || true)
-  [ -n "$n" ] || fail "event not found (in order): $e"
-  line=$((line + n))
-done
+in_order "$out" "${expected[@]}"
 # The proxy's split, step by step: during 3.1.1's analysis, the share of the apex's requests
 # answered by 3.1.1 follows the canary weight (each step has ~100 requests at 20/s; binomial
 # spread ~5 points, so within 15 points of the weight), for every step 10..50.
@@ -75,15 +71,5 @@ echo "before the rollback: $halts halts, $ours matching '$halt'"
 [ "$ours" -ge 1 ] || fail "no halt matching '$halt' before the rollback"
 [ "$theirs" -eq 0 ] || fail "$theirs halts matching '$other' (the other scenario's metric) before the rollback"
 grep -q "verdict: the story went as it should" "$out" || fail "no success verdict"
-# Nothing left behind: no process working in this demo's directory (the one its output names, so
-# that another demo running beside it does not count), none of its ports listening.
-dir=$(grep -o "state in /tmp/aviary-demo-[A-Za-z0-9]*/" "$out" | head -1 | cut -d' ' -f3 | sed 's:/$::')
-[ -n "$dir" ] || fail "the demo's output does not name its directory"
-sleep 1
-for p in /proc/[0-9]*; do
-  if readlink "$p/cwd" 2>/dev/null | grep -qF "$dir"; then fail "process left: $(tr '\0' ' ' < "$p/cmdline")"; fi
-done
-for port in $(grep -o "127\.0\.0\.1:[0-9]*" "$out" | cut -d: -f2 | sort -u); do
-  if ss -ltnH "sport = :$port" | grep -q .; then fail "port $port still listening"; fi
-done
+nothing_left "$out"
 echo "PASS"

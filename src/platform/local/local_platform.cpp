@@ -250,6 +250,32 @@ void LocalPlatform::deleteWorkload(const std::string& nsIn, const std::string& n
   }
 }
 
+void LocalPlatform::applyAutoscaler(api::HorizontalPodAutoscaler hpa, const std::string& owner) {
+  hpa.metadata.namespace_ = nsOf(hpa.metadata.namespace_);
+  std::lock_guard lock(mu_);
+  const std::string key = hpa.metadata.namespace_ + "/" + hpa.metadata.name;
+  autoscalers_[key] = OwnedHpa{std::move(hpa), owner};
+}
+
+void LocalPlatform::deleteAutoscaler(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  autoscalers_.erase(nsOf(ns) + "/" + name);
+}
+
+std::optional<api::HorizontalPodAutoscaler> LocalPlatform::autoscaler(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = autoscalers_.find(nsOf(ns) + "/" + name);
+  if (it == autoscalers_.end()) return std::nullopt;
+  return it->second.hpa;
+}
+
+std::vector<api::HorizontalPodAutoscaler> LocalPlatform::autoscalers() const {
+  std::lock_guard lock(mu_);
+  std::vector<api::HorizontalPodAutoscaler> out;
+  for (const auto& [k, h] : autoscalers_) out.push_back(h.hpa);
+  return out;
+}
+
 Result<std::shared_ptr<const api::Workload>> LocalPlatform::workload(const std::string& ns, const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = workloads_.find(nsOf(ns) + "/" + name);
@@ -315,6 +341,10 @@ void LocalPlatform::forget(const api::Canary& canary) {
       (void)applySet(ns, *w, **wl, (*wl)->spec.replicas);
       (void)mesh_->declareService(ns, *w, static_cast<uint16_t>((*wl)->spec.port));
     }
+  }
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(autoscalers_, [&](const auto& e) { return e.second.owner == ns + "/" + canary.metadata.name; });
   }
   journal_->remove(ns, canary.metadata.name);
   events_.forget(ns, canary.metadata.name);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/hpa.h"
 #include "api/workload.h"
 #include "controller/event_log.h"
 #include "platform/local/mesh.h"
@@ -57,6 +58,14 @@ class LocalPlatform final : public Platform {
   // canary's engine sees the new revision at its next tick).
   void applyWorkload(api::Workload workload);
   void deleteWorkload(const std::string& ns, const std::string& name);
+
+  // --- HorizontalPodAutoscalers (api/hpa.h), run by LocalAutoscaler (autoscaler.h) ---
+  // Creates or replaces one; `owner` ("ns/name" of a Canary) marks a primary's clone, deleted
+  // with its Canary (as Kubernetes' garbage collector does through the owner reference).
+  void applyAutoscaler(api::HorizontalPodAutoscaler hpa, const std::string& owner = "");
+  void deleteAutoscaler(const std::string& ns, const std::string& name);
+  std::optional<api::HorizontalPodAutoscaler> autoscaler(const std::string& ns, const std::string& name) const;
+  std::vector<api::HorizontalPodAutoscaler> autoscalers() const;
 
   // --- for the target and the status API ---
   Result<std::shared_ptr<const api::Workload>> workload(const std::string& ns, const std::string& name) const;
@@ -119,6 +128,11 @@ class LocalPlatform final : public Platform {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const api::Workload>> workloads_;  // "ns/name"
   std::map<std::string, std::vector<proxy::Endpoint>> pushed_;             // set key → endpoints
+  struct OwnedHpa {
+    api::HorizontalPodAutoscaler hpa;
+    std::string owner;  // "" or the Canary "ns/name" whose primary it scales
+  };
+  std::map<std::string, OwnedHpa> autoscalers_;  // "ns/name"
   std::mutex pushMu_;                                                       // serialises pushEndpoints
   bool stopping_ = false;
   std::condition_variable cv_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/log.h"
+
 #include "platform/local/local_platform.h"
 
 namespace aviary::platform::local {
@@ -73,7 +75,56 @@ Status LocalTarget::promote(const api::Canary& canary) {
   auto w = platform_.workload(ns_, workload_);
   if (!w) return w.error();
   // Copy the target's spec to the primary: the supervisor rolls it (surge 1, unavailable 0).
-  return platform_.applySet(ns_, workload_ + "-primary", **w, (*w)->spec.replicas);
+  // Flagger copies the replica count only without an autoscalerRef (§1.5): with one, the
+  // primary keeps the count its own autoscaler gave it.
+  int32_t replicas = (*w)->spec.replicas;
+  if (canary.spec.autoscalerRef) {
+    const auto st = platform_.supervisor().status(setKey(ns_, workload_ + "-primary"));
+    if (st.exists && st.desired > 0) replicas = st.desired;
+  }
+  return platform_.applySet(ns_, workload_ + "-primary", **w, replicas);
+}
+
+std::optional<api::HorizontalPodAutoscaler> LocalTarget::targetAutoscaler(const api::Canary& canary) {
+  const auto& ref = canary.spec.autoscalerRef;
+  if (!ref || ref->kind != api::kHpaKind) return std::nullopt;
+  auto hpa = platform_.autoscaler(ns_, ref->name);
+  if (!hpa && !warnedMissingHpa_) {
+    warnedMissingHpa_ = true;
+    spdlog::warn("{}.{}: autoscalerRef names HorizontalPodAutoscaler {}.{}, which the local platform does not have; "
+                 "the canary runs without autoscaling",
+                 canary.metadata.name, ns_, ref->name, ns_);
+  }
+  if (hpa) warnedMissingHpa_ = false;
+  return hpa;
+}
+
+Status LocalTarget::reconcilePrimaryScaler(const api::Canary& canary, bool init) {
+  const auto& ref = canary.spec.autoscalerRef;
+  if (!ref) return okStatus();
+  if (ref->kind != api::kHpaKind) {
+    return makeError(ErrorCode::Invalid,
+                     fmt::format("autoscalerRef kind {} is not run by the local platform (HorizontalPodAutoscaler only)",
+                                 ref->kind));
+  }
+  auto src = targetAutoscaler(canary);
+  if (!src) return okStatus();
+  const std::string name = ref->name + "-primary";
+  if (init && platform_.autoscaler(ns_, name)) return okStatus();  // Flagger updates it only when init is false
+  api::HorizontalPodAutoscaler primary;
+  primary.apiVersion = "autoscaling/v2";
+  primary.metadata.name = name;
+  primary.metadata.namespace_ = ns_;
+  primary.metadata.labels = src->metadata.labels;
+  primary.spec = src->spec;
+  primary.spec.scaleTargetRef.name = workload_ + "-primary";
+  if (ref->primaryScalerReplicas) {
+    if (ref->primaryScalerReplicas->minReplicas) primary.spec.minReplicas = *ref->primaryScalerReplicas->minReplicas;
+    if (ref->primaryScalerReplicas->maxReplicas) primary.spec.maxReplicas = *ref->primaryScalerReplicas->maxReplicas;
+  }
+  primary.pos = src->pos;
+  platform_.applyAutoscaler(std::move(primary), ns_ + "/" + canary.metadata.name);
+  return okStatus();
 }
 
 Status LocalTarget::scaleToZero(const api::Canary& canary) {
@@ -86,7 +137,11 @@ Status LocalTarget::scaleFromZero(const api::Canary& canary) {
   auto w = platform_.workload(ns_, workload_);
   if (!w) return w.error();
   // Flagger scales a Deployment without an HPA to 1; here the workload's own replica count, so
-  // that the canary runs the shape the user asked for (docs/local-platform.md).
+  // that the canary runs the shape the user asked for (docs/local-platform.md). With an HPA,
+  // Flagger's rule (§1.6): its minReplicas when above 1, else 1; the HPA takes it from there.
+  if (auto hpa = targetAutoscaler(canary)) {
+    return platform_.applySet(ns_, workload_, **w, std::max<int32_t>(1, hpa->spec.minReplicas));
+  }
   return platform_.applySet(ns_, workload_, **w, std::max<int32_t>(1, (*w)->spec.replicas));
 }
 

@@ -9,7 +9,10 @@
 // Readiness reads the supervisor's set status with the wording of Flagger's Deployment checks,
 // and the progress deadline (spec.progressDeadlineSeconds) from the set's last progress.
 // One per canary; called from that canary's ticks only.
+#include <optional>
 #include <string>
+
+#include "api/hpa.h"
 
 #include "controller/target.h"
 
@@ -30,14 +33,22 @@ class LocalTarget final : public controller::Target {
   Status promote(const api::Canary& canary) override;
   Status scaleToZero(const api::Canary& canary) override;
   Status scaleFromZero(const api::Canary& canary) override;
-  // No autoscalers on the local platform yet: an autoscalerRef is accepted and ignored.
-  Status reconcilePrimaryScaler(const api::Canary&, bool) override { return okStatus(); }
+  // The primary's HorizontalPodAutoscaler, cloned from autoscalerRef as on Kubernetes
+  // (flagger-integration.md §1.13): `<ref>-primary` scaling `<W>-primary`, min/max, metrics and
+  // behavior copied, primaryScalerReplicas applied. An autoscalerRef naming no HPA of the
+  // platform is logged once and otherwise ignored (Kubernetes: an error), so that the seed's
+  // manifests run without one.
+  Status reconcilePrimaryScaler(const api::Canary& canary, bool init) override;
+  // Pause/Resume are no-ops for an HPA, as in Flagger: a set at 0 replicas is not autoscaled.
   Status pauseTargetScaler(const api::Canary&) override { return okStatus(); }
   Status resumeTargetScaler(const api::Canary&) override { return okStatus(); }
   Status revert(const api::Canary& canary) override;
 
  private:
   controller::Readiness readiness(const api::Canary& canary, bool primary);
+  // The canary's HPA when autoscalerRef names one the platform has.
+  std::optional<api::HorizontalPodAutoscaler> targetAutoscaler(const api::Canary& canary);
+  bool warnedMissingHpa_ = false;
 
   LocalPlatform& platform_;
   std::string ns_;

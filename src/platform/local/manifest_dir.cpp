@@ -33,6 +33,32 @@ bool same(const api::Workload& a, const api::Workload& b) {
          a.spec.terminationGracePeriodSeconds == b.spec.terminationGracePeriodSeconds;
 }
 
+// HPAs have no encoder: compared field by field (what the autoscaler reads).
+bool same(const api::HorizontalPodAutoscaler& a, const api::HorizontalPodAutoscaler& b) {
+  auto key = [](const api::HorizontalPodAutoscaler& h) {
+    std::string s = fmt::format("{}|{}|{}|{}|{}|", h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name,
+                                h.spec.minReplicas, h.spec.maxReplicas, h.spec.behavior.has_value());
+    for (const auto& m : h.spec.metrics)
+      s += fmt::format("{}:{}:{}:{}:{}:{};", static_cast<int>(m.source), m.name, m.describedObject.kind,
+                       m.describedObject.name, static_cast<int>(m.target.type), m.target.value);
+    if (h.spec.behavior) {
+      for (const auto* r : {&h.spec.behavior->scaleUp, &h.spec.behavior->scaleDown}) {
+        if (!*r) {
+          s += "-;";
+          continue;
+        }
+        s += fmt::format("{}:{}:", (*r)->stabilizationWindowSeconds.value_or(-1),
+                         (*r)->selectPolicy ? static_cast<int>(*(*r)->selectPolicy) : -1);
+        for (const auto& p : (*r)->policies)
+          s += fmt::format("{}/{}/{},", static_cast<int>(p.type), p.value, p.periodSeconds);
+        s += ";";
+      }
+    }
+    return s;
+  };
+  return key(a) == key(b);
+}
+
 std::pair<std::string, std::string> split(const std::string& key) {
   const auto slash = key.find('/');
   return {key.substr(0, slash), key.substr(slash + 1)};
@@ -107,6 +133,7 @@ ManifestDir::Report ManifestDir::sync() {
     for (const auto& t : r.templates) claim("MetricTemplate", t.metadata, t.pos);
     for (const auto& a : r.alertProviders) claim("AlertProvider", a.metadata, a.pos);
     for (const auto& w : r.workloads) claim("Workload", w.metadata, w.pos);
+    for (const auto& h : r.autoscalers) claim("HorizontalPodAutoscaler", h.metadata, h.pos);
   };
   for (const auto& [path, st] : files_) {
     if (!contents.count(path) || fresh.count(path) || !st.valid) continue;
@@ -199,6 +226,20 @@ void ManifestDir::applyDiff(const api::LoadResult* before, const api::LoadResult
       auto [ns, name] = split(k);
       platform_.deleteWorkload(ns, name);
       report.applied.push_back("Workload " + k + " deleted");
+    }
+  }
+  {
+    auto old = byKey(b.autoscalers), now = byKey(a.autoscalers);
+    for (const auto& [k, h] : now) {
+      if (old.count(k) && same(*old[k], *h)) continue;
+      platform_.applyAutoscaler(*h);
+      report.applied.push_back("HorizontalPodAutoscaler " + k);
+    }
+    for (const auto& [k, h] : old) {
+      if (now.count(k)) continue;
+      auto [ns, name] = split(k);
+      platform_.deleteAutoscaler(ns, name);
+      report.applied.push_back("HorizontalPodAutoscaler " + k + " deleted");
     }
   }
   {

@@ -5,8 +5,8 @@
 // interval: a changed file is loaded again; a file with any error (`FILE:LINE:COL: field.path:
 // expected…, found…`, every problem listed) is reported and ignored — what it applied before keeps
 // running untouched; objects that disappear from a valid file, or whose file is deleted, are
-// deleted. Kinds other than Canary, MetricTemplate, AlertProvider and Workload (an HPA, a Gateway)
-// are reported once and ignored.
+// deleted. Kinds other than Canary, MetricTemplate, AlertProvider, Workload and
+// HorizontalPodAutoscaler (autoscaling/v2, v2beta2) — a Gateway — are reported once and ignored.
 //
 // Not thread-safe: one thread calls sync().
 #include <map>

@@ -151,6 +151,22 @@ Status SupervisorImpl::apply(const std::string& name, const ProcessSpec& spec, i
   return okStatus();
 }
 
+Status SupervisorImpl::scale(const std::string& name, int from, int to) {
+  if (to < 0) return makeError(ErrorCode::Invalid, "supervisor: replicas < 0");
+  std::lock_guard lock(mu_);
+  if (shutDown_ || stopping_) return makeError(ErrorCode::Invalid, "supervisor: scale after shutdown");
+  auto it = sets_.find(name);
+  if (it == sets_.end() || it->second.removing || !it->second.spec)
+    return makeError(ErrorCode::NotFound, "supervisor: no replica set " + name);
+  if (it->second.desired != from)
+    return makeError(ErrorCode::Conflict, "supervisor: set " + name + " has " + std::to_string(it->second.desired) +
+                                              " desired replicas, not " + std::to_string(from));
+  it->second.desired = to;
+  dirty_ = true;
+  wake_.notify_all();
+  return okStatus();
+}
+
 SetStatus SupervisorImpl::status(const std::string& name) const {
   std::lock_guard lock(mu_);
   SetStatus st;

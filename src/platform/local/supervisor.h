@@ -143,6 +143,11 @@ class Supervisor {
   // only for a malformed request (empty name or executable, replicas < 0, thresholds < 1, after
   // shutdown); problems starting processes are reported through status().
   virtual Status apply(const std::string& set, const ProcessSpec& spec, int replicas) = 0;
+  // Sets the replica count of an existing set, keeping its spec (what a HorizontalPodAutoscaler
+  // does through the scale subresource), only when the set's desired count is still `from`: an
+  // Error (Conflict) when another writer changed it since it was read, (NotFound) when the set
+  // does not exist or has no spec.
+  virtual Status scale(const std::string& set, int from, int to) = 0;
   virtual SetStatus status(const std::string& set) const = 0;
   virtual std::vector<std::string> sets() const = 0;
   // Stops the set's replicas (SIGTERM, SIGKILL after grace) and forgets it once they are gone.

@@ -19,6 +19,7 @@ class SupervisorImpl final : public Supervisor {
   Status init();
 
   Status apply(const std::string& set, const ProcessSpec& spec, int replicas) override;
+  Status scale(const std::string& set, int from, int to) override;
   SetStatus status(const std::string& set) const override;
   std::vector<std::string> sets() const override;
   void remove(const std::string& set) override;

@@ -217,6 +217,95 @@ TEST_F(KubePlatformTest, TargetCreatesPrimaryServicesAndHpaThenPromotesAndCollec
   EXPECT_TRUE(sb_.client().get(kDeployments, "test", "podinfo").ok());  // the user's target stays
 }
 
+// flagger-integration §1.13 (the primary HPA), §1.5 (promotion copies replicas only without an
+// autoscaler), §1.6 (scale from zero to the HPA's minimum); on rollback the canary goes to zero
+// and the primary keeps what its HPA gave it.
+TEST_F(KubePlatformTest, ThePrimaryHpaIsAFullCloneAndReplicasFollowFlaggersRules) {
+  auto& k = sb_.client();
+  Json src = get(kHpas, "podinfo");
+  src["spec"]["minReplicas"] = 3;
+  src["spec"]["maxReplicas"] = 6;
+  src["spec"]["metrics"] = Json::parse(R"([{"type":"Pods","pods":{"metric":{"name":"istio_requests_per_second"},
+      "target":{"type":"AverageValue","averageValue":"10"}}}])");
+  src["spec"]["behavior"] = Json::parse(R"({"scaleDown":{"stabilizationWindowSeconds":60}})");
+  k.update(kHpas, "test", src).value();
+  ASSERT_TRUE(eventually([&] {
+    auto h = platform_->context().hpas->get("test", "podinfo");
+    return h && (*h)["spec"].value("minReplicas", 0) == 3;
+  }));
+  Json cj = canaryJson();
+  cj["spec"]["autoscalerRef"]["primaryScalerReplicas"] = {{"maxReplicas", 8}};
+  k.create(kCanaries, "test", cj).value();
+  auto c = waitCanary([](const api::Canary&) { return true; });
+  ASSERT_TRUE(c);
+  auto target = platform_->makeTarget(*c).value();
+  controller::Readiness ready;
+  ASSERT_TRUE(eventually([&] { return (ready = target->initialize(*c, true)).isReady(); })) << ready.message;
+  EXPECT_EQ(get(kDeployments, "podinfo-primary")["spec"]["replicas"], 2) << "the target's replicas at creation";
+
+  ASSERT_TRUE(target->reconcilePrimaryScaler(*c, true).ok());
+  Json hpa = get(kHpas, "podinfo-primary");
+  EXPECT_EQ(hpa["spec"]["scaleTargetRef"],
+            Json({{"name", "podinfo-primary"}, {"kind", "Deployment"}, {"apiVersion", "apps/v1"}}));
+  EXPECT_EQ(hpa["spec"]["minReplicas"], 3);
+  EXPECT_EQ(hpa["spec"]["maxReplicas"], 8) << "primaryScalerReplicas.maxReplicas replaces the source's 6";
+  EXPECT_EQ(hpa["spec"]["metrics"], src["spec"]["metrics"]);
+  EXPECT_EQ(hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 60);
+  EXPECT_EQ(hpa["metadata"]["labels"], Json({{"app", "podinfo"}}));
+  EXPECT_EQ(hpa["metadata"]["ownerReferences"][0]["kind"], "Canary");
+  EXPECT_EQ(hpa["metadata"]["ownerReferences"][0]["name"], "podinfo");
+
+  // The primary's HPA scales the primary (here by hand, as the HPA controller would).
+  ASSERT_TRUE(target->scaleToZero(*c).ok());
+  k.patch(kDeployments, "test", "podinfo-primary", kube::PatchType::Merge, {{"spec", {{"replicas", 5}}}}).value();
+  auto release = [&](const std::string& image) {
+    k.patch(kDeployments, "test", "podinfo", kube::PatchType::Merge,
+            Json::parse(R"({"spec":{"template":{"spec":{"containers":[{"name":"podinfod","image":")" + image +
+                        R"("}]}}}})"))
+        .value();
+    ASSERT_TRUE(eventually([&] {
+      auto d = platform_->context().deployments->get("test", "podinfo");
+      return d && (*d)["spec"]["template"]["spec"]["containers"][0]["image"] == image;
+    }));
+  };
+  release("podinfo:3.1.1");
+  ASSERT_TRUE(target->scaleFromZero(*c).ok());
+  EXPECT_EQ(get(kDeployments, "podinfo")["spec"]["replicas"], 3) << "the HPA's minReplicas (> 1), not the primary's";
+  ASSERT_TRUE(eventually([&] {
+    auto p = platform_->context().deployments->get("test", "podinfo-primary");
+    return p && (*p)["spec"].value("replicas", 0) == 5;
+  }));
+  ASSERT_TRUE(target->promote(*c).ok());
+  Json primary = get(kDeployments, "podinfo-primary");
+  EXPECT_EQ(primary["spec"]["template"]["spec"]["containers"][0]["image"], "podinfo:3.1.1");
+  EXPECT_EQ(primary["spec"]["replicas"], 5) << "promotion keeps the primary's (HPA's) replicas";
+
+  // Promoting refreshes the clone's metrics (init = false); primaryScalerReplicas still wins.
+  src = get(kHpas, "podinfo");
+  src["spec"]["metrics"][0]["pods"]["target"]["averageValue"] = "20";
+  k.update(kHpas, "test", src).value();
+  ASSERT_TRUE(eventually([&] {
+    auto h = platform_->context().hpas->get("test", "podinfo");
+    return h && (*h)["spec"]["metrics"][0]["pods"]["target"]["averageValue"] == "20";
+  }));
+  ASSERT_TRUE(target->reconcilePrimaryScaler(*c, false).ok());
+  hpa = get(kHpas, "podinfo-primary");
+  EXPECT_EQ(hpa["spec"]["metrics"][0]["pods"]["target"]["averageValue"], "20");
+  EXPECT_EQ(hpa["spec"]["maxReplicas"], 8);
+  ASSERT_TRUE(target->scaleToZero(*c).ok());
+
+  // A release rolled back: the canary scaled up to the HPA's minimum, then to zero; the primary
+  // keeps its replicas and the promoted template.
+  release("podinfo:3.1.2");
+  ASSERT_TRUE(target->scaleFromZero(*c).ok());
+  EXPECT_EQ(get(kDeployments, "podinfo")["spec"]["replicas"], 3);
+  ASSERT_TRUE(target->scaleToZero(*c).ok());
+  EXPECT_EQ(get(kDeployments, "podinfo")["spec"]["replicas"], 0);
+  primary = get(kDeployments, "podinfo-primary");
+  EXPECT_EQ(primary["spec"]["replicas"], 5);
+  EXPECT_EQ(primary["spec"]["template"]["spec"]["containers"][0]["image"], "podinfo:3.1.1");
+}
+
 TEST_F(KubePlatformTest, UserApexServiceIsTakenOverAndGivenBack) {
   sb_.client()
       .create(kServices, "test", Json::parse(R"({"metadata":{"name":"podinfo",
