@@ -79,9 +79,9 @@ void decodeResource(ObjectReader& root, T& out, SpecFn spec, StatusFn status) {
 // The apiVersion/kind checks of an aviary.dev document (or of a Workload under another version).
 void decodeLocal(const Node& node, const DocumentInfo& info, Sink& sink) {
   if (info.apiVersion != kLocalApiVersion)
-    sink.error(sink.pos(node.get("apiVersion")), "apiVersion",
-               std::string("must be ") + kLocalApiVersion + " for a " + info.kind + ", found \"" + info.apiVersion +
-                   "\"");
+    sink.error(
+        sink.pos(node.get("apiVersion")), "apiVersion",
+        std::string("must be ") + kLocalApiVersion + " for a " + info.kind + ", found \"" + info.apiVersion + "\"");
   if (info.kind != kWorkloadKind)
     sink.error(sink.pos(node.get("kind")), "kind",
                std::string("must be ") + kWorkloadKind + " for " + info.apiVersion + ", found \"" + info.kind + "\"");
@@ -316,13 +316,9 @@ void LoadResult::append(LoadResult&& other) {
   other = LoadResult{};
 }
 
-LoadResult loadString(std::string_view text, const std::string& sourceName) {
+std::vector<DocumentText> splitDocuments(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  struct Segment {
-    std::string_view text;
-    int line;
-  };
-  std::vector<Segment> segments;
+  std::vector<DocumentText> segments;
   size_t segStart = 0;
   int segLine = 0, line = 0;
   bool content = false;
@@ -342,6 +338,11 @@ LoadResult loadString(std::string_view text, const std::string& sourceName) {
     pos = eol + 1;
   }
   if (content) segments.push_back({text.substr(segStart), segLine});
+  return segments;
+}
+
+LoadResult loadString(std::string_view text, const std::string& sourceName) {
+  const std::vector<DocumentText> segments = splitDocuments(text);
 
   // Large multi-document inputs are split across cores. Each worker fills its own LoadResult for
   // a contiguous range, merged in input order, and reuses one document tree's storage.
