@@ -10,8 +10,8 @@
 //
 // Real time is spent only where the platform works on other threads: settle() waits (polling
 // every millisecond, at most 10 s) until the kubelet stand-in has reconciled every write and
-// every watch cache of the platform holds what the server holds, and teardown waits for the
-// watch threads to end (one reflector back-off, 200 ms).
+// every watch cache of the platform holds what the server holds (well under a millisecond on
+// loopback), and teardown waits for the watch threads, which end with the server's watches.
 //
 // Steps: `apply:` creates an object, or patches an existing one as `kubectl apply` does for the
 // fields given (strategic merge for built-in kinds, JSON merge for custom resources); `ready:`
