@@ -79,9 +79,9 @@ void decodeResource(ObjectReader& root, T& out, SpecFn spec, StatusFn status) {
 // The apiVersion/kind checks of an aviary.dev document (or of a Workload under another version).
 void decodeLocal(const Node& node, const DocumentInfo& info, Sink& sink) {
   if (info.apiVersion != kLocalApiVersion)
-    sink.error(
-        sink.pos(node.get("apiVersion")), "apiVersion",
-        std::string("must be ") + kLocalApiVersion + " for a " + info.kind + ", found \"" + info.apiVersion + "\"");
+    sink.error(sink.pos(node.get("apiVersion")), "apiVersion",
+               std::string("must be ") + kLocalApiVersion + " for a " + info.kind + ", found \"" + info.apiVersion +
+                   "\"");
   if (info.kind != kWorkloadKind)
     sink.error(sink.pos(node.get("kind")), "kind",
                std::string("must be ") + kWorkloadKind + " for " + info.apiVersion + ", found \"" + info.kind + "\"");

@@ -1,7 +1,6 @@
 #pragma once
 // Decoding flagger.app/v1beta1 resources and the local platform's aviary.dev/v1alpha1 Workload
-// from YAML or JSON (multi-document), with Flagger's (Kubernetes') defaults applied and every value's source position
-// kept for error messages.
+// from YAML or JSON (multi-document), with Flagger's (Kubernetes') defaults applied and every value's source position kept for error messages.
 //
 // Structural problems (wrong type, unknown field, missing required field, bad enum, out of range,
 // bad duration) are collected in LoadResult::errors — all of them, not only the first — and the
@@ -14,6 +13,7 @@
 #include "api/workload.h"
 #include "common/result.h"
 #include "yaml/tree.h"
+
 
 namespace aviary::api {
 
@@ -34,7 +34,7 @@ struct DocumentInfo {
   Type type = Type::Unparsed;
   std::string apiVersion, kind, name, namespace_;  // as far as they could be read
   SourcePos pos;                                   // start of the document
-  int index = -1;          // index into canaries/templates/alertProviders/workloads/others; -1 when it had errors
+  int index = -1;  // index into canaries/templates/alertProviders/workloads/others; -1 when it had errors
   int rejectedIndex = -1;  // index into LoadResult::rejected* when it had errors
   size_t errorsBegin = 0, errorsEnd = 0;      // [begin, end) into LoadResult::errors
   size_t warningsBegin = 0, warningsEnd = 0;  // [begin, end) into LoadResult::warnings
@@ -46,8 +46,8 @@ struct LoadResult {
   std::vector<AlertProvider> alertProviders;
   std::vector<Workload> workloads;  // aviary.dev/v1alpha1 Workloads (api/workload.h)
   std::vector<OtherObject> others;
-  ErrorList errors;                     // structural errors, each with file:line:col and field path
-  ErrorList warnings;                   // structural warnings (e.g. deprecated `canaryAnalysis`)
+  ErrorList errors;    // structural errors, each with file:line:col and field path
+  ErrorList warnings;  // structural warnings (e.g. deprecated `canaryAnalysis`)
   std::vector<DocumentInfo> documents;  // every document, in input order
   // Best-effort partial decodes of the resources that had structural errors, kept only so that
   // validation can report their semantic problems in the same run. Never act on them.

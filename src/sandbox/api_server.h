@@ -23,15 +23,14 @@ namespace aviary::sandbox {
 
 struct ApiServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 0;           // 0 = ephemeral
-  std::string token;           // required as "Authorization: Bearer"; "" = no auth
-  bool tls = false;            // serve HTTPS with a CA and server certificate generated at start (certs.h)
-  size_t watchHistory = 1000;  // writes kept for watches; older ones get 410
-  std::chrono::milliseconds bookmarkInterval{10000};  // between BOOKMARKs of a watch that asked for them
-  std::chrono::seconds maxWatch{1800};                // a watch ends after this (or its timeoutSeconds)
-  bool kubelet = true;                                // run the kubelet stand-in (kubelet.h)
-  std::string stateFile;  // "" = memory only; else loaded at start (if present) and rewritten within a second of writes
-                          // and at stop
+  uint16_t port = 0;                                      // 0 = ephemeral
+  std::string token;                                      // required as "Authorization: Bearer"; "" = no auth
+  bool tls = false;  // serve HTTPS with a CA and server certificate generated at start (certs.h)
+  size_t watchHistory = 1000;                             // writes kept for watches; older ones get 410
+  std::chrono::milliseconds bookmarkInterval{10000};     // between BOOKMARKs of a watch that asked for them
+  std::chrono::seconds maxWatch{1800};                    // a watch ends after this (or its timeoutSeconds)
+  bool kubelet = true;                                    // run the kubelet stand-in (kubelet.h)
+  std::string stateFile;  // "" = memory only; else loaded at start (if present) and rewritten within a second of writes and at stop
 };
 
 class ApiServer {
@@ -41,7 +40,7 @@ class ApiServer {
   static Result<std::unique_ptr<ApiServer>> start(ApiServerOptions options, const Clock& clock, Random& random);
 
   virtual ~ApiServer() = default;
-  virtual std::string url() const = 0;        // "http://127.0.0.1:PORT", or "https://…" with tls
+  virtual std::string url() const = 0;  // "http://127.0.0.1:PORT", or "https://…" with tls
   virtual std::string caCertPem() const = 0;  // the generated CA with tls, else ""
   virtual uint16_t port() const = 0;
   virtual Store& store() = 0;

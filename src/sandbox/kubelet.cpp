@@ -6,8 +6,8 @@ namespace {
 
 Json condition(const std::string& type, bool ok, const std::string& reason, const std::string& message,
                const Json& previous, const std::string& now) {
-  Json c = {{"type", type},       {"status", ok ? "True" : "False"}, {"reason", reason},
-            {"message", message}, {"lastUpdateTime", now},           {"lastTransitionTime", now}};
+  Json c = {{"type", type}, {"status", ok ? "True" : "False"}, {"reason", reason}, {"message", message},
+            {"lastUpdateTime", now}, {"lastTransitionTime", now}};
   // Keep the times of a condition that did not change, so a repeated reconcile is a no-op write.
   if (previous.is_array()) {
     for (const auto& p : previous) {
@@ -34,9 +34,7 @@ Kubelet::Kubelet(Store& store, Registry& registry, const Clock& clock)
   thread_ = std::thread([this] { run(); });
 }
 
-Kubelet::~Kubelet() {
-  stop();
-}
+Kubelet::~Kubelet() { stop(); }
 
 void Kubelet::stop() {
   {
@@ -119,12 +117,11 @@ Json Kubelet::desiredStatus(const Json& w, const Json& current, const std::strin
   if (w.value("kind", "") == "DaemonSet") {
     int ready = hold ? 0 : 1;
     return {{"observedGeneration", generation}, {"desiredNumberScheduled", 1}, {"currentNumberScheduled", 1},
-            {"updatedNumberScheduled", 1},      {"numberReady", ready},        {"numberAvailable", ready},
+            {"updatedNumberScheduled", 1},      {"numberReady", ready},         {"numberAvailable", ready},
             {"numberUnavailable", 1 - ready},   {"numberMisscheduled", 0}};
   }
   const Json& spec = w.value("spec", Json::object());
-  int64_t replicas =
-      spec.contains("replicas") && spec["replicas"].is_number_integer() ? spec["replicas"].get<int64_t>() : 1;
+  int64_t replicas = spec.contains("replicas") && spec["replicas"].is_number_integer() ? spec["replicas"].get<int64_t>() : 1;
   int64_t ready = hold ? 0 : replicas;
   Json status = {{"observedGeneration", generation}, {"replicas", replicas}, {"updatedReplicas", replicas}};
   if (ready > 0) {

@@ -152,11 +152,9 @@ TEST(SelectorTest, LabelSelectorForms) {
 }
 
 TEST(PatchTest, StrategicMergeMergesContainersByNameAndHonoursDirectives) {
-  Json cur = {
-      {"spec",
-       {{"containers",
-         {{{"name", "a"}, {"image", "a:1"}, {"ports", {{{"containerPort", 80}}}}}, {{"name", "b"}, {"image", "b:1"}}}},
-        {"args", {"x", "y"}}}}};
+  Json cur = {{"spec", {{"containers", {{{"name", "a"}, {"image", "a:1"}, {"ports", {{{"containerPort", 80}}}}},
+                                        {{"name", "b"}, {"image", "b:1"}}}},
+                        {"args", {"x", "y"}}}}};
   auto r = strategicMerge(cur, Json::parse(R"({"spec":{"$setElementOrder/containers":[{"name":"a"},{"name":"b"}],
       "containers":[{"name":"a","image":"a:2"},{"name":"b","$patch":"delete"}],"args":["z"]}})"));
   ASSERT_TRUE(r.ok()) << r.error().format();
@@ -238,8 +236,7 @@ TEST_F(StoreTest, KubeletPausedHeldByNameAndIdle) {
 
 TEST(TableTest, PrinterColumnsAndAges) {
   Registry reg;
-  Json crd =
-      Json::parse(R"({"metadata":{"name":"canaries.flagger.app"},"spec":{"group":"flagger.app","scope":"Namespaced",
+  Json crd = Json::parse(R"({"metadata":{"name":"canaries.flagger.app"},"spec":{"group":"flagger.app","scope":"Namespaced",
     "names":{"plural":"canaries","kind":"Canary"},"versions":[{"name":"v1beta1","served":true,"storage":true,
     "subresources":{"status":{}},"additionalPrinterColumns":[{"name":"Status","type":"string","jsonPath":".status.phase"}]}]}})");
   ASSERT_FALSE(reg.addCrd(crd).has_value());
