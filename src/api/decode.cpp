@@ -364,13 +364,9 @@ void LoadResult::append(LoadResult&& other) {
   other = LoadResult{};
 }
 
-LoadResult loadString(std::string_view text, const std::string& sourceName) {
+std::vector<DocumentText> splitDocuments(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  struct Segment {
-    std::string_view text;
-    int line;
-  };
-  std::vector<Segment> segments;
+  std::vector<DocumentText> segments;
   size_t segStart = 0;
   int segLine = 0, line = 0;
   bool content = false;
@@ -390,6 +386,11 @@ LoadResult loadString(std::string_view text, const std::string& sourceName) {
     pos = eol + 1;
   }
   if (content) segments.push_back({text.substr(segStart), segLine});
+  return segments;
+}
+
+LoadResult loadString(std::string_view text, const std::string& sourceName) {
+  const std::vector<DocumentText> segments = splitDocuments(text);
 
   // Large multi-document inputs are split across cores. Each worker fills its own LoadResult for
   // a contiguous range, merged in input order, and reuses one document tree's storage.

@@ -76,6 +76,15 @@ Result<LoadResult> loadFile(const std::string& path);
 // Same for text held in memory; `sourceName` is used as the file name in messages ("-" for stdin).
 LoadResult loadString(std::string_view text, const std::string& sourceName);
 
+// The documents of a multi-document text as loadString splits them (on `---` lines; a leading
+// BOM dropped; parts holding only blank lines, comments or directives left out): each part's text
+// and the 0-based line it starts on, for yaml::parseDocument. Views into `text`.
+struct DocumentText {
+  std::string_view text;
+  int line = 0;
+};
+std::vector<DocumentText> splitDocuments(std::string_view text);
+
 // Decodes one already-parsed document (used for resources written inline in other files, e.g.
 // `aviary simulate` scenarios). Positions come from the node's marks within `sourceName`; the node's
 // document must outlive the call only (the result holds no reference to it).

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "simulate/kube_backend.h"
 #include "simulate/simulator.h"
 
 namespace aviary::cli {
@@ -28,6 +29,7 @@ void addSimulateCommand(CLI::App& app, Runner& run) {
       opt.format = args->output == "json" ? simulate::OutputFormat::Json : simulate::OutputFormat::Text;
       opt.seed = args->seed;
       opt.quiet = args->quiet;
+      opt.kube = simulate::makeKubeBackend;  // scenarios on Kubernetes objects
       return simulate::runScenarioFile(args->scenario, opt, std::cout, std::cerr);
     };
   });

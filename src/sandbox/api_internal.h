@@ -3,8 +3,8 @@
 // (routing, discovery), api_handlers.cpp (CRUD) and api_watch.cpp (watch streams).
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +45,13 @@ class ApiServerImpl final : public ApiServer {
   Store& store() override { return store_; }
   Registry& registry() override { return registry_; }
   void stop() override;
+  void holdUnready(const std::string& ns, const std::string& name, bool hold) override {
+    if (kubelet_) kubelet_->holdUnready(ns, name, hold);
+  }
+  bool kubeletIdle() const override { return !kubelet_ || kubelet_->idle(); }
+  void pauseKubelet(bool paused) override {
+    if (kubelet_) kubelet_->pause(paused);
+  }
   bool waitForWatches(size_t n, std::chrono::milliseconds timeout) override;
 
  private:

@@ -48,6 +48,11 @@ class ApiServer {
   // Blocks until at least `n` watch streams are open (after their initial events), or `timeout`.
   // For tests that must act only once a client is watching.
   virtual bool waitForWatches(size_t n, std::chrono::milliseconds timeout) = 0;
+  // The kubelet stand-in (kubelet.h; no-ops without it): keep a workload's pods unready, or
+  // not; whether it has reconciled every write so far (true without it); pause it.
+  virtual void holdUnready(const std::string& ns, const std::string& name, bool hold) = 0;
+  virtual bool kubeletIdle() const = 0;
+  virtual void pauseKubelet(bool paused) = 0;  // Kubelet::pause
   // Ends every watch, stops the kubelet stand-in and the listener. Idempotent.
   virtual void stop() = 0;
 };

@@ -47,15 +47,40 @@ void Kubelet::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Kubelet::holdUnready(const std::string& ns, const std::string& name, bool hold) {
+  std::lock_guard lock(mu_);
+  if (hold) {
+    held_.emplace(ns, name);
+  } else {
+    held_.erase({ns, name});
+  }
+  queue_.emplace_back("deployments.apps", ns, name);
+  queue_.emplace_back("daemonsets.apps", ns, name);
+  cv_.notify_one();
+}
+
+void Kubelet::pause(bool paused) {
+  std::lock_guard lock(mu_);
+  paused_ = paused;
+  cv_.notify_one();
+}
+
+bool Kubelet::idle() const {
+  std::lock_guard lock(mu_);
+  return queue_.empty() && !busy_;
+}
+
 void Kubelet::run() {
   for (;;) {
     std::tuple<std::string, std::string, std::string> item;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopped_ || !queue_.empty(); });
+      busy_ = false;
+      cv_.wait(lock, [&] { return stopped_ || (!paused_ && !queue_.empty()); });
       if (stopped_) return;
       item = queue_.front();
       queue_.pop_front();
+      busy_ = true;
     }
     try {
       reconcile(std::get<0>(item), std::get<1>(item), std::get<2>(item));
@@ -70,18 +95,23 @@ void Kubelet::reconcile(const std::string& gr, const std::string& ns, const std:
   std::string plural = gr.substr(0, gr.find('.'));
   auto type = registry_.find("apps", "v1", plural);
   if (!type) return;
+  bool held = false;
+  {
+    std::lock_guard lock(mu_);
+    held = held_.count({ns, name}) > 0;
+  }
   // A conflict means a newer write is queued behind this one; that one reconciles again.
   (void)store_.update(*type, ns, name, WritePart::Status, [&](const Json& current) -> Result<Json> {
     Json next = current;
-    next["status"] = desiredStatus(current, current.value("status", Json::object()), formatTime(clock_.now()));
+    next["status"] = desiredStatus(current, current.value("status", Json::object()), formatTime(clock_.now()), held);
     return next;
   });
 }
 
-Json Kubelet::desiredStatus(const Json& w, const Json& current, const std::string& now) {
+Json Kubelet::desiredStatus(const Json& w, const Json& current, const std::string& now, bool held) {
   const Json& meta = w.value("metadata", Json::object());
   const Json& annotations = meta.value("annotations", Json::object());
-  bool hold = annotations.is_object() && annotations.value(kHoldUnreadyAnnotation, "") == "true";
+  bool hold = held || (annotations.is_object() && annotations.value(kHoldUnreadyAnnotation, "") == "true");
   int64_t generation = meta.value("generation", int64_t{1});
   const Json& prevConditions = current.value("conditions", Json::array());
   if (w.value("kind", "") == "DaemonSet") {

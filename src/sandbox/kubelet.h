@@ -5,11 +5,14 @@
 // replicas, updatedReplicas, readyReplicas, availableReplicas, the Available and Progressing
 // conditions). The annotation `sandbox.aviary.dev/hold-unready: "true"` keeps a workload's pods
 // unready (readyReplicas 0, Available False) until it is removed: how a test makes a canary
-// fail its readiness check.
+// fail its readiness check. holdUnready() does the same from the sandbox's own process, with no
+// write to the object (`aviary simulate`'s `ready:` steps: the workload's spec stays as its owner
+// wrote it).
 // Runs one thread; writes go through the Store, so watches see them like any other write.
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -28,9 +31,20 @@ class Kubelet {
   ~Kubelet();
   void stop();
 
+  // Keeps the Deployment or DaemonSet `ns`/`name` unready (its pods held, as the annotation
+  // does) or lets it be ready again, and reconciles it now. It need not exist yet.
+  void holdUnready(const std::string& ns, const std::string& name, bool hold);
+  // Whether every write seen so far has been reconciled (no queued or running reconcile). A
+  // write's reconcile is queued before the write returns to its caller, so once the writers
+  // are quiet, idle() stays true.
+  bool idle() const;
+  // While paused, writes are queued but not reconciled (`aviary simulate` pauses it during a
+  // tick, so that pods become ready between ticks, never in the middle of one).
+  void pause(bool paused);
+
   // The status a workload of this kind gets (exposed for tests); `current` keeps condition times
-  // that did not change.
-  static Json desiredStatus(const Json& workload, const Json& current, const std::string& now);
+  // that did not change; `held` as the hold-unready annotation.
+  static Json desiredStatus(const Json& workload, const Json& current, const std::string& now, bool held = false);
 
  private:
   void run();
@@ -39,9 +53,12 @@ class Kubelet {
   Store& store_;
   Registry& registry_;
   const Clock& clock_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::tuple<std::string, std::string, std::string>> queue_;
+  std::set<std::pair<std::string, std::string>> held_;  // ns, name
+  bool busy_ = false;                                   // a reconcile is running
+  bool paused_ = false;
   bool stopped_ = false;
   std::thread thread_;
 };

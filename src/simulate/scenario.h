@@ -17,12 +17,27 @@
 
 namespace aviary::simulate {
 
+// A Kubernetes object of a scenario on Kubernetes objects (`objects:`, `apply:`), as JSON, with
+// where it was written (the start of its document, or the inline object).
+struct KubeObject {
+  nlohmann::json object;
+  SourcePos pos;
+};
+
 struct TickStep {
   int count = 1;
 };
 struct ReadyStep {
   std::optional<bool> primary, canary;
   std::string primaryMessage, canaryMessage;  // replace the default not-ready text
+  // Scenarios on objects: Deployments/DaemonSets of the Canary's namespace by name -> ready.
+  std::map<std::string, bool> objects;
+};
+struct ApplyStep {  // objects created or patched (like kubectl apply) in the API server
+  std::vector<KubeObject> objects;
+};
+struct DumpStep {  // "Kind/name" (the Canary's namespace, or cluster-scoped): printed as YAML
+  std::vector<std::string> refs;
 };
 struct RevisionStep {
   nlohmann::json revision;
@@ -47,6 +62,7 @@ struct ExpectStep {
   std::optional<int32_t> canaryWeight, primaryWeight, statusWeight, failedChecks, iterations;
   std::optional<bool> mirror;
   std::optional<bool> sessionAffinityCookie, previousSessionAffinityCookie;  // non-empty?
+  std::map<std::string, int32_t> routes;  // "primary", "canary", "mirror" -> percent, as configured
 };
 struct ExpectEventStep {
   std::string message;
@@ -60,8 +76,8 @@ struct ExpectAlertStep {
 struct Step {
   int line = 0;  // 1-based line of the step in the scenario file
   std::string key;
-  std::variant<TickStep, ReadyStep, RevisionStep, ConfigsStep, MetricsStep, WebhooksStep, ProvidersStep, SpecStep, ExpectStep,
-               ExpectEventStep, ExpectAlertStep>
+  std::variant<TickStep, ReadyStep, RevisionStep, ConfigsStep, MetricsStep, WebhooksStep, ProvidersStep, SpecStep,
+               ExpectStep, ExpectEventStep, ExpectAlertStep, ApplyStep, DumpStep>
       body;
 };
 
@@ -75,6 +91,10 @@ struct Scenario {
   MetricsStep metrics;
   WebhooksStep webhooks;
   std::vector<Step> steps;
+  // On Kubernetes objects (docs/simulate.md): the objects created in the sandbox API server before
+  // the first step (the Canary among them, created last); empty: the in-memory target.
+  std::vector<KubeObject> objects;
+  bool onKubernetes() const { return !objects.empty(); }
   ErrorList warnings;  // validation warnings, printed but not fatal
 };
 

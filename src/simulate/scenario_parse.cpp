@@ -10,164 +10,20 @@
 #include "api/decode.h"
 #include "api/validate.h"
 #include "simulate/scenario.h"
+#include "simulate/scenario_parser.h"
 #include "yaml/file.h"
-#include "yaml/reader.h"
 
 namespace aviary::simulate {
-namespace {
 
+using detail::Parser;
 using yaml::Node;
 
-class Parser {
- public:
-  Parser(std::string file, ErrorList& errors) : file_(std::move(file)), errors_(errors) {}
-
-  void error(const Node& at, const std::string& path, const std::string& message) {
-    Error e = makeError(ErrorCode::Invalid, yaml::escapeInvalidUtf8(message), yaml::escapeInvalidUtf8(path));
-    e.pos = pos(at);
-    errors_.push_back(std::move(e));
-  }
-  SourcePos pos(const Node& n) const {
-    return SourcePos{file_, n.line(), n.column()};
-  }
-
-  std::optional<int32_t> integer(const Node& n, const std::string& path) {
-    if (n.isScalar()) {
-      try {
-        size_t used = 0;
-        const std::string s = n.str();
-        long v = std::stol(s, &used);
-        if (used == s.size()) return static_cast<int32_t>(v);
-      } catch (...) {
-      }
-    }
-    error(n, path, "expected an integer, found " + describe(n));
-    return std::nullopt;
-  }
-  std::optional<bool> boolean(const Node& n, const std::string& path) {
-    if (n.isScalar() && (n.str() == "true" || n.str() == "false")) return n.str() == "true";
-    error(n, path, "expected true or false, found " + describe(n));
-    return std::nullopt;
-  }
-  std::optional<std::string> string(const Node& n, const std::string& path) {
-    if (n.isScalar()) return n.str();
-    error(n, path, "expected a string, found " + describe(n));
-    return std::nullopt;
-  }
-  // The shared reader's words ("string \"x\"", "integer 5", "an object", "null"), so that a
-  // scenario's errors read like a resource file's.
-  static std::string describe(const Node& n) { return n.isDefined() ? yaml::describe(n) : "nothing"; }
-  // Every key of `n` must be among `known` (each unknown key is reported). Returns whether `n`
-  // is an object, so that its known fields are still read and checked.
-  bool keys(const Node& n, const std::string& path, std::initializer_list<const char*> known) {
-    if (!n.isMap()) {
-      error(n, path, "expected an object, found " + describe(n));
-      return false;
-    }
-    for (size_t ki = 0; ki < n.size(); ++ki) {
-      const Node kvKey = n.key(ki), kvValue = n.value(ki);
-      const std::string k = kvKey.str();
-      bool found = false;
-      for (const char* name : known) found = found || k == name;
-      if (!found) {
-        std::string list;
-        for (const char* name : known) list += (list.empty() ? "" : ", ") + std::string(name);
-        error(kvKey, path.empty() ? k : path + "." + k, "unknown field \"" + k + "\", expected one of: " + list);
-      }
-    }
-    return true;
-  }
-
-  static nlohmann::json toJson(const Node& n) {
-    if (n.isMap()) {
-      nlohmann::json j = nlohmann::json::object();
-      for (size_t ki = 0; ki < n.size(); ++ki) j[n.key(ki).str()] = toJson(n.value(ki));
-      return j;
-    }
-    if (n.isSequence()) {
-      nlohmann::json j = nlohmann::json::array();
-      for (size_t i = 0; i < n.size(); ++i) j.push_back(toJson(n.item(i)));
-      return j;
-    }
-    if (n.isScalar()) return n.str();
-    return nullptr;
-  }
-
-  void metrics(const Node& n, const std::string& path, MetricsStep& out) {
-    if (!n.isMap()) return error(n, path, "expected an object of metric name -> answer, found " + describe(n));
-    for (size_t ki = 0; ki < n.size(); ++ki) {
-      const Node kvKey = n.key(ki), kvValue = n.value(ki);
-      const std::string name = kvKey.str();
-      const std::string p = path + "." + name;
-      const Node v = kvValue;
-      if (v.isScalar() && v.str() == "none") {
-        out.answers[name] = controller::ScriptedMetric::none();
-      } else if (v.isScalar() && v.str() == "error") {
-        out.answers[name] = controller::ScriptedMetric::error();
-      } else if (v.isMap() && v.get("error").isDefined() && v.size() == 1) {
-        if (auto s = string(v.get("error"), p + ".error")) out.answers[name] = controller::ScriptedMetric::error(*s);
-      } else if (v.isScalar()) {
-        try {
-          size_t used = 0;
-          double d = std::stod(v.str(), &used);
-          if (used != v.str().size()) throw std::invalid_argument("trailing");
-          out.answers[name] = controller::ScriptedMetric::ofValue(d);
-        } catch (...) {
-          error(v, p, "expected a number, \"none\", \"error\" or {error: text}, found " + describe(v));
-        }
-      } else {
-        error(v, p, "expected a number, \"none\", \"error\" or {error: text}, found " + describe(v));
-      }
-    }
-  }
-
-  void hooks(const Node& n, const std::string& path, WebhooksStep& out) {
-    if (!n.isMap()) return error(n, path, "expected an object of webhook name -> answer, found " + describe(n));
-    for (size_t ki = 0; ki < n.size(); ++ki) {
-      const Node kvKey = n.key(ki), kvValue = n.value(ki);
-      const std::string name = kvKey.str();
-      const std::string p = path + "." + name;
-      const Node v = kvValue;
-      if (v.isScalar() && v.str() == "timeout") {
-        out.answers[name] = webhooks::ScriptedAnswer::timeout();
-      } else if (v.isMap()) {
-        if (!keys(v, p, {"status", "body"})) continue;
-        auto st = v.get("status").isDefined() ? integer(v.get("status"), p + ".status") : std::optional<int32_t>(200);
-        std::string body = v.get("body").isDefined() ? string(v.get("body"), p + ".body").value_or("") : "";
-        if (st) out.answers[name] = webhooks::ScriptedAnswer::ofStatus(*st, body);
-      } else if (auto st = integer(v, p)) {
-        if (*st < 100 || *st > 599) {
-          error(v, p, fmt::format("expected an HTTP status in [100, 599], found {}", *st));
-        } else {
-          out.answers[name] = webhooks::ScriptedAnswer::ofStatus(*st);
-        }
-      }
-    }
-  }
-
-  void configs(const Node& n, const std::string& path, ConfigsStep& out) {
-    if (!n.isMap()) return error(n, path, "expected an object of \"configmap/<name>\" or \"secret/<name>\" -> checksum, found " + describe(n));
-    for (size_t ki = 0; ki < n.size(); ++ki) {
-      const Node kvKey = n.key(ki), kvValue = n.value(ki);
-      const std::string key = kvKey.str();
-      if (key.rfind("configmap/", 0) != 0 && key.rfind("secret/", 0) != 0) {
-        error(kvKey, path + "." + key, "expected a key \"configmap/<name>\" or \"secret/<name>\", found \"" + key + "\"");
-        continue;
-      }
-      if (auto v = string(kvValue, path + "." + key)) out.configs[key] = *v;
-    }
-  }
-
-  std::optional<Step> step(const Node& n, const std::string& path);
-
-  std::string file_;
-  ErrorList& errors_;
-};
-
-std::optional<Step> Parser::step(const Node& n, const std::string& path) {
+std::optional<Step> detail::Parser::step(const Node& n, const std::string& path) {
   if (!n.isMap() || n.size() != 1) {
-    error(n, path, "expected an object with exactly one key (tick, ready, revision, configs, metrics, webhooks, providers, "
-                   "spec, expect, expectEvent, expectNoEvent, expectAlert), found " + describe(n));
+    error(n, path,
+          "expected an object with exactly one key (tick, ready, revision, configs, metrics, webhooks, providers, "
+          "spec, expect, expectEvent, expectNoEvent, expectAlert, apply, dump), found " +
+              describe(n));
     return std::nullopt;
   }
   const Node kvKey = n.key(0), kvValue = n.value(0);
@@ -182,15 +38,42 @@ std::optional<Step> Parser::step(const Node& n, const std::string& path) {
     auto c = integer(v, p);
     if (c && *c < 1) error(v, p, fmt::format("expected a positive number of ticks, found {}", *c));
     s.body = TickStep{c.value_or(1)};
+  } else if (key == "ready" && kube_) {
+    ReadyStep r;
+    readyByName(v, p, r);
+    s.body = r;
   } else if (key == "ready") {
     ReadyStep r;
     if (keys(v, p, {"primary", "canary", "primaryMessage", "canaryMessage"})) {
       if (v.get("primary").isDefined()) r.primary = boolean(v.get("primary"), p + ".primary");
       if (v.get("canary").isDefined()) r.canary = boolean(v.get("canary"), p + ".canary");
-      if (v.get("primaryMessage").isDefined()) r.primaryMessage = string(v.get("primaryMessage"), p + ".primaryMessage").value_or("");
-      if (v.get("canaryMessage").isDefined()) r.canaryMessage = string(v.get("canaryMessage"), p + ".canaryMessage").value_or("");
+      if (v.get("primaryMessage").isDefined())
+        r.primaryMessage = string(v.get("primaryMessage"), p + ".primaryMessage").value_or("");
+      if (v.get("canaryMessage").isDefined())
+        r.canaryMessage = string(v.get("canaryMessage"), p + ".canaryMessage").value_or("");
     }
     s.body = r;
+  } else if ((key == "revision" || key == "configs") && kube_) {
+    error(kvKey, p,
+          "a scenario on Kubernetes objects changes its target with `apply:` (a new revision is a changed "
+          "pod template), found \"" +
+              key + "\"");
+  } else if ((key == "apply" || key == "dump") && !kube_) {
+    error(kvKey, p, "\"" + key + "\" needs a scenario on Kubernetes objects (`objects:` instead of `target:`)");
+  } else if (key == "apply") {
+    ApplyStep a;
+    kubeObjects(v, p, dir_, a.objects, nullptr);
+    for (const auto& o : a.objects) {
+      if (o.object.value("kind", "") == "Canary") {
+        error(v, p, "applying a Canary is not supported; edit it with a `spec:` step");
+        break;
+      }
+    }
+    s.body = a;
+  } else if (key == "dump") {
+    DumpStep d;
+    dump(v, p, d);
+    s.body = d;
   } else if (key == "revision") {
     if (!v.isDefined() || v.isNull()) error(v, p, "expected a revision (any value), found nothing");
     s.body = RevisionStep{toJson(v)};
@@ -222,11 +105,14 @@ std::optional<Step> Parser::step(const Node& n, const std::string& path) {
     s.body = sp;
   } else if (key == "expect") {
     ExpectStep e;
-    if (keys(v, p, {"phase", "canaryWeight", "primaryWeight", "statusWeight", "failedChecks", "iterations", "mirror",
-                   "sessionAffinityCookie", "previousSessionAffinityCookie"})) {
+    if (keys(v, p,
+             {"phase", "canaryWeight", "primaryWeight", "statusWeight", "failedChecks", "iterations", "mirror",
+              "sessionAffinityCookie", "previousSessionAffinityCookie", "routes"})) {
+      if (v.get("routes").isDefined()) routes(v.get("routes"), p + ".routes", e.routes);
       if (v.get("phase").isDefined()) {
         e.phase = string(v.get("phase"), p + ".phase");
-        if (e.phase && !api::parsePhase(*e.phase)) error(v.get("phase"), p + ".phase", "unknown phase \"" + *e.phase + "\"");
+        if (e.phase && !api::parsePhase(*e.phase))
+          error(v.get("phase"), p + ".phase", "unknown phase \"" + *e.phase + "\"");
       }
       auto num = [&](const char* k, std::optional<int32_t>& dst) {
         if (v.get(k).isDefined()) dst = integer(v.get(k), p + "." + k);
@@ -267,12 +153,16 @@ std::optional<Step> Parser::step(const Node& n, const std::string& path) {
   } else if (key == "expectAlert") {
     s.body = ExpectAlertStep{string(v, p).value_or("")};
   } else {
-    error(kvKey, p, "unknown step \"" + key + "\", expected one of: tick, ready, revision, configs, metrics, webhooks, "
-                       "providers, spec, expect, expectEvent, expectNoEvent, expectAlert");
+    error(kvKey, p,
+          "unknown step \"" + key +
+              "\", expected one of: tick, ready, revision, configs, metrics, webhooks, "
+              "providers, spec, expect, expectEvent, expectNoEvent, expectAlert, apply, dump");
   }
   if (errors_.size() != before) return std::nullopt;
   return s;
 }
+
+namespace {
 
 // Loads resources from `node`: a path (relative to the scenario) or an inline object.
 api::LoadResult loadResources(Parser& ps, const Node& node, const std::string& path, const std::string& dir) {
@@ -313,15 +203,38 @@ Result<Scenario> loadScenario(const std::string& path, ErrorList* errorsOut) {
   Scenario sc;
   sc.file = path;
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  if (!ps.keys(root, "", {"canary", "templates", "alertProviders", "target", "metrics", "webhooks", "steps"})) return fail();
+  if (!ps.keys(root, "",
+               {"canary", "templates", "alertProviders", "target", "objects", "metrics", "webhooks", "steps"}))
+    return fail();
+  ps.dir_ = dir;
+  const Node objects = root.get("objects");
+  ps.kube_ = objects.isDefined();
+  if (ps.kube_ && root.get("target").isDefined()) {
+    ps.error(root.get("target"), "target", "give either `target:` (the in-memory target) or `objects:`, not both");
+  }
 
   api::LoadResult loaded;
-  if (!root.get("canary").isDefined()) {
+  if (ps.kube_) {
+    // The Canary may be among the objects or given by `canary:`; either way it is created in the
+    // API server with them.
+    ps.kubeObjects(objects, "objects", dir, sc.objects, &loaded);
+    if (root.get("canary").isDefined()) {
+      std::vector<KubeObject> canaryObjects;
+      ps.kubeObjects(root.get("canary"), "canary", dir, canaryObjects, &loaded);
+      sc.objects.insert(sc.objects.end(), canaryObjects.begin(), canaryObjects.end());
+    }
+    if (errors.empty() && loaded.ok() && loaded.canaries.size() != 1) {
+      ps.error(
+          objects, "objects",
+          fmt::format("expected exactly one Canary among the objects and `canary:`, found {}", loaded.canaries.size()));
+    }
+  } else if (!root.get("canary").isDefined()) {
     ps.error(root, "canary", "required field is missing");
   } else {
     loaded = loadResources(ps, root.get("canary"), "canary", dir);
     if (loaded.ok() && loaded.canaries.size() != 1) {
-      ps.error(root.get("canary"), "canary", fmt::format("expected exactly one Canary, found {}", loaded.canaries.size()));
+      ps.error(root.get("canary"), "canary",
+               fmt::format("expected exactly one Canary, found {}", loaded.canaries.size()));
     }
   }
   for (const char* listKey : {"templates", "alertProviders"}) {

@@ -8,16 +8,13 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "controller/engine.h"
-#include "platform/memory/memory_target.h"
-#include "simulate/tick_record.h"
 #include "notifier/recording_notifier.h"
-#include "platform/memory/memory_router.h"
-#include "router/nop_router.h"
+#include "simulate/backend.h"
+#include "simulate/tick_record.h"
+#include "yaml/emit.h"
 
 namespace aviary::simulate {
 namespace {
-
-using controller::MemoryTarget;
 
 // Collects events, metric verdicts, webhook calls and alerts of the current tick.
 class Recorder final : public controller::EventSink, public controller::TickObserver {
@@ -41,19 +38,12 @@ class Recorder final : public controller::EventSink, public controller::TickObse
 class Run {
  public:
   Run(const Scenario& sc, const SimulateOptions& opt, std::ostream& out, std::ostream& err)
-      : sc_(sc), opt_(opt), out_(out), err_(err), random_(opt.seed), target_(clock_, sc.revision) {
+      : sc_(sc), opt_(opt), out_(out), err_(err), random_(opt.seed) {
     // A fixed virtual epoch keeps status timestamps reproducible.
     clock_.set(Clock::TimePoint(std::chrono::seconds(1767225600)));  // 2026-01-01T00:00:00Z
     start_ = clock_.now();
-    target_.setConfigs(sc.configs.configs);
     for (const auto& [name, a] : sc.metrics.answers) checker_.set(name, a);
     for (const auto& [name, a] : sc.webhooks.answers) hooks_.set(name, a);
-    const auto& provider = sc.canary.spec.provider;
-    if (provider == "kubernetes") {
-      router_ = std::make_unique<router::NopRouter>();
-    } else {
-      router_ = std::make_unique<router::MemoryRouter>(random_);
-    }
     for (const auto& p : sc.alertProviders) {
       const std::string ns = p.metadata.namespace_.empty() ? sc.canary.metadata.namespace_ : p.metadata.namespace_;
       providers_[p.metadata.name + "." + ns] = std::make_shared<notifier::RecordingNotifier>(p.metadata.name);
@@ -63,16 +53,35 @@ class Run {
           auto it = providers_.find(name + "." + ns);
           return it == providers_.end() ? nullptr : it->second;
         });
-    rt_.resource = std::make_shared<const api::Canary>(sc.canary);
-    rt_.status = sc.canary.status;
-    rt_.target = &target_;
-    rt_.router = router_.get();
     controller::EngineDeps deps{&clock_, &checker_, &hooks_, alerts_.get(), &recorder_, &recorder_};
     engine_ = std::make_unique<controller::Engine>(deps, controller::EngineOptions{});
   }
 
-  int run() {
-    for (size_t i = 0; i < sc_.steps.size(); ++i) std::visit([&](const auto& body) { apply(i, body); }, sc_.steps[i].body);
+  // `kube` builds the backend of a scenario on Kubernetes objects (null: not in this build).
+  int run(const BackendFactory& kube) {
+    if (sc_.onKubernetes()) {
+      if (!kube) {
+        err_ << fmt::format("{}: this build cannot run scenarios on Kubernetes objects\n", sc_.file);
+        return kExitInvalidScenario;
+      }
+      auto b = kube(sc_, clock_, random_);
+      if (!b) {
+        const Error& e = b.error();
+        err_ << (e.pos.file.empty() ? sc_.file + ": " : std::string()) << e.format() << "\n";
+        return kExitExpectationFailed;
+      }
+      backend_ = std::move(*b);
+    } else {
+      backend_ = makeMemoryBackend(sc_, clock_, random_);
+    }
+    rt_.resource = std::make_shared<const api::Canary>(backend_->canary());
+    rt_.status = sc_.canary.status;
+    rt_.target = &backend_->target();
+    rt_.router = &backend_->router();
+    for (size_t i = 0; i < sc_.steps.size(); ++i) {
+      std::visit([&](const auto& body) { apply(i, body); }, sc_.steps[i].body);
+      if (stopped_) break;
+    }
     if (failures_ > 0) {
       err_ << fmt::format("{}: {} expectation(s) failed\n", sc_.file, failures_);
       return kExitExpectationFailed;
@@ -92,17 +101,31 @@ class Run {
                         sc_.steps[i].key, what, expected, found);
   }
 
-  void apply(size_t, const TickStep& s) {
+  // A backend error stops the run: what follows would check a platform that did not do its part.
+  bool ok(size_t i, const Status& st) {
+    if (st.ok()) return true;
+    ++failures_;
+    stopped_ = true;
+    err_ << fmt::format("{}:{}: step {} ({}): {}\n", sc_.file, sc_.steps[i].line, i + 1, sc_.steps[i].key,
+                        st.error().format());
+    return false;
+  }
+
+  void apply(size_t i, const TickStep& s) {
     for (int n = 0; n < s.count; ++n) {
+      if (!ok(i, backend_->settle())) return;
       clock_.advance(interval());
       recorder_.current = TickRecord{};
+      backend_->ticking(true);
       engine_->tick(rt_);
+      backend_->ticking(false);
+      if (!ok(i, backend_->publishStatus(rt_.status))) return;
       ++ticks_;
       for (auto& call : hooks_.takeCalls()) {
         recorder_.current.webhooks.push_back(
             {call.name, api::toString(call.type), call.payload.phase, call.outcome, call.ok, call.error});
       }
-      auto routes = router_->getRoutes(*rt_.resource, rt_.status);
+      auto routes = backend_->router().getRoutes(*rt_.resource, rt_.status);
       TickRecord& rec = recorder_.current;
       rec.tick = ticks_;
       rec.time = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - start_);
@@ -114,12 +137,29 @@ class Run {
       if (!opt_.quiet) out_ << (opt_.format == OutputFormat::Json ? formatJson(rec) : formatText(rec));
     }
   }
-  void apply(size_t, const ReadyStep& s) {
-    if (s.primary) target_.setReady(MemoryTarget::Side::Primary, *s.primary, s.primaryMessage);
-    if (s.canary) target_.setReady(MemoryTarget::Side::Canary, *s.canary, s.canaryMessage);
+  void apply(size_t i, const ReadyStep&) { platformStep(i); }
+  void apply(size_t i, const RevisionStep&) { platformStep(i); }
+  void apply(size_t i, const ConfigsStep&) { platformStep(i); }
+  void apply(size_t i, const ApplyStep&) { platformStep(i); }
+  void apply(size_t i, const DumpStep& d) {
+    if (!ok(i, backend_->settle())) return;
+    for (const auto& ref : d.refs) {
+      auto o = backend_->object(ref);
+      if (!o) {
+        ok(i, Status(o.error()));
+        return;
+      }
+      if (opt_.quiet) continue;
+      if (opt_.format == OutputFormat::Json) {
+        out_ << nlohmann::json{{"dump", ref}, {"step", i + 1}, {"object", *o}}.dump() << "\n";
+      } else {
+        auto text = yaml::emitYaml(*o);
+        out_ << fmt::format("--- # {} after step {}\n", ref, i + 1)
+             << (text ? *text : fmt::format("# not printable as YAML: {}\n", text.error().message));
+      }
+    }
   }
-  void apply(size_t, const RevisionStep& s) { target_.setRevision(s.revision); }
-  void apply(size_t, const ConfigsStep& s) { target_.setConfigs(s.configs); }
+  void platformStep(size_t i) { ok(i, backend_->step(sc_.steps[i])); }
   void apply(size_t, const MetricsStep& s) {
     for (const auto& [name, a] : s.answers) checker_.set(name, a);
   }
@@ -134,8 +174,9 @@ class Run {
     rt_.resource = std::move(next);
   }
   void apply(size_t i, const ExpectStep& e) {
+    if (!ok(i, backend_->settle())) return;
     const auto& st = rt_.status;
-    auto routes = router_->getRoutes(*rt_.resource, st).valueOr(router::Routes{});
+    auto routes = backend_->router().getRoutes(*rt_.resource, st).valueOr(router::Routes{});
     auto check = [&](const char* what, const auto& expected, const auto& found) {
       if (expected && *expected != found) fail(i, what, fmt::format("{}", *expected), fmt::format("{}", found));
     };
@@ -149,6 +190,14 @@ class Run {
     check("sessionAffinityCookie (set)", e.sessionAffinityCookie, !st.sessionAffinityCookie.empty());
     check("previousSessionAffinityCookie (set)", e.previousSessionAffinityCookie,
           !st.previousSessionAffinityCookie.empty());
+    if (!e.routes.empty()) {
+      auto configured = backend_->routes(st);
+      if (!configured) return fail(i, "routes", "readable routes", configured.error().format());
+      for (const auto& [name, want] : e.routes) {
+        const auto it = configured->find(name);
+        check(("routes." + name).c_str(), std::optional<int32_t>(want), it == configured->end() ? 0 : it->second);
+      }
+    }
   }
   void apply(size_t i, const ExpectEventStep& e) {
     auto matches = [&](const controller::Event& ev) {
@@ -194,16 +243,16 @@ class Run {
   ManualClock clock_;
   Clock::TimePoint start_;
   SeededRandom random_;
-  MemoryTarget target_;
   controller::ScriptedChecker checker_;
   webhooks::ScriptedWebhookCaller hooks_;
-  std::unique_ptr<router::Router> router_;
   notifier::RecordingNotifier global_{"global"};
   std::map<std::string, std::shared_ptr<notifier::RecordingNotifier>> providers_;
   std::unique_ptr<controller::AlertRouter> alerts_;
   Recorder recorder_;
   controller::CanaryRuntime rt_;
   std::unique_ptr<controller::Engine> engine_;
+  std::unique_ptr<Backend> backend_;  // declared last: destroyed first, while the clock lives
+  bool stopped_ = false;
   int ticks_ = 0;
   int failures_ = 0;
   size_t cursor_ = 0;
@@ -218,7 +267,7 @@ int runScenario(const Scenario& scenario, const SimulateOptions& options, std::o
   const auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::off);
   Run run(scenario, options, out, err);
-  const int rc = run.run();
+  const int rc = run.run(options.kube);
   spdlog::set_level(level);
   return rc;
 }

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "simulate/backend.h"
 #include "simulate/scenario.h"
 
 namespace aviary::simulate {
@@ -13,8 +14,11 @@ enum class OutputFormat { Text, Json };
 
 struct SimulateOptions {
   OutputFormat format = OutputFormat::Text;
-  uint64_t seed = 1;        // for session-affinity cookies
-  bool quiet = false;       // no per-tick output (expectation failures are still reported)
+  uint64_t seed = 1;   // for session-affinity cookies
+  bool quiet = false;  // no per-tick output (expectation failures are still reported)
+  // Runs scenarios on Kubernetes objects (simulate/kube_backend.h, wired by the cli); unset:
+  // such scenarios are refused (exit 2).
+  BackendFactory kube;
 };
 
 // Exit statuses of `aviary simulate`.

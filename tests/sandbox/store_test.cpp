@@ -2,6 +2,9 @@
 // status isolation, conflicts, finalizers, selectors, watch history and its compaction.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
 #include "sandbox/kubelet.h"
 #include "sandbox/patch.h"
 #include "sandbox/selector.h"
@@ -191,6 +194,44 @@ TEST(KubeletTest, ReadyUnlessHeld) {
   EXPECT_FALSE(held.contains("readyReplicas"));
   EXPECT_EQ(held["unavailableReplicas"], 2);
   EXPECT_EQ(held["conditions"][0]["status"], "False");
+}
+
+// Bounded wait for the kubelet stand-in's thread (polls every millisecond, at most 5 s).
+bool eventually(const std::function<bool()>& pred) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!pred() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return pred();
+}
+
+TEST_F(StoreTest, KubeletPausedHeldByNameAndIdle) {
+  Kubelet kubelet(store_, registry_, clock_);
+  const auto deployments = type("apps", "deployments");
+  kubelet.pause(true);
+  Json d = {
+      {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", "web"}}}, {"spec", {{"replicas", 2}}}};
+  ASSERT_TRUE(store_.create(deployments, "ns", d).ok());
+  // Paused: the write is queued, not reconciled.
+  EXPECT_FALSE(kubelet.idle());
+  EXPECT_FALSE(store_.get(deployments, "ns", "web").value().contains("status"));
+  kubelet.pause(false);
+  ASSERT_TRUE(eventually([&] { return kubelet.idle(); }));
+  EXPECT_EQ(store_.get(deployments, "ns", "web").value()["status"]["readyReplicas"], 2);
+  // Held by name, with no annotation on the object; then let go.
+  kubelet.holdUnready("ns", "web", true);
+  ASSERT_TRUE(eventually([&] { return kubelet.idle(); }));
+  Json held = store_.get(deployments, "ns", "web").value();
+  EXPECT_FALSE(held["status"].contains("readyReplicas"));
+  EXPECT_FALSE(held["metadata"].contains("annotations"));
+  // A workload held before it exists is created unready.
+  kubelet.holdUnready("ns", "later", true);
+  d["metadata"]["name"] = "later";
+  ASSERT_TRUE(store_.create(deployments, "ns", d).ok());
+  ASSERT_TRUE(eventually([&] { return kubelet.idle(); }));
+  EXPECT_EQ(store_.get(deployments, "ns", "later").value()["status"]["unavailableReplicas"], 2);
+  kubelet.holdUnready("ns", "web", false);
+  ASSERT_TRUE(eventually([&] { return kubelet.idle(); }));
+  EXPECT_EQ(store_.get(deployments, "ns", "web").value()["status"]["readyReplicas"], 2);
+  kubelet.stop();
 }
 
 TEST(TableTest, PrinterColumnsAndAges) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "simulate/kube_backend.h"
 #include "simulate/simulator.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   }
   const int expected = argc == 3 ? std::atoi(argv[2]) : 0;
   aviary::simulate::SimulateOptions opt;
+  opt.kube = aviary::simulate::makeKubeBackend;
   const int rc = aviary::simulate::runScenarioFile(argv[1], opt, std::cout, std::cerr);
   if (rc != expected) {
     std::cerr << "scenario_runner: exit status " << rc << ", expected " << expected << "\n";

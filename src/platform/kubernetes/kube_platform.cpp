@@ -30,7 +30,7 @@ KubePlatform::KubePlatform(kube::Client& client, KubePlatformOptions options)
       events_(client, store_, *options_.clock, options_.printEvent),
       secrets_(std::make_shared<KubeSecretSource>(secretsCache_)),
       serviceWriter_(client, services_),
-      seed_(std::random_device{}()) {
+      seed_(options_.seed ? *options_.seed : std::random_device{}()) {
   ctx_.client = &client_;
   ctx_.deployments = &deployments_;
   ctx_.daemonSets = &daemonSets_;
@@ -75,6 +75,11 @@ Result<std::unique_ptr<KubePlatform>> KubePlatform::start(kube::Client& client, 
 
 KubePlatform::~KubePlatform() {
   stop();
+}
+
+void KubePlatform::requestStop() {
+  for (auto* c : {&deployments_, &daemonSets_, &services_, &hpas_, &configMaps_, &secretsCache_}) c->requestStop();
+  store_.requestStop();
 }
 
 void KubePlatform::stop() {

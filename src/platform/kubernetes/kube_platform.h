@@ -19,6 +19,7 @@
 // Thread-safe; start() before handing it to the runtime.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct KubePlatformOptions {
   MeshRouterFactory meshRouter;
   std::function<void(const api::Canary&, const controller::Event&)> printEvent;
   std::chrono::milliseconds syncTimeout{60000};  // for the caches' first lists
+  // Seeds the targets' random sources (the primary's flagger-id annotation); unset = at random.
+  // `aviary simulate` sets it so that a scenario's objects are the same at every run.
+  std::optional<uint64_t> seed;
 };
 
 class KubePlatform final : public Platform {
@@ -53,6 +57,9 @@ class KubePlatform final : public Platform {
   // flagger.app CRDs are not installed).
   static Result<std::unique_ptr<KubePlatform>> start(kube::Client& client, KubePlatformOptions options);
   ~KubePlatform() override;
+  // Asks every watch to end without waiting (stop() waits); lets a caller that also stops the
+  // API server end the watches together.
+  void requestStop();
   void stop();
 
   KubeStore& kubeStore() { return store_; }

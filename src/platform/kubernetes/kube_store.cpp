@@ -36,8 +36,12 @@ void KubeStore::start() {
   canaries_.start();
 }
 
-void KubeStore::stop() {
+void KubeStore::requestStop() {
   for (auto* c : {&canaries_, &templates_, &providers_}) c->requestStop();
+}
+
+void KubeStore::stop() {
+  requestStop();
   canaries_.stop();
   templates_.stop();
   providers_.stop();

@@ -30,6 +30,7 @@ class KubeStore final : public Store {
   ~KubeStore() override;
 
   void start();
+  void requestStop();  // asks the watches to end, without waiting
   void stop();
   bool waitSynced(std::chrono::milliseconds timeout);
 
