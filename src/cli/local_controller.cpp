@@ -1,6 +1,8 @@
 #include "cli/local_controller.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "cli/alerting.h"
@@ -12,6 +14,7 @@
 #include "metrics/prometheus_checker.h"
 #include "metrics/secret_source.h"
 #include "notifier/chat_notifier.h"
+#include "platform/local/local_history.h"
 #include "platform/local/local_platform.h"
 #include "platform/local/manifest_dir.h"
 #include "runtime/controller_metrics.h"
@@ -39,6 +42,7 @@ struct LocalController::Impl {
   std::unique_ptr<runtime::CountingCaller> hooks;
   std::unique_ptr<notifier::Notifier> global;
   std::unique_ptr<controller::AlertRouter> alerts;
+  std::unique_ptr<platform::local::FileHistoryStore> history;
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<runtime::StatusServer> server;
   std::unique_ptr<tsdb::MetricsServer> embedded;
@@ -131,6 +135,8 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   rd.clock = &impl->clock;
   rd.metrics = impl->metrics.get();
   rd.recorder = impl->values.get();
+  impl->history = std::make_unique<platform::local::FileHistoryStore>(o.stateDir);
+  rd.history = impl->history.get();
   impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
 
   // The status API's port first: when it is taken, nothing has been started yet (/readyz answers
@@ -141,6 +147,19 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   sd.metrics = impl->metrics.get();
   sd.events = &impl->platform->eventLog();
   sd.values = impl->values.get();
+  sd.history = impl->history.get();
+  sd.actions = true;
+  if (!o.adminTokenFile.empty()) {
+    std::ifstream in(o.adminTokenFile);
+    if (!in) return makeError(ErrorCode::Io, o.adminTokenFile + ": cannot read the admin token file");
+    std::getline(in, sd.adminToken);
+    while (!sd.adminToken.empty() && (sd.adminToken.back() == '\r' || sd.adminToken.back() == ' ')) {
+      sd.adminToken.pop_back();
+    }
+    if (sd.adminToken.empty()) return makeError(ErrorCode::Invalid, o.adminTokenFile + ": the admin token is empty");
+  } else if (const char* env = std::getenv("AVIARY_ADMIN_TOKEN")) {
+    sd.adminToken = env;
+  }
   auto srv = runtime::StatusServer::start(o.address, o.port, sd);
   if (!srv) return srv.error();
   impl->server = std::move(*srv);

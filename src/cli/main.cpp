@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   aviary::cli::addMetricsServerCommand(app, run);
   aviary::cli::addSandboxCommand(app, run);
   aviary::cli::addControllerCommand(app, run);
+  aviary::cli::addActionCommands(app, run);
+  aviary::cli::addHistoryCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
