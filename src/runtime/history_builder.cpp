@@ -115,7 +115,12 @@ void HistoryBuilder::close(const api::Canary& canary, State& s, const std::strin
   s.record.verdict = verdict;
   s.record.reason = reason;
   if (store_) {
-    auto st = store_->append(canary, s.record);
+    Status st = okStatus();
+    try {
+      st = store_->append(canary, s.record);
+    } catch (const std::exception& e) {  // a store's bug must not cost the canary its ticks
+      st = makeError(ErrorCode::Internal, e.what());
+    }
     if (!st)
       spdlog::warn("{}.{}: rollout history not kept: {}", canary.metadata.name, canary.metadata.namespace_,
                    st.error().message);

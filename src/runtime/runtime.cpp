@@ -428,8 +428,8 @@ void Runtime::runTick(const EntryPtr& entry, Clock::SteadyPoint due) {
   takeAction(*entry, fresh);
   rt.resource = fresh;
   engine_->tick(rt);
-  if (history_) history_->afterTick(*fresh, rt.status);
   writeStatus(*entry);
+  if (history_) history_->afterTick(*fresh, rt.status);
 }
 
 void Runtime::tickNow(const std::string& key, uint64_t seq) {

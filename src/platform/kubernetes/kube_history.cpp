@@ -60,8 +60,8 @@ Status KubeHistoryStore::append(const api::Canary& canary, const controller::Rol
       if (text.size() <= kHistoryMaxBytes || records.size() <= 1) break;
       records.erase(records.begin());
     }
-    Json owner = ownerReferenceTo(canary);
-    owner["controller"] = false;
+    Json owners = ownerReferenceTo(canary);  // a list of one
+    for (auto& o : owners) o["controller"] = false;
     Json obj{
         {"apiVersion", "v1"},
         {"kind", "ConfigMap"},
@@ -69,7 +69,7 @@ Status KubeHistoryStore::append(const api::Canary& canary, const controller::Rol
          {{"name", cmName},
           {"namespace", ns},
           {"labels", {{"app.kubernetes.io/managed-by", "aviary"}, {"aviary.dev/history-of", canary.metadata.name}}},
-          {"ownerReferences", Json::array({owner})}}},
+          {"ownerReferences", owners}}},
         {"data", {{kHistoryKey, text}}}};
     Result<Json> r = makeError(ErrorCode::Internal, "unreached");
     if (cur) {
