@@ -301,22 +301,13 @@ void Runtime::schedulerLoop() {
         if (it != entries_.end()) entry = it->second;
       }
       if (!entry || entry->removed || !entry->scheduled || entry->seq != d.seq) continue;
-      if (d.oneOff) {
-        if (entry->running) {
-          if (!entry->pending) {
-            entry->pending = true;
-            entry->pendingDue = d.at;
-          }
-        } else {
-          dispatch(entry, d.at);
-        }
-        continue;
+      if (!d.oneOff) {
+        // Go ticker semantics: the next tick keeps the cadence; ticks missed meanwhile are dropped.
+        auto next = d.at + entry->interval;
+        if (d.first && options_.spreadCadence) next += cadenceOffset(d.key, entry->interval);
+        while (next <= now) next += entry->interval;
+        heap_.push(Due{next, d.key, d.seq});
       }
-      // Go ticker semantics: the next tick keeps the cadence; ticks missed meanwhile are dropped.
-      auto next = d.at + entry->interval;
-      if (d.first && options_.spreadCadence) next += cadenceOffset(d.key, entry->interval);
-      while (next <= now) next += entry->interval;
-      heap_.push(Due{next, d.key, d.seq});
       if (entry->running) {
         if (!entry->pending) {
           entry->pending = true;
