@@ -73,6 +73,10 @@ void addLocalControllerFlags(CLI::App* cmd, LocalControllerOptions& o) {
   cmd->add_option("--slack-user", o.slackUser, "Global Slack user name")->capture_default_str();
   cmd->add_option("--msteams-url", o.msteamsUrl, "Global Microsoft Teams webhook URL");
   cmd->add_option("--cluster-name", o.clusterName, "Adds a Cluster field to alerts");
+  cmd->add_option("--admin-token-file", o.adminTokenFile,
+                  "File whose first line is the token manual actions (aviary promote, …) must carry; else env "
+                  "AVIARY_ADMIN_TOKEN; none: open to whoever reaches --address")
+      ->check(CLI::ExistingFile);
 }
 
 void addRunCommand(CLI::App& app, Runner& run) {

@@ -1,6 +1,9 @@
-// `aviary status [NAME] [-n NS] [-o text|json] [-w]`: the canaries of a running controller, read
-// from its status API (docs/local-platform.md): a table like `kubectl get canaries`, or for one
-// canary the view of `kubectl describe canary` (-o json: the Canary as `kubectl get -o json`).
+// `aviary status [NAME] [-n NS | -A] [-o text|json] [-w]`: the canaries of a running controller:
+// a table like `kubectl get canaries`, or for one canary the view of `kubectl describe canary`
+// (-o json: the Canary as `kubectl get -o json`). Local: from the controller's status API
+// (docs/local-platform.md). Kubernetes (--kube, --kubeconfig, --context): from the API server,
+// the same view (docs/operations.md); the metrics' last values are the controller's and show as
+// <none> there.
 #include <unistd.h>
 
 #include <chrono>
@@ -11,8 +14,11 @@
 
 #include "cli/commands.h"
 #include "cli/replicas_view.h"
+#include "cli/kube_cli.h"
+#include "cli/kube_status.h"
 #include "cli/status_view.h"
 #include "common/http_client.h"
+#include "platform/kubernetes/resources.h"
 
 namespace aviary::cli {
 namespace {
@@ -29,71 +35,101 @@ Result<json> fetch(const std::string& url) {
   return j;
 }
 
+struct Opts {
+  std::string name, ns, output = "text";
+  bool all = false, watch = false;
+  double interval = 1.0;
+  TargetFlags target;
+};
+
+// One rendering of what was asked, from the local status API.
+Result<std::string> localView(const Opts& o) {
+  if (o.name.empty()) {
+    auto list = fetch(o.target.server + "/api/v1/canaries");
+    if (!list) return list.error();
+    if (!o.ns.empty() && !o.all) {
+      json items = json::array();
+      for (const auto& c : (*list)["items"])
+        if (c["metadata"].value("namespace", "default") == o.ns) items.push_back(c);
+      (*list)["items"] = items;
+    }
+    return o.output == "json" ? list->dump(2) + "\n" : renderTable(*list, o.ns.empty() || o.all);
+  }
+  const std::string base =
+      o.target.server + "/api/v1/namespaces/" + (o.ns.empty() ? "default" : o.ns) + "/canaries/" + o.name;
+  auto c = fetch(base);
+  if (!c) return c.error();
+  if (o.output == "json") return c->dump(2) + "\n";
+  auto events = fetch(base + "/events");
+  auto analysis = fetch(base + "/analysis");
+  std::string text = renderDescribe(*c, events ? *events : json::object(), analysis ? *analysis : json::object(),
+                                    std::chrono::system_clock::now());
+  // The local platform's replica sets and HPAs (docs/autoscaling.md), before the events.
+  if (auto sets = fetch(o.target.server + "/api/v1/replicasets")) {
+    auto hpas = fetch(o.target.server + "/api/v1/horizontalpodautoscalers");
+    const std::string r = renderReplicas(*c, *sets, hpas ? *hpas : json::object());
+    const auto at = text.find("Events:");
+    text.insert(at == std::string::npos ? text.size() : at, r);
+  }
+  return text;
+}
+
+// The same from the API server; `ns` is -n or the context's namespace.
+Result<std::string> kubeView(const Opts& o, kube::Client& client, const std::string& ns) {
+  if (o.name.empty()) {
+    auto list = kubeCanaries(client, o.all ? "" : ns);
+    if (!list) return list.error();
+    return o.output == "json" ? list->dump(2) + "\n" : renderTable(*list, o.all);
+  }
+  auto c = client.get(platform::kubernetes::kCanaries, ns, o.name);
+  if (!c) {
+    if (c.error().code == ErrorCode::NotFound) {
+      return makeError(ErrorCode::NotFound, "canaries.flagger.app \"" + o.name + "\" not found in namespace " + ns);
+    }
+    return c.error();
+  }
+  if (o.output == "json") return c->dump(2) + "\n";
+  auto events = kubeCanaryEvents(client, ns, o.name);
+  return renderDescribe(*c, events ? *events : json::object(), analysisFromSpec(*c), std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 void addStatusCommand(CLI::App& app, Runner& run) {
-  struct Opts {
-    std::string name, ns, output = "text", server;
-    bool watch = false;
-    double interval = 1.0;
-  };
   auto o = std::make_shared<Opts>();
-  const char* env = std::getenv("AVIARY_SERVER");
-  o->server = env ? env : "http://127.0.0.1:8080";
-  auto* cmd = app.add_subcommand("status", "Show canaries of a running `aviary run` (like kubectl get/describe canary)");
+  auto* cmd = app.add_subcommand("status", "Show canaries (like kubectl get/describe canary), local or on Kubernetes");
   cmd->add_option("name", o->name, "Canary name (omit for a table of every canary)");
-  cmd->add_option("-n,--namespace", o->ns, "Namespace (default: all in the table, \"default\" for a name)");
+  cmd->add_option("-n,--namespace", o->ns,
+                  "Namespace (local: all in the table, \"default\" for a name; Kubernetes: the context's)");
+  cmd->add_flag("-A,--all-namespaces", o->all, "The table of every namespace (like kubectl get canaries -A)");
   cmd->add_option("-o,--output", o->output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  cmd->add_flag("-w,--watch", o->watch, "Follow: print again whenever something changes");
-  cmd->add_option("--server", o->server, "The controller's status API (env AVIARY_SERVER)")->capture_default_str();
+  cmd->add_flag("-w,--watch", o->watch, "Follow: print again whenever something changes (reads once a second)");
+  addTargetFlags(cmd, o->target);
   cmd->callback([o, &run] {
     run = [o] {
+      KubeTarget kube;
+      if (o->target.onKubernetes()) {
+        auto t = kubeClient(o->target, "aviary-cli");
+        if (!t) {
+          std::fprintf(stderr, "aviary status: %s\n", t.error().message.c_str());
+          return 1;
+        }
+        kube = std::move(*t);
+      }
+      const std::string ns = o->ns.empty() ? kube.ns : o->ns;
       std::string last;
       for (;;) {
-        std::string text;
-        if (o->name.empty()) {
-          auto list = fetch(o->server + "/api/v1/canaries");
-          if (!list) {
-            std::fprintf(stderr, "aviary status: %s\n", list.error().message.c_str());
-            return 1;
-          }
-          if (!o->ns.empty()) {
-            json items = json::array();
-            for (const auto& c : (*list)["items"])
-              if (c["metadata"].value("namespace", "default") == o->ns) items.push_back(c);
-            (*list)["items"] = items;
-          }
-          text = o->output == "json" ? list->dump(2) + "\n" : renderTable(*list, o->ns.empty());
-        } else {
-          const std::string base =
-              o->server + "/api/v1/namespaces/" + (o->ns.empty() ? "default" : o->ns) + "/canaries/" + o->name;
-          auto c = fetch(base);
-          if (!c) {
-            std::fprintf(stderr, "aviary status: %s\n", c.error().message.c_str());
-            return 1;
-          }
-          if (o->output == "json") {
-            text = c->dump(2) + "\n";
-          } else {
-            auto events = fetch(base + "/events");
-            auto analysis = fetch(base + "/analysis");
-            text = renderDescribe(*c, events ? *events : json::object(), analysis ? *analysis : json::object(),
-                                  std::chrono::system_clock::now());
-            // The local platform's replica sets and HPAs (docs/autoscaling.md), before the events.
-            if (auto sets = fetch(o->server + "/api/v1/replicasets")) {
-              auto hpas = fetch(o->server + "/api/v1/horizontalpodautoscalers");
-              const std::string r = renderReplicas(*c, *sets, hpas ? *hpas : json::object());
-              const auto at = text.find("Events:");
-              text.insert(at == std::string::npos ? text.size() : at, r);
-            }
-          }
+        auto text = kube.client ? kubeView(*o, *kube.client, ns) : localView(*o);
+        if (!text) {
+          std::fprintf(stderr, "aviary status: %s\n", text.error().message.c_str());
+          return 1;
         }
-        if (text != last) {
+        if (*text != last) {
           if (o->watch && !last.empty() && isatty(STDOUT_FILENO)) std::fputs("\033[H\033[2J", stdout);
-          std::fputs(text.c_str(), stdout);
+          std::fputs(text->c_str(), stdout);
           if (o->watch && !isatty(STDOUT_FILENO)) std::fputs("---\n", stdout);
           std::fflush(stdout);
-          last = text;
+          last = *text;
         }
         if (!o->watch) return 0;
         std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(o->interval * 1000)));

@@ -25,5 +25,8 @@ void addMetricsServerCommand(CLI::App& app, Runner& run);
 void addSandboxCommand(CLI::App& app, Runner& run);
 void addControllerCommand(CLI::App& app, Runner& run);
 void addRenderCommand(CLI::App& app, Runner& run);
+// promote, abort, pause, resume, retry (cmd_action.cpp)
+void addActionCommands(CLI::App& app, Runner& run);
+void addHistoryCommand(CLI::App& app, Runner& run);
 
 }  // namespace aviary::cli

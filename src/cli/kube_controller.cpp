@@ -9,6 +9,7 @@
 #include "kube/client.h"
 #include "router/istio/istio_router.h"
 #include "metrics/prometheus_checker.h"
+#include "platform/kubernetes/kube_history.h"
 #include "platform/kubernetes/kube_platform.h"
 #include "runtime/controller_metrics.h"
 #include "runtime/counting_caller.h"
@@ -32,6 +33,7 @@ struct KubeController::Impl {
   std::unique_ptr<runtime::CountingCaller> hooks;
   std::unique_ptr<notifier::Notifier> global;
   std::unique_ptr<controller::AlertRouter> alerts;
+  std::unique_ptr<platform::kubernetes::KubeHistoryStore> history;
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<runtime::StatusServer> server;
   bool stopped = false;
@@ -124,6 +126,8 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
   rd.clock = &impl->clock;
   rd.metrics = impl->metrics.get();
   rd.recorder = impl->values.get();
+  impl->history = std::make_unique<platform::kubernetes::KubeHistoryStore>(*impl->client);
+  rd.history = impl->history.get();
   impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
   impl->runtime->start();
 
@@ -132,6 +136,9 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
   sd.store = &impl->platform->store();
   sd.metrics = impl->metrics.get();
   sd.values = impl->values.get();
+  sd.history = impl->history.get();
+  // Manual actions go through the API server (the annotation aviary.dev/action, RBAC-checked and
+  // audited there), never through this endpoint, which may listen beyond loopback for scrapes.
   // The API requests this controller has sent: a steady state adds no reads or writes (every
   // tick reads the watch-backed caches), only the watches' reconnections.
   kube::Client* client = impl->client.get();

@@ -1,6 +1,8 @@
 #include "cli/local_controller.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "cli/alerting.h"
@@ -15,6 +17,7 @@
 #include "notifier/chat_notifier.h"
 #include "metrics/prometheus_client.h"
 #include "platform/local/autoscaler.h"
+#include "platform/local/local_history.h"
 #include "platform/local/local_platform.h"
 #include "platform/local/manifest_dir.h"
 #include "runtime/controller_metrics.h"
@@ -100,6 +103,7 @@ struct LocalController::Impl {
   std::unique_ptr<runtime::CountingCaller> hooks;
   std::unique_ptr<notifier::Notifier> global;
   std::unique_ptr<controller::AlertRouter> alerts;
+  std::unique_ptr<platform::local::FileHistoryStore> history;
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<runtime::StatusServer> server;
   std::unique_ptr<tsdb::MetricsServer> embedded;
@@ -192,6 +196,8 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   rd.clock = &impl->clock;
   rd.metrics = impl->metrics.get();
   rd.recorder = impl->values.get();
+  impl->history = std::make_unique<platform::local::FileHistoryStore>(o.stateDir);
+  rd.history = impl->history.get();
   impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
 
   // The HPAs' controller reads the same metrics as the analysis.
@@ -220,6 +226,19 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   sd.events = &impl->platform->eventLog();
   sd.values = impl->values.get();
   sd.extra = [raw](const http::ServerRequest& req) { return autoscalerEndpoints(*raw->platform, *raw->autoscaler, req); };
+  sd.history = impl->history.get();
+  sd.actions = true;
+  if (!o.adminTokenFile.empty()) {
+    std::ifstream in(o.adminTokenFile);
+    if (!in) return makeError(ErrorCode::Io, o.adminTokenFile + ": cannot read the admin token file");
+    std::getline(in, sd.adminToken);
+    while (!sd.adminToken.empty() && (sd.adminToken.back() == '\r' || sd.adminToken.back() == ' ')) {
+      sd.adminToken.pop_back();
+    }
+    if (sd.adminToken.empty()) return makeError(ErrorCode::Invalid, o.adminTokenFile + ": the admin token is empty");
+  } else if (const char* env = std::getenv("AVIARY_ADMIN_TOKEN")) {
+    sd.adminToken = env;
+  }
   auto srv = runtime::StatusServer::start(o.address, o.port, sd);
   if (!srv) return srv.error();
   impl->server = std::move(*srv);

@@ -37,6 +37,9 @@ struct LocalControllerOptions {
   Duration pollInterval{1000};           // how often DIR is looked at
   std::string secretsDir;                // MetricTemplate/AlertProvider secrets (else AVIARY_SECRET_*)
   std::string eventWebhook, slackUrl, slackChannel, slackUser = "flagger", slackToken, msteamsUrl, clusterName;
+  // The admin token the status API's actions (POST …/actions) require: the first line of this
+  // file, else $AVIARY_ADMIN_TOKEN; none → actions are open to whoever reaches the address.
+  std::string adminTokenFile;
   bool detachOnExit = false;             // leave the replicas running on exit (for adoption)
   // HorizontalPodAutoscalers (docs/autoscaling.md): Kubernetes' sync period and the rate()
   // window of request-rate metrics, both scaled by timeScale (at least 1 s and 3 scrapes).

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   aviary::cli::addSandboxCommand(app, run);
   aviary::cli::addControllerCommand(app, run);
   aviary::cli::addRenderCommand(app, run);
+  aviary::cli::addActionCommands(app, run);
+  aviary::cli::addHistoryCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,6 +59,9 @@ std::string number(double v) {
 
 }  // namespace
 
+std::string renderColumns(const std::vector<std::vector<std::string>>& rows) { return columns(rows); }
+std::string formatNumber(double v) { return number(v); }
+
 std::string humanDuration(std::chrono::seconds d) {
   const int64_t s = std::max<int64_t>(0, d.count());
   if (s < 120) return fmt::format("{}s", s);

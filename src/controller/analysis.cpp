@@ -116,6 +116,7 @@ bool Tick::metricChecks() {
       if (deps.recorder && answer.kind == MetricAnswer::Kind::Value) deps.recorder->setAnalysis(canary, m.name, answer.value);
       const std::string failure = judge(*this, m, kind, answer);
       if (deps.observer) deps.observer->onMetric(m, answer, failure.empty());
+      if (deps.tap) deps.tap->onMetric(canary, m, answer, failure.empty());
       if (!failure.empty()) {
         warning(failure);
         return false;

@@ -64,6 +64,13 @@ void Tick::run() {
     normal("skipping canary run as object is suspended");
     return;
   }
+  if (rt.action) {
+    const ManualAction action = std::move(*rt.action);
+    rt.action.reset();
+    if (phases::manual(*this, action)) return;
+  }
+  // Paused (docs/operations.md): held at its weight, nothing checked, counted or detected.
+  if (isPaused(rt.status)) return;
   if (!phases::initialize(*this)) return;
   if (!phases::shouldAdvance(*this)) return;
 
@@ -185,6 +192,7 @@ Status Tick::callHook(const api::CanaryWebhook& hook, Phase payloadPhase,
   for (const auto& [k, v] : hook.metadata) payload.metadata.insert({k, v});
   auto st = deps.webhooks->call(hook, payload);
   if (deps.observer) deps.observer->onWebhook(hook, payload.phase, st);
+  if (deps.tap) deps.tap->onWebhook(canary, hook, payload.phase, st);
   return st;
 }
 

@@ -8,12 +8,15 @@
 // different threads as long as its dependencies are thread-safe; ticks of one canary must not
 // overlap (the caller's job, as Flagger's per-canary jobs guarantee).
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/canary.h"
 #include "common/clock.h"
 #include "controller/alerts.h"
 #include "controller/event_sink.h"
+#include "controller/history.h"
+#include "controller/manual.h"
 #include "controller/observer.h"
 #include "controller/recorder.h"
 #include "controller/target.h"
@@ -36,6 +39,9 @@ struct CanaryRuntime {
   api::CanaryStatus status;  // the live status, written by the engine
   Target* target = nullptr;           // not owned
   router::Router* router = nullptr;   // not owned
+  // A manual action to apply at the next tick (controller/manual.h); the tick consumes it. A
+  // paused canary (its status' Paused condition) is not analysed until resumed.
+  std::optional<ManualAction> action;
 };
 
 struct EngineDeps {
@@ -46,6 +52,7 @@ struct EngineDeps {
   EventSink* events = nullptr;
   TickObserver* observer = nullptr;  // optional
   Recorder* recorder = nullptr;      // optional (Flagger's controller metrics)
+  AnalysisTap* tap = nullptr;        // optional (the rollout history, controller/history.h)
 };
 
 class Engine {

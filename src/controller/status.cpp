@@ -1,5 +1,7 @@
 #include "controller/status.h"
 
+#include <algorithm>
+
 #include "controller/gofmt.h"
 
 namespace aviary::controller {
@@ -25,10 +27,12 @@ void StatusWriter::touch() { status_.lastTransitionTime = rfc3339(clock_.now());
 void StatusWriter::setCondition(Phase phase) {
   auto [st, message] = promotedCondition(phase, canary_.spec.targetRef.kind);
   const std::string reason = api::toString(phase);
-  if (!status_.conditions.empty()) {
-    const auto& old = status_.conditions.front();
+  // Flagger's one condition, "Promoted", first; others (Aviary's "Paused") are kept after it.
+  auto& cs = status_.conditions;
+  auto promoted = std::find_if(cs.begin(), cs.end(), [](const api::Condition& c) { return c.type == "Promoted"; });
+  if (promoted != cs.end()) {
     // Same status and reason: leave the condition untouched (lastUpdateTime not bumped).
-    if (old.status == st && old.reason == reason) return;
+    if (promoted->status == st && promoted->reason == reason) return;
   }
   api::Condition c;
   c.status = st;
@@ -36,10 +40,9 @@ void StatusWriter::setCondition(Phase phase) {
   c.message = std::move(message);
   c.lastUpdateTime = rfc3339(clock_.now());
   c.lastTransitionTime = c.lastUpdateTime;
-  if (!status_.conditions.empty() && status_.conditions.front().status == c.status) {
-    c.lastTransitionTime = status_.conditions.front().lastTransitionTime;
-  }
-  status_.conditions.assign(1, std::move(c));
+  if (promoted != cs.end() && promoted->status == c.status) c.lastTransitionTime = promoted->lastTransitionTime;
+  if (promoted != cs.end()) cs.erase(promoted);
+  cs.insert(cs.begin(), std::move(c));
 }
 
 void StatusWriter::sync(Phase phase, int32_t canaryWeight, int32_t failedChecks, int32_t iterations,

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "controller/engine.h"
+#include "controller/manual.h"
 #include "controller/status.h"
 
 namespace aviary::controller {
@@ -106,6 +107,8 @@ void progressing(Tick& t);
 void runCanary(Tick& t, const api::CanaryAnalysis& analysis);
 void runABTesting(Tick& t);
 void runBlueGreen(Tick& t, const api::CanaryAnalysis& analysis);
+// A manual action (controller/manual.h) at the start of the tick. True = the tick ends.
+bool manual(Tick& t, const ManualAction& action);
 // §4.16 and §4.17.
 void rollback(Tick& t);
 void failedPromotion(Tick& t, const std::string& error);

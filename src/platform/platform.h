@@ -72,6 +72,14 @@ class Store {
   virtual Result<std::string> setFinalizers(const std::string& ns, const std::string& name,
                                             const std::string& resourceVersion,
                                             std::vector<std::string> finalizers) = 0;
+  // Removes `keys` from the canary's annotations (same concurrency rules): how the runtime
+  // consumes a manual action asked for through the annotation `aviary.dev/action`
+  // (controller/manual.h). Default: an error, for stores whose canaries cannot be written.
+  virtual Result<std::string> removeAnnotations(const std::string& ns, const std::string& name,
+                                                const std::string& resourceVersion,
+                                                const std::vector<std::string>& keys) {
+    return makeError(ErrorCode::Invalid, "this platform's store cannot write a canary's annotations");
+  }
 };
 
 class Platform {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "controller/manual.h"
 #include "controller/status.h"
 
 namespace aviary::runtime {
@@ -33,6 +34,9 @@ struct Runtime::Entry {
   bool scheduled = false, running = false, pending = false, removed = false;
   Clock::SteadyPoint pendingDue{};
   uint64_t ticks = 0;
+  // actionMu (its own lock: every tick looks, and schedMu_ is the scheduler's)
+  std::mutex actionMu;
+  std::optional<controller::ManualAction> action;  // asked through requestAction
 };
 
 namespace {
@@ -58,6 +62,11 @@ Runtime::Runtime(RuntimeDeps deps, RuntimeOptions options)
   controller::EngineDeps engineDeps{deps_.clock,  deps_.checker, deps_.webhooks, deps_.alerts,
                                     &deps_.platform->events(), deps_.observer,
                                     deps_.recorder ? deps_.recorder : deps_.metrics};
+  if (deps_.history) {
+    history_ = std::make_unique<HistoryBuilder>(*deps_.clock, deps_.platform->events(), deps_.history);
+    engineDeps.events = history_.get();
+    engineDeps.tap = history_.get();
+  }
   engine_ = std::make_unique<controller::Engine>(engineDeps, options_.engine);
 }
 
@@ -198,6 +207,8 @@ Status Runtime::sync(const std::string& key) {
     ++entry->seq;
     heap_.push(Due{deps_.clock->monotonic(), key, entry->seq, /*first=*/true});
     schedCv_.notify_all();
+  } else if (c->metadata.annotations.count(controller::kActionAnnotation)) {
+    tickNow(key, entry->seq);  // a manual action: now rather than at the next interval
   }
   spdlog::debug("Synced {}", key);
   return okStatus();
@@ -225,6 +236,7 @@ Status Runtime::finalize(const EntryPtr& entry, const std::shared_ptr<const api:
     version = *r;
     record(EventType::Normal, fmt::format("Terminating canary {}.{}", c.metadata.name, c.metadata.namespace_),
            Phase::Terminating);
+    if (history_) history_->afterTick(c, st);
   }
   if (c.spec.autoscalerRef) {
     if (auto s = entry->target->resumeTargetScaler(c); !s) return s;
@@ -267,6 +279,7 @@ void Runtime::removeEntry(const std::string& key) {
   spdlog::info("Deleting {} from cache", key);
   std::lock_guard tick(entry->tickMu);  // after its last tick
   auto last = entry->rt.resource ? entry->rt.resource : entry->synced;
+  if (last && history_) history_->forget(*last);
   if (last) deps_.platform->forget(*last);  // while its target and router still exist
   entry->rt.target = nullptr;
   entry->rt.router = nullptr;
@@ -288,11 +301,13 @@ void Runtime::schedulerLoop() {
         if (it != entries_.end()) entry = it->second;
       }
       if (!entry || entry->removed || !entry->scheduled || entry->seq != d.seq) continue;
-      // Go ticker semantics: the next tick keeps the cadence; ticks missed meanwhile are dropped.
-      auto next = d.at + entry->interval;
-      if (d.first && options_.spreadCadence) next += cadenceOffset(d.key, entry->interval);
-      while (next <= now) next += entry->interval;
-      heap_.push(Due{next, d.key, d.seq});
+      if (!d.oneOff) {
+        // Go ticker semantics: the next tick keeps the cadence; ticks missed meanwhile are dropped.
+        auto next = d.at + entry->interval;
+        if (d.first && options_.spreadCadence) next += cadenceOffset(d.key, entry->interval);
+        while (next <= now) next += entry->interval;
+        heap_.push(Due{next, d.key, d.seq});
+      }
       if (entry->running) {
         if (!entry->pending) {
           entry->pending = true;
@@ -401,9 +416,74 @@ void Runtime::runTick(const EntryPtr& entry, Clock::SteadyPoint due) {
     entry->loaded = true;
   }
   if (!ensureParts(*entry, *fresh)) return;
+  takeAction(*entry, fresh);
   rt.resource = fresh;
   engine_->tick(rt);
   writeStatus(*entry);
+  if (history_) history_->afterTick(*fresh, rt.status);
+}
+
+void Runtime::tickNow(const std::string& key, uint64_t seq) {
+  Due d{deps_.clock->monotonic(), key, seq};
+  d.oneOff = true;
+  heap_.push(d);
+  schedCv_.notify_all();
+}
+
+Status Runtime::requestAction(const std::string& ns, const std::string& name, controller::ManualAction action) {
+  auto c = deps_.platform->store().getCanary(ns, name);
+  if (!c) return makeError(ErrorCode::NotFound, fmt::format("canaries.flagger.app \"{}\" not found in namespace {}", name, ns));
+  const auto d = controller::decide(action, c->status.phase, controller::isPaused(c->status));
+  if (!d.applies) return makeError(ErrorCode::Invalid, d.reason);
+  const std::string key = ns + "/" + name;
+  EntryPtr entry;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) entry = it->second;
+  }
+  std::lock_guard lock(schedMu_);
+  if (!entry || !entry->scheduled || entry->removed) {
+    return makeError(ErrorCode::Unavailable, fmt::format("canary {}.{} is not scheduled yet; try again", name, ns));
+  }
+  {
+    std::lock_guard a(entry->actionMu);
+    entry->action = std::move(action);
+  }
+  tickNow(key, entry->seq);
+  return okStatus();
+}
+
+// The action for this tick: one asked through requestAction, else the annotation's, which is
+// removed from the canary first (a failed removal leaves it for the next tick, so that an action
+// is applied once and only once it is consumed).
+void Runtime::takeAction(Entry& entry, std::shared_ptr<const api::Canary>& fresh) {
+  {
+    std::lock_guard lock(entry.actionMu);
+    if (entry.action) {
+      entry.rt.action = std::move(entry.action);
+      entry.action.reset();
+    }
+  }
+  const auto& ann = fresh->metadata.annotations;
+  if (!ann.count(controller::kActionAnnotation)) return;
+  auto parsed = controller::actionFromAnnotations(ann);
+  auto removed = deps_.platform->store().removeAnnotations(
+      entry.ns, entry.name, fresh->metadata.resourceVersion,
+      {controller::kActionAnnotation, controller::kActionByAnnotation, controller::kActionAtAnnotation});
+  if (!removed) {
+    spdlog::warn("{}.{}: could not consume the annotation {} (retried at the next tick): {}", entry.name, entry.ns,
+                 controller::kActionAnnotation, removed.error().message);
+    return;
+  }
+  if (!parsed) {
+    deps_.platform->events().record(
+        *fresh, Event{EventType::Warning, "Manual action refused: " + parsed.error().message, fresh->status.phase,
+                      deps_.clock->now()});
+    return;
+  }
+  if (auto latest = deps_.platform->store().getCanary(entry.ns, entry.name)) fresh = latest;
+  entry.rt.action = std::move(*parsed);
 }
 
 void Runtime::writeStatus(Entry& entry) {

@@ -40,6 +40,7 @@
 #include "controller/engine.h"
 #include "platform/platform.h"
 #include "runtime/controller_metrics.h"
+#include "runtime/history_builder.h"
 #include "runtime/tick_pool.h"
 #include "runtime/work_queue.h"
 
@@ -74,6 +75,8 @@ struct RuntimeDeps {
   // of `metrics`.
   controller::Recorder* recorder = nullptr;
   controller::TickObserver* observer = nullptr; // optional
+  // Where finished analyses are kept (controller/history.h); optional, none = no history built.
+  controller::HistoryStore* history = nullptr;
 };
 
 // Tick lateness in seconds over the runtime's life (a bounded reservoir of the latest samples).
@@ -110,6 +113,13 @@ class Runtime {
   // The largest number of overlapping ticks of one canary ever seen (must stay 1; tests).
   int maxOverlap() const { return maxOverlap_.load(); }
 
+  // Asks for a manual action on canary ns/name (controller/manual.h): decided against the stored
+  // status at once (a refusal is an Invalid error with the reason; NotFound when there is no such
+  // canary, Unavailable while it is not scheduled yet), then applied by a tick run right away
+  // (the tick decides again: the phase may have moved meanwhile). The Kubernetes channel, the
+  // annotation aviary.dev/action, is consumed by the ticks themselves.
+  Status requestAction(const std::string& ns, const std::string& name, controller::ManualAction action);
+
   // The spreadCadence offset of `key` for `interval`: in [0, interval), the same on every run.
   static Duration cadenceOffset(const std::string& key, Duration interval);
 
@@ -121,6 +131,7 @@ class Runtime {
     std::string key;
     uint64_t seq;
     bool first = false;  // the job's immediate first tick
+    bool oneOff = false; // an extra tick (a manual action): the cadence is not continued from it
     bool operator>(const Due& o) const { return at > o.at; }
   };
 
@@ -137,10 +148,13 @@ class Runtime {
   void tickDone(const EntryPtr& entry);
   bool ensureParts(Entry& entry, const api::Canary& canary);
   void writeStatus(Entry& entry);
+  void takeAction(Entry& entry, std::shared_ptr<const api::Canary>& fresh);
+  void tickNow(const std::string& key, uint64_t seq);  // under schedMu_
   void recordLateness(double seconds);
 
   RuntimeDeps deps_;
   RuntimeOptions options_;
+  std::unique_ptr<HistoryBuilder> history_;  // when deps_.history
   std::unique_ptr<controller::Engine> engine_;
   WorkQueue queue_;
   TickPool pool_;

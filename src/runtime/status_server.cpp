@@ -6,6 +6,7 @@
 
 #include "api/encode.h"
 #include "controller/gofmt.h"
+#include "controller/manual.h"
 
 namespace aviary::runtime {
 namespace {
@@ -34,10 +35,22 @@ std::optional<CanaryPath> parseCanaryPath(const std::string& path) {
   return CanaryPath{parts[0], parts[2], parts.size() == 4 ? parts[3] : ""};
 }
 
-http::ServerResponse notFound(const std::string& what) {
-  return http::ServerResponse::json(404, json{{"kind", "Status"}, {"status", "Failure"}, {"reason", "NotFound"},
-                                              {"message", what}, {"code", 404}}
-                                             .dump());
+http::ServerResponse statusAnswer(int code, const std::string& reason, const std::string& what) {
+  return http::ServerResponse::json(code, json{{"kind", "Status"},
+                                               {"status", code < 300 ? "Success" : "Failure"},
+                                               {"reason", reason},
+                                               {"message", what},
+                                               {"code", code}}
+                                              .dump());
+}
+
+http::ServerResponse notFound(const std::string& what) { return statusAnswer(404, "NotFound", what); }
+
+// Constant-time comparison, so that the answer's timing does not tell how much of a guess was right.
+bool sameToken(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
 }
 
 }  // namespace
@@ -52,9 +65,52 @@ Result<std::unique_ptr<StatusServer>> StatusServer::start(const std::string& add
   return s;
 }
 
+http::ServerResponse StatusServer::action(const http::ServerRequest& req, const std::string& ns,
+                                          const std::string& name) {
+  if (!deps_.adminToken.empty() && !sameToken(req.header("authorization"), "Bearer " + deps_.adminToken)) {
+    return statusAnswer(401, "Unauthorized", "this controller's actions need its admin token (--admin-token-file)");
+  }
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("action") || !body["action"].is_string()) {
+    return statusAnswer(400, "BadRequest",
+                        R"(expected a JSON object {"action":"promote|abort|pause|resume|retry",...}, found: )" +
+                            req.body.substr(0, 200));
+  }
+  auto verb = controller::parseVerb(body["action"].get<std::string>());
+  if (!verb) {
+    return statusAnswer(400, "BadRequest",
+                        "action: expected one of promote, abort, pause, resume, retry, found \"" +
+                            body["action"].get<std::string>() + "\"");
+  }
+  controller::ManualAction a;
+  a.verb = *verb;
+  // Typed reads that never throw: a wrong type is refused like a missing field.
+  const auto field = [&](const char* key) { return body.contains(key) ? body[key] : json(); };
+  if (!field("skipAnalysis").is_null() && !field("skipAnalysis").is_boolean()) {
+    return statusAnswer(400, "BadRequest", "skipAnalysis: expected a boolean, found " + field("skipAnalysis").dump());
+  }
+  if (!field("user").is_null() && !field("user").is_string()) {
+    return statusAnswer(400, "BadRequest", "user: expected a string, found " + field("user").dump());
+  }
+  a.skipAnalysis = field("skipAnalysis").is_boolean() && field("skipAnalysis").get<bool>();
+  a.user = field("user").is_string() ? field("user").get<std::string>() : "";
+  if (!deps_.runtime) return statusAnswer(503, "ServiceUnavailable", "no runtime");
+  const std::string label = controller::formatAction(a);
+  auto st = deps_.runtime->requestAction(ns, name, a);
+  if (st) return statusAnswer(202, "Accepted", fmt::format("{} of {}.{} accepted", label, name, ns));
+  switch (st.error().code) {
+    case ErrorCode::NotFound: return notFound(st.error().message);
+    case ErrorCode::Invalid: return statusAnswer(409, "Conflict", st.error().message);
+    default: return statusAnswer(503, "ServiceUnavailable", st.error().message);
+  }
+}
+
 http::ServerResponse StatusServer::handle(const http::ServerRequest& req) {
+  if (req.method == "POST" && deps_.actions) {
+    if (auto p = parseCanaryPath(req.path); p && p->sub == "actions") return action(req, p->ns, p->name);
+  }
   if (req.method != "GET" && req.method != "HEAD") {
-    auto r = http::ServerResponse::text(405, "method not allowed: this API is read-only (GET)\n");
+    auto r = http::ServerResponse::text(405, "method not allowed: only .../canaries/NAME/actions takes POST\n");
     r.headers.push_back({"Allow", "GET, HEAD"});
     return r;
   }
@@ -88,6 +144,15 @@ http::ServerResponse StatusServer::handle(const http::ServerRequest& req) {
                            {"time", rfc3339(e.time)},
                            {"phase", api::toString(e.phase)}});
         }
+      }
+      return http::ServerResponse::json(200, json{{"items", items}}.dump());
+    }
+    if (p->sub == "history") {
+      json items = json::array();
+      if (deps_.history) {
+        auto records = deps_.history->list(p->ns, p->name);
+        if (!records) return statusAnswer(500, "InternalError", records.error().message);
+        for (const auto& r : *records) items.push_back(controller::toJson(r));
       }
       return http::ServerResponse::json(200, json{{"items", items}}.dump());
     }

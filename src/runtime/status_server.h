@@ -8,8 +8,16 @@
 //   GET /api/v1/namespaces/NS/canaries/NAME/events {"items":[{type,reason,message,time,phase}]}
 //   GET /api/v1/namespaces/NS/canaries/NAME/analysis
 //        {"metrics":[{name,value,time,thresholdRange}]}: the last value of each metric
+//   GET /api/v1/namespaces/NS/canaries/NAME/history
+//        {"items":[record…]}: the rollout history, oldest first (controller/history.h)
+//   POST /api/v1/namespaces/NS/canaries/NAME/actions
+//        {"action":"promote|abort|pause|resume|retry","skipAnalysis":bool,"user":"…"}: a manual
+//        action (controller/manual.h) through Runtime::requestAction. 202 accepted (applied by a
+//        tick right away), 409 refused with the reason, 404 no such canary, 400 a bad body,
+//        401 without the admin token when one is configured, 503 not scheduled yet. The answer
+//        is a Kubernetes Status object whose `message` says what happened.
 // Paths the server does not know go to the `extra` handler (the local platform's endpoints),
-// else 404. Read-only: nothing here changes state.
+// else 404. Only the actions endpoint changes state.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,6 +38,12 @@ struct StatusServerDeps {
   ControllerMetrics* metrics = nullptr;
   const controller::EventLog* events = nullptr;  // optional
   const LastValues* values = nullptr;            // optional
+  const controller::HistoryStore* history = nullptr;  // optional
+  // When non-empty, POSTs must carry "Authorization: Bearer <adminToken>" (GETs stay open: they
+  // only read). Compared in constant time.
+  std::string adminToken;
+  // Whether POST …/actions is served at all (the local platform's channel); off: 405.
+  bool actions = false;
   // More exposition text appended to /metrics (e.g. the proxy's), optional.
   std::function<std::string()> extraMetrics;
   // Answers paths the server does not know; nullopt → 404.
@@ -49,6 +63,7 @@ class StatusServer {
  private:
   explicit StatusServer(StatusServerDeps deps) : deps_(std::move(deps)) {}
   http::ServerResponse handle(const http::ServerRequest& req);
+  http::ServerResponse action(const http::ServerRequest& req, const std::string& ns, const std::string& name);
 
   StatusServerDeps deps_;
   std::unique_ptr<http::HttpServer> server_;

@@ -70,7 +70,7 @@ TEST_F(DeployTest, KustomizeBuildsOffline) {
                       {"KUBECONFIG=/nonexistent", "HOME=" + sandbox_->dir()});
   ASSERT_EQ(r.exitCode, 0) << r.describe();
   const std::pair<const char*, int> kinds[] = {
-      {"Namespace", 1}, {"CustomResourceDefinition", 3}, {"ServiceAccount", 1}, {"ClusterRole", 1},
+      {"Namespace", 1}, {"CustomResourceDefinition", 3}, {"ServiceAccount", 1}, {"ClusterRole", 2},
       {"ClusterRoleBinding", 1}, {"Role", 1}, {"RoleBinding", 1}, {"Deployment", 2}, {"Service", 2}};
   int total = 0;
   for (auto [kind, n] : kinds) {
@@ -162,6 +162,8 @@ TEST_F(DeployTest, RbacGrantsExactlyTheDocumentedVerbs) {
   auto role = grants("Role aviary-leader-election",
                      getJson({"-n", "aviary-system", "get", "role", "aviary-leader-election"}));
   granted.insert(role.begin(), role.end());
+  auto operatorRole = grants("ClusterRole aviary-canary-operator", getJson({"get", "clusterrole", "aviary-canary-operator"}));
+  granted.insert(operatorRole.begin(), operatorRole.end());
   for (const auto& g : granted) EXPECT_TRUE(documented.count(g)) << "granted but not documented: " << g;
   for (const auto& d : documented) EXPECT_TRUE(granted.count(d)) << "documented but not granted: " << d;
   EXPECT_EQ(granted.count("ClusterRole aviary|apps|deployments|delete"), 0u);

@@ -244,4 +244,20 @@ Result<std::string> KubeStore::setFinalizers(const std::string& ns, const std::s
   return r;
 }
 
+Result<std::string> KubeStore::removeAnnotations(const std::string& ns, const std::string& name,
+                                                 const std::string& resourceVersion,
+                                                 const std::vector<std::string>& keys) {
+  // A PUT with the resourceVersion read: of two controllers (or a user's concurrent edit) one
+  // wins, so an action is consumed once.
+  return write(
+      ns, name, resourceVersion,
+      [&](Json& obj) {
+        auto& meta = obj["metadata"];
+        if (!meta.contains("annotations") || !meta["annotations"].is_object()) return;
+        for (const auto& k : keys) meta["annotations"].erase(k);
+        if (meta["annotations"].empty()) meta.erase("annotations");
+      },
+      false);
+}
+
 }  // namespace aviary::platform::kubernetes

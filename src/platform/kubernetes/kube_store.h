@@ -49,6 +49,9 @@ class KubeStore final : public Store {
                                    const api::CanaryStatus& status) override;
   Result<std::string> setFinalizers(const std::string& ns, const std::string& name, const std::string& resourceVersion,
                                     std::vector<std::string> finalizers) override;
+  Result<std::string> removeAnnotations(const std::string& ns, const std::string& name,
+                                        const std::string& resourceVersion,
+                                        const std::vector<std::string>& keys) override;
 
  private:
   using Key = std::string;  // "ns/name"

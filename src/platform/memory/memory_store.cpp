@@ -228,9 +228,9 @@ Result<std::string> MemoryStore::updateStatus(const std::string& nsIn, const std
   return change.resourceVersion;
 }
 
-Result<std::string> MemoryStore::setFinalizers(const std::string& nsIn, const std::string& name,
-                                               const std::string& resourceVersion,
-                                               std::vector<std::string> finalizers) {
+Result<std::string> MemoryStore::editCanary(const std::string& nsIn, const std::string& name,
+                                            const std::string& resourceVersion,
+                                            const std::function<bool(api::Canary&)>& edit) {
   const std::string& ns = nsOr(nsIn);
   Change change{ChangeType::Updated, Kind::Canary, ns, name, {}};
   {
@@ -240,13 +240,12 @@ Result<std::string> MemoryStore::setFinalizers(const std::string& nsIn, const st
     if (it->second->metadata.resourceVersion != resourceVersion) {
       return conflict(ns, name, resourceVersion, it->second->metadata.resourceVersion);
     }
-    if (finalizers.empty() && !it->second->metadata.deletionTimestamp.empty()) {
+    auto next = std::make_shared<api::Canary>(*it->second);
+    if (!edit(*next)) {
       canaries_.erase(it);
       change.type = ChangeType::Deleted;
       ++version_;
     } else {
-      auto next = std::make_shared<api::Canary>(*it->second);
-      next->metadata.finalizers = std::move(finalizers);
       next->metadata.resourceVersion = nextVersion();
       change.resourceVersion = next->metadata.resourceVersion;
       it->second = std::move(next);
@@ -254,6 +253,26 @@ Result<std::string> MemoryStore::setFinalizers(const std::string& nsIn, const st
   }
   notify({change});
   return change.resourceVersion;
+}
+
+Result<std::string> MemoryStore::setFinalizers(const std::string& ns, const std::string& name,
+                                               const std::string& resourceVersion,
+                                               std::vector<std::string> finalizers) {
+  return editCanary(ns, name, resourceVersion, [&](api::Canary& c) {
+    // The last finalizer of a canary being deleted goes: so does the canary.
+    if (finalizers.empty() && !c.metadata.deletionTimestamp.empty()) return false;
+    c.metadata.finalizers = std::move(finalizers);
+    return true;
+  });
+}
+
+Result<std::string> MemoryStore::removeAnnotations(const std::string& ns, const std::string& name,
+                                                   const std::string& resourceVersion,
+                                                   const std::vector<std::string>& keys) {
+  return editCanary(ns, name, resourceVersion, [&](api::Canary& c) {
+    for (const auto& k : keys) c.metadata.annotations.erase(k);
+    return true;
+  });
 }
 
 void MemoryStore::failStatusWritesForTest(int n) {

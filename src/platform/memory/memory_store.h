@@ -7,6 +7,7 @@
 // cache under the local platform's files.
 //
 // Thread-safe. Watchers are called after the change, on the writing thread, outside the lock.
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,9 @@ class MemoryStore : public Store {
                                    const api::CanaryStatus& status) override;
   Result<std::string> setFinalizers(const std::string& ns, const std::string& name, const std::string& resourceVersion,
                                     std::vector<std::string> finalizers) override;
+  Result<std::string> removeAnnotations(const std::string& ns, const std::string& name,
+                                        const std::string& resourceVersion,
+                                        const std::vector<std::string>& keys) override;
 
   // Test seam: the next `n` status writes fail with Conflict (as if another writer had won).
   void failStatusWritesForTest(int n);
@@ -55,6 +59,9 @@ class MemoryStore : public Store {
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name
   std::string nextVersion();                        // under mu_
+  // Conflict/NotFound checks, then `edit` on a copy; false from `edit` deletes the canary.
+  Result<std::string> editCanary(const std::string& ns, const std::string& name, const std::string& resourceVersion,
+                                 const std::function<bool(api::Canary&)>& edit);
   void notify(const std::vector<Change>& changes);  // outside mu_
 
   const Clock& clock_;
