@@ -42,6 +42,7 @@ spec:
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::vector<Canary> kCanaries = canaries();
   const auto in = aviary::api::loadString(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml");
+  const auto inputs = aviary::platform::kubernetes::renderInputs(in);
   for (const auto& canary : kCanaries) {
     for (auto phase : {aviary::platform::kubernetes::RenderPhase::Progressing,
                        aviary::platform::kubernetes::RenderPhase::Succeeded}) {
@@ -49,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       options.phase = phase;
       options.canaryWeight = phase == aviary::platform::kubernetes::RenderPhase::Progressing ? 30 : 0;
       aviary::ErrorList errors;
-      const auto objects = aviary::platform::kubernetes::renderCanary(canary, in.others, options, errors);
+      const auto objects = aviary::platform::kubernetes::renderCanary(canary, inputs, options, errors);
       if (!errors.empty() && !objects.empty()) __builtin_trap();  // nothing half-rendered
       if (!objects.empty()) (void)aviary::platform::kubernetes::renderList(objects).dump();
     }

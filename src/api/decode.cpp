@@ -188,6 +188,11 @@ void decodeDocument(const Node& node, const std::string& file, LoadResult& out, 
             s.json(f, discard);
           }
         });
+    {
+      ErrorList ignoredErrors, ignoredWarnings;  // the typed decode above reported them
+      Sink objectSink(file, ignoredErrors, ignoredWarnings);
+      if (!yaml::toJson(objectSink, node, "", h.object)) h.object = nullptr;
+    }
     keep(h, out.autoscalers, out.rejectedAutoscalers, DocumentInfo::Type::HorizontalPodAutoscaler);
     return;
   }

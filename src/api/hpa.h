@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "api/canary.h"
 #include "autoscaling/hpa_algorithm.h"
 
@@ -48,6 +50,10 @@ struct HorizontalPodAutoscaler {
   HpaSpec spec;
   SourcePos pos;
   FieldPositions positions;
+  // The document as JSON (as api::OtherObject keeps it), for tools that act on the object as
+  // Kubernetes has it, e.g. `aviary render` cloning it for the primary. Null when a value could
+  // not be converted.
+  nlohmann::json object;
 
   std::string key() const {
     return (metadata.namespace_.empty() ? "default" : metadata.namespace_) + "/" + metadata.name;

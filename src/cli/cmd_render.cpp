@@ -94,9 +94,10 @@ int runRender(const RenderArgs& args) {
   if (loaded.canaries.empty() && loaded.rejectedCanaries.empty())
     errors.push_back(
         makeError(ErrorCode::Invalid, "expected a flagger.app/v1beta1 Canary among the inputs, found none", "-f"));
+  const auto inputs = pk::renderInputs(loaded);
   std::vector<kube::Json> objects;
   for (const auto& canary : loaded.canaries) {
-    auto more = pk::renderCanary(canary, loaded.others, options, errors);
+    auto more = pk::renderCanary(canary, inputs, options, errors);
     objects.insert(objects.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   if (!errors.empty()) return fail(errors);

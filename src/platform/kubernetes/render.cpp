@@ -142,6 +142,22 @@ std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api:
 
 }  // namespace
 
+std::vector<api::OtherObject> renderInputs(const api::LoadResult& loaded) {
+  std::vector<api::OtherObject> out;
+  for (const auto& d : loaded.documents) {
+    if (d.index < 0) continue;
+    const auto at = static_cast<size_t>(d.index);
+    if (d.type == api::DocumentInfo::Type::Other && at < loaded.others.size()) {
+      out.push_back(loaded.others[at]);
+    } else if (d.type == api::DocumentInfo::Type::HorizontalPodAutoscaler && at < loaded.autoscalers.size()) {
+      const auto& h = loaded.autoscalers[at];
+      out.push_back(api::OtherObject{h.apiVersion, h.kind, h.metadata.name, h.metadata.namespace_, h.pos, h.object,
+                                     h.positions, {}});
+    }
+  }
+  return out;
+}
+
 std::vector<Json> renderCanary(const api::Canary& input, const std::vector<api::OtherObject>& inputs,
                                const RenderOptions& o, ErrorList& errors) {
   const size_t before = errors.size();

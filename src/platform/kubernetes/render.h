@@ -55,6 +55,11 @@ struct RenderOptions {
 // (api::OtherObject: object, position, field positions). Inputs without a namespace are taken to
 // be in the Canary's (a Canary without one is in "default"); those the Canary does not refer to
 // are ignored. Problems are appended to `errors`; when there are any, the result is empty.
+// The objects of a load that render reads (targets, HPAs, ConfigMaps, Secrets, Services…), in
+// input order: the documents of kinds that are not Flagger's plus the HorizontalPodAutoscalers,
+// which the decoder reads as their own kind (api/hpa.h) and which render clones as written.
+std::vector<api::OtherObject> renderInputs(const api::LoadResult& loaded);
+
 std::vector<kube::Json> renderCanary(const api::Canary& canary, const std::vector<api::OtherObject>& inputs,
                                      const RenderOptions& options, ErrorList& errors);
 

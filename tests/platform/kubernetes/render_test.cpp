@@ -45,7 +45,7 @@ std::vector<Json> render(const std::vector<std::string>& files, const RenderOpti
   auto in = loadAll(files);
   EXPECT_EQ(in.canaries.size(), 1u);
   ErrorList errors;
-  auto out = renderCanary(in.canaries.at(0), in.others, options, errors);
+  auto out = renderCanary(in.canaries.at(0), renderInputs(in), options, errors);
   for (const auto& e : errors) ADD_FAILURE() << e.format();
   return out;
 }
@@ -162,7 +162,7 @@ TEST(RenderGolden, KubernetesProviderWritesNoIstioObjects) {
   auto in = loadAll({kSeedCanary, kPodinfo, kSeedHpa});
   in.canaries.at(0).spec.provider = "kubernetes";
   ErrorList errors;
-  const auto objects = renderCanary(in.canaries.at(0), in.others, o, errors);
+  const auto objects = renderCanary(in.canaries.at(0), renderInputs(in), o, errors);
   ASSERT_TRUE(errors.empty()) << errors.front().format();
   for (const auto& obj : objects) EXPECT_FALSE(isIstio(obj)) << obj.dump();
   EXPECT_EQ(platformObjects(objects), platformObjects(render({kSeedCanary, kPodinfo, kSeedHpa}, o)));
@@ -221,9 +221,10 @@ TEST(RenderYaml, ReadsBackAsTheSameObjects) {
   text += "---\n" + yaml::emitYaml(tricky).value();
   auto back = api::loadString(text, "rendered.yaml");
   ASSERT_TRUE(back.errors.empty()) << back.errors.front().format() << "\n" << text;
-  ASSERT_EQ(back.others.size(), objects.size() + 1);
-  for (size_t i = 0; i < objects.size(); ++i) EXPECT_EQ(back.others[i].object, objects[i]) << text;
-  EXPECT_EQ(back.others.back().object, tricky) << text;
+  const auto backObjects = renderInputs(back);
+  ASSERT_EQ(backObjects.size(), objects.size() + 1);
+  for (size_t i = 0; i < objects.size(); ++i) EXPECT_EQ(backObjects[i].object, objects[i]) << text;
+  EXPECT_EQ(backObjects.back().object, tricky) << text;
 }
 
 // Inputs with several problems: all reported at once, each with the file position of its value.
@@ -275,7 +276,7 @@ TEST(RenderErrors, EveryProblemAtOnceWithPositions) {
   RenderOptions o;
   o.canaryWeight = 30;  // with phase Initialized: a problem too
   ErrorList errors;
-  const auto objects = renderCanary(in.canaries[0], in.others, o, errors);
+  const auto objects = renderCanary(in.canaries[0], renderInputs(in), o, errors);
   EXPECT_TRUE(objects.empty());
   std::vector<std::string> lines;
   for (const auto& e : errors) lines.push_back(e.format());
@@ -300,7 +301,7 @@ TEST(RenderErrors, MissingTargetAndUnsupportedProvider) {
   auto in = loadAll({kSeedCanary});
   in.canaries.at(0).spec.provider = "linkerd";
   ErrorList errors;
-  EXPECT_TRUE(renderCanary(in.canaries[0], in.others, RenderOptions{}, errors).empty());
+  EXPECT_TRUE(renderCanary(in.canaries[0], renderInputs(in), RenderOptions{}, errors).empty());
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_NE(errors[0].format().find("spec.provider: expected istio or kubernetes"), std::string::npos)
       << errors[0].format();
@@ -328,7 +329,7 @@ TEST(RenderErrors, WrongShapesAreErrorsNotExceptions) {
     RenderOptions o;
     o.configTracking = true;
     EXPECT_NO_THROW({
-      const auto out = renderCanary(canary, in.others, o, errors);
+      const auto out = renderCanary(canary, renderInputs(in), o, errors);
       if (!errors.empty()) {
         EXPECT_TRUE(out.empty());
       }
@@ -338,7 +339,7 @@ TEST(RenderErrors, WrongShapesAreErrorsNotExceptions) {
   auto in =
       api::loadString("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo}\nspec: 5\n", "shape.yaml");
   ErrorList errors;
-  renderCanary(canary, in.others, RenderOptions{}, errors);
+  renderCanary(canary, renderInputs(in), RenderOptions{}, errors);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].format(), "shape.yaml:4:7: spec: expected an object, found 5");
 }
