@@ -16,10 +16,10 @@ void addTargetFlags(CLI::App* cmd, TargetFlags& f) {
   cmd->add_option("--context", f.context, "The kubeconfig context (implies --kube)");
 }
 
-Result<std::string> TargetFlags::adminToken() const {
-  if (!tokenFile.empty()) {
-    std::ifstream in(tokenFile);
-    if (!in) return makeError(ErrorCode::Io, tokenFile + ": cannot read the admin token file");
+Result<std::string> readAdminToken(const std::string& file) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return makeError(ErrorCode::Io, file + ": cannot read the admin token file");
     std::string line;
     std::getline(in, line);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
@@ -28,6 +28,8 @@ Result<std::string> TargetFlags::adminToken() const {
   const char* env = std::getenv("AVIARY_ADMIN_TOKEN");
   return std::string(env ? env : "");
 }
+
+Result<std::string> TargetFlags::adminToken() const { return readAdminToken(tokenFile); }
 
 Result<KubeTarget> kubeClient(const TargetFlags& flags, const std::string& userAgent) {
   Result<kube::ClusterConfig> cfg = makeError(ErrorCode::NotFound, "no cluster configuration");

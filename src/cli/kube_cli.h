@@ -24,6 +24,11 @@ struct TargetFlags {
   Result<std::string> adminToken() const;
 };
 
+// The admin token of the local status API, read the same way by `aviary run` (which checks it)
+// and by the commands (which send it): FILE's first line with trailing CR and spaces cut; without
+// FILE, $AVIARY_ADMIN_TOKEN; else "". Io error when FILE cannot be read.
+Result<std::string> readAdminToken(const std::string& file);
+
 // Adds --server, --admin-token-file, --kube, --kubeconfig, --context to `cmd`.
 void addTargetFlags(CLI::App* cmd, TargetFlags& flags);
 

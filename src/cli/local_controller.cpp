@@ -1,11 +1,10 @@
 #include "cli/local_controller.h"
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <thread>
 
 #include "cli/alerting.h"
+#include "cli/kube_cli.h"
 
 #include <fmt/format.h>
 
@@ -228,17 +227,12 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   sd.extra = [raw](const http::ServerRequest& req) { return autoscalerEndpoints(*raw->platform, *raw->autoscaler, req); };
   sd.history = impl->history.get();
   sd.actions = true;
-  if (!o.adminTokenFile.empty()) {
-    std::ifstream in(o.adminTokenFile);
-    if (!in) return makeError(ErrorCode::Io, o.adminTokenFile + ": cannot read the admin token file");
-    std::getline(in, sd.adminToken);
-    while (!sd.adminToken.empty() && (sd.adminToken.back() == '\r' || sd.adminToken.back() == ' ')) {
-      sd.adminToken.pop_back();
-    }
-    if (sd.adminToken.empty()) return makeError(ErrorCode::Invalid, o.adminTokenFile + ": the admin token is empty");
-  } else if (const char* env = std::getenv("AVIARY_ADMIN_TOKEN")) {
-    sd.adminToken = env;
+  auto token = readAdminToken(o.adminTokenFile);
+  if (!token) return token.error();
+  if (!o.adminTokenFile.empty() && token->empty()) {
+    return makeError(ErrorCode::Invalid, o.adminTokenFile + ": the admin token is empty");
   }
+  sd.adminToken = std::move(*token);
   auto srv = runtime::StatusServer::start(o.address, o.port, sd);
   if (!srv) return srv.error();
   impl->server = std::move(*srv);
