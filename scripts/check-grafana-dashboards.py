@@ -71,15 +71,12 @@ def check_offline(path, d, schema, uids, problems):
         x, y, w, h = (g.get(k, -1) for k in "xywh")
         if min(x, y, w, h) < 0 or x + w > 24:
             problems.append(f"{where}: gridPos: expected within the 24-column grid, found {g}")
-        for cx in range(max(x, 0), max(x, 0) + max(w, 0)):
-            for cy in range(max(y, 0), max(y, 0) + max(h, 0)):
-                if (cx, cy) in cells:
-                    problems.append(f"{where}: gridPos: overlaps panel {cells[(cx, cy)]}")
-                    break
-                cells[(cx, cy)] = pid
-            else:
-                continue
-            break
+        mine = [(cx, cy) for cx in range(max(x, 0), max(x, 0) + max(w, 0))
+                for cy in range(max(y, 0), max(y, 0) + max(h, 0))]
+        other = next((cells[c] for c in mine if c in cells), None)
+        if other is not None:
+            problems.append(f"{where}: gridPos: overlaps panel {other}")
+        cells.update((c, pid) for c in mine if c not in cells)
         if p.get("type") == "row":
             continue
         if p.get("datasource", {}).get("uid") != "${datasource}":
