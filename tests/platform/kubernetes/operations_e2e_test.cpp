@@ -155,7 +155,15 @@ TEST_F(OperationsE2eTest, ManualActionsStatusAndHistoryThroughTheApi) {
 
   auto describe = aviary({"status", "podinfo", "-n", "test"});
   ASSERT_EQ(describe.exitCode, 0) << describe.describe();
-  expectGolden("status_describe.txt", mask(describe.out));
+  // "New revision detected!" is one Event counted twice (the first revision and the retry): it
+  // sorts by its last time, which has the one-second resolution of Kubernetes Events, so it ties
+  // with the abort's events whenever the retry lands within that second, and ties keep the
+  // server's (creation) order — as in `kubectl describe`. Its place is not fixed: it is checked
+  // by count here and left out of the golden.
+  EXPECT_EQ(events()["New revision detected! Scaling up podinfo.test"], 2);
+  EXPECT_NE(describe.out.find("New revision detected! Scaling up podinfo.test"), std::string::npos);
+  expectGolden("status_describe.txt",
+               std::regex_replace(mask(describe.out), std::regex(R"([^\n]*New revision detected![^\n]*\n)"), ""));
 }
 
 }  // namespace
