@@ -1,23 +1,15 @@
 #include "cli/kube_controller.h"
 
-#include "cli/alerting.h"
+#include "cli/engine_wiring.h"
 
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "controller/alerts.h"
 #include "kube/client.h"
 #include "router/istio/istio_router.h"
-#include "metrics/prometheus_checker.h"
 #include "platform/kubernetes/kube_history.h"
 #include "platform/kubernetes/kube_platform.h"
-#include "runtime/controller_metrics.h"
-#include "runtime/counting_caller.h"
-#include "runtime/last_values.h"
-#include "runtime/live_config.h"
-#include "runtime/runtime.h"
 #include "runtime/status_server.h"
-#include "webhooks/http_caller.h"
 
 namespace aviary::cli {
 
@@ -26,15 +18,8 @@ struct KubeController::Impl {
   SystemClock clock;
   std::unique_ptr<kube::Client> client;
   std::unique_ptr<platform::kubernetes::KubePlatform> platform;
-  std::unique_ptr<runtime::ControllerMetrics> metrics;
-  std::unique_ptr<runtime::LastValues> values;
-  std::unique_ptr<metrics::PrometheusChecker> checker;
-  std::unique_ptr<webhooks::HttpWebhookCaller> http;
-  std::unique_ptr<runtime::CountingCaller> hooks;
-  std::unique_ptr<notifier::Notifier> global;
-  std::unique_ptr<controller::AlertRouter> alerts;
   std::unique_ptr<platform::kubernetes::KubeHistoryStore> history;
-  std::unique_ptr<runtime::Runtime> runtime;
+  std::unique_ptr<EngineWiring> engine;  // the runtime and what it calls
   std::unique_ptr<runtime::StatusServer> server;
   bool stopped = false;
 };
@@ -96,46 +81,27 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
   if (!p) return p.error();
   impl->platform = std::move(*p);
 
-  impl->metrics = std::make_unique<runtime::ControllerMetrics>("0.1.0", o.meshProvider);
-  impl->values = std::make_unique<runtime::LastValues>(impl->clock, impl->metrics.get());
-  metrics::PrometheusCheckerOptions mo;
-  mo.defaultAddress = o.metricsServer;
-  mo.meshProvider = o.meshProvider;
-  auto secrets = impl->platform->secrets();
-  impl->checker = std::make_unique<metrics::PrometheusChecker>(
-      std::make_shared<runtime::StoreTemplateSource>(impl->platform->store()), secrets, mo);
-  impl->http = std::make_unique<webhooks::HttpWebhookCaller>();
-  impl->hooks = std::make_unique<runtime::CountingCaller>(*impl->http, *impl->metrics);
-  auto global = globalNotifier(o.chat);
-  if (!global) return global.error();
-  impl->global = std::move(*global);
-  impl->alerts = makeAlertRouter(*impl->global, impl->platform->store(), secrets, o.clusterName, *impl->metrics);
-
-  runtime::RuntimeOptions ro;
-  ro.threadiness = o.threadiness;
-  ro.engine.meshProvider = o.meshProvider;
-  ro.engine.eventWebhook = o.eventWebhook;
-  ro.timeScale = o.timeScale;
-  ro.minInterval = o.minInterval;
-  ro.controlLoopInterval = o.controlLoopInterval;
-  runtime::RuntimeDeps rd;
-  rd.platform = impl->platform.get();
-  rd.checker = impl->checker.get();
-  rd.webhooks = impl->hooks.get();
-  rd.alerts = impl->alerts.get();
-  rd.clock = &impl->clock;
-  rd.metrics = impl->metrics.get();
-  rd.recorder = impl->values.get();
+  EngineWiringOptions eo;
+  eo.meshProvider = o.meshProvider;
+  eo.eventWebhook = o.eventWebhook;
+  eo.clusterName = o.clusterName;
+  eo.chat = o.chat;
+  eo.threadiness = o.threadiness;
+  eo.timeScale = o.timeScale;
+  eo.minInterval = o.minInterval;
+  eo.controlLoopInterval = o.controlLoopInterval;
+  eo.metricsServer = o.metricsServer;
   impl->history = std::make_unique<platform::kubernetes::KubeHistoryStore>(*impl->client);
-  rd.history = impl->history.get();
-  impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
-  impl->runtime->start();
+  auto engine = wireEngine(*impl->platform, impl->platform->secrets(), impl->history.get(), impl->clock, eo);
+  if (!engine) return engine.error();
+  impl->engine = std::move(*engine);
+  impl->engine->runtime->start();
 
   runtime::StatusServerDeps sd;
-  sd.runtime = impl->runtime.get();
+  sd.runtime = impl->engine->runtime.get();
   sd.store = &impl->platform->store();
-  sd.metrics = impl->metrics.get();
-  sd.values = impl->values.get();
+  sd.metrics = impl->engine->metrics.get();
+  sd.values = impl->engine->values.get();
   sd.history = impl->history.get();
   // Manual actions go through the API server (the annotation aviary.dev/action, RBAC-checked and
   // audited there), never through this endpoint, which may listen beyond loopback for scrapes.
@@ -160,7 +126,7 @@ Result<std::unique_ptr<KubeController>> KubeController::start(KubeControllerOpti
 void KubeController::stop(Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
-  impl_->runtime->stop(grace);
+  impl_->engine->runtime->stop(grace);
   if (impl_->server) impl_->server->stop();
   impl_->platform->stop();
 }
@@ -169,7 +135,7 @@ std::string KubeController::statusUrl() const {
   return impl_->server ? impl_->server->url() : "";
 }
 runtime::Runtime& KubeController::runtime() {
-  return *impl_->runtime;
+  return *impl_->engine->runtime;
 }
 platform::kubernetes::KubePlatform& KubeController::platform() {
   return *impl_->platform;

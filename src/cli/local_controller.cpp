@@ -3,30 +3,21 @@
 #include <chrono>
 #include <thread>
 
-#include "cli/alerting.h"
+#include "cli/engine_wiring.h"
 #include "cli/kube_cli.h"
 
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "controller/alerts.h"
 #include "controller/gofmt.h"
-#include "metrics/prometheus_checker.h"
 #include "metrics/secret_source.h"
-#include "notifier/chat_notifier.h"
 #include "metrics/prometheus_client.h"
 #include "platform/local/autoscaler.h"
 #include "platform/local/local_history.h"
 #include "platform/local/local_platform.h"
 #include "platform/local/manifest_dir.h"
-#include "runtime/controller_metrics.h"
-#include "runtime/counting_caller.h"
-#include "runtime/last_values.h"
-#include "runtime/live_config.h"
-#include "runtime/runtime.h"
 #include "runtime/status_server.h"
 #include "tsdb/metrics_server.h"
-#include "webhooks/http_caller.h"
 
 namespace aviary::cli {
 
@@ -95,17 +86,10 @@ struct LocalController::Impl {
   SystemClock clock;
   std::unique_ptr<LocalPlatform> platform;
   std::unique_ptr<platform::local::ManifestDir> manifests;
-  std::unique_ptr<runtime::ControllerMetrics> metrics;
-  std::unique_ptr<runtime::LastValues> values;
-  std::unique_ptr<metrics::PrometheusChecker> checker;
-  std::unique_ptr<webhooks::HttpWebhookCaller> http;
-  std::unique_ptr<runtime::CountingCaller> hooks;
-  std::unique_ptr<notifier::Notifier> global;
-  std::unique_ptr<controller::AlertRouter> alerts;
   std::unique_ptr<platform::local::FileHistoryStore> history;
-  std::unique_ptr<runtime::Runtime> runtime;
-  std::unique_ptr<runtime::StatusServer> server;
   std::unique_ptr<tsdb::MetricsServer> embedded;
+  std::unique_ptr<EngineWiring> engine;  // the runtime and what it calls
+  std::unique_ptr<runtime::StatusServer> server;
   std::unique_ptr<platform::local::LocalAutoscaler> autoscaler;
   std::string metricsUrl;
   bool stopped = false;
@@ -142,8 +126,6 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
                          e.message));
   });
 
-  impl->metrics = std::make_unique<runtime::ControllerMetrics>("0.1.0", o.meshProvider);
-  impl->values = std::make_unique<runtime::LastValues>(impl->clock, impl->metrics.get());
   impl->metricsUrl = o.metricsServer;
   if (impl->metricsUrl.empty()) {
     // No Prometheus given: the embedded metrics server scrapes the mesh's Istio telemetry and
@@ -157,47 +139,29 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
     impl->embedded = std::move(*srv);
     impl->metricsUrl = impl->embedded->url();
   }
-  metrics::PrometheusCheckerOptions co;
-  co.defaultAddress = impl->metricsUrl;
+  EngineWiringOptions eo;
+  eo.meshProvider = o.meshProvider;
+  eo.eventWebhook = o.eventWebhook;
+  eo.clusterName = o.clusterName;
+  eo.chat.slackUrl = o.slackUrl;
+  eo.chat.slackChannel = o.slackChannel;
+  eo.chat.slackUser = o.slackUser;
+  eo.chat.slackToken = o.slackToken;
+  eo.chat.msteamsUrl = o.msteamsUrl;
+  eo.threadiness = o.threadiness;
+  eo.timeScale = o.timeScale;
+  eo.minInterval = o.minInterval;
   // Manifests written for a cluster name Prometheus by its in-cluster address: on one machine
   // every query goes to the metrics server given here.
-  co.overrideAddress = impl->metricsUrl;
-  co.meshProvider = o.meshProvider;
-  impl->checker = std::make_unique<metrics::PrometheusChecker>(
-      std::make_shared<runtime::StoreTemplateSource>(impl->platform->memoryStore()), secrets, co);
-  impl->http = std::make_unique<webhooks::HttpWebhookCaller>();
+  eo.metricsServer = impl->metricsUrl;
+  eo.metricsServerOverrides = true;
   // Webhook URLs name services as in a cluster (http://flagger-loadtester.test/): hosts the mesh
   // serves go through it, others direct.
-  impl->http->setProxyResolver([raw](const std::string& url) { return raw->platform->mesh().proxyFor(url); });
-  impl->hooks = std::make_unique<runtime::CountingCaller>(*impl->http, *impl->metrics);
-  ChatFlags chat;
-  chat.slackUrl = o.slackUrl;
-  chat.slackChannel = o.slackChannel;
-  chat.slackUser = o.slackUser;
-  chat.slackToken = o.slackToken;
-  chat.msteamsUrl = o.msteamsUrl;
-  auto global = globalNotifier(chat);
-  if (!global) return global.error();
-  impl->global = std::move(*global);
-  impl->alerts = makeAlertRouter(*impl->global, impl->platform->memoryStore(), secrets, o.clusterName, *impl->metrics);
-
-  runtime::RuntimeOptions ro;
-  ro.threadiness = o.threadiness;
-  ro.engine.meshProvider = o.meshProvider;
-  ro.engine.eventWebhook = o.eventWebhook;
-  ro.timeScale = o.timeScale;
-  ro.minInterval = o.minInterval;
-  runtime::RuntimeDeps rd;
-  rd.platform = impl->platform.get();
-  rd.checker = impl->checker.get();
-  rd.webhooks = impl->hooks.get();
-  rd.alerts = impl->alerts.get();
-  rd.clock = &impl->clock;
-  rd.metrics = impl->metrics.get();
-  rd.recorder = impl->values.get();
+  eo.webhookProxy = [raw](const std::string& url) { return raw->platform->mesh().proxyFor(url); };
   impl->history = std::make_unique<platform::local::FileHistoryStore>(o.stateDir);
-  rd.history = impl->history.get();
-  impl->runtime = std::make_unique<runtime::Runtime>(rd, ro);
+  auto engine = wireEngine(*impl->platform, secrets, impl->history.get(), impl->clock, eo);
+  if (!engine) return engine.error();
+  impl->engine = std::move(*engine);
 
   // The HPAs' controller reads the same metrics as the analysis.
   metrics::PrometheusOptions po;
@@ -219,11 +183,11 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   // The status API's port first: when it is taken, nothing has been started yet (/readyz answers
   // 503 until the runtime runs).
   runtime::StatusServerDeps sd;
-  sd.runtime = impl->runtime.get();
+  sd.runtime = impl->engine->runtime.get();
   sd.store = &impl->platform->memoryStore();
-  sd.metrics = impl->metrics.get();
+  sd.metrics = impl->engine->metrics.get();
   sd.events = &impl->platform->eventLog();
-  sd.values = impl->values.get();
+  sd.values = impl->engine->values.get();
   sd.extra = [raw](const http::ServerRequest& req) { return autoscalerEndpoints(*raw->platform, *raw->autoscaler, req); };
   sd.history = impl->history.get();
   sd.actions = true;
@@ -248,7 +212,7 @@ Result<std::unique_ptr<LocalController>> LocalController::start(LocalControllerO
   std::unique_ptr<LocalController> lc(new LocalController(std::move(impl)));
   lc->poll();
   lc->awaitMetricsHistory();
-  lc->impl_->runtime->start();
+  lc->impl_->engine->runtime->start();
   lc->impl_->autoscaler->start();
   auto& mesh = lc->impl_->platform->mesh();
   lc->impl_->say(fmt::format("aviary run: {} — status API and /metrics on {}, mesh (http_proxy) on {}, proxy stats on "
@@ -308,7 +272,7 @@ void LocalController::stop(Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->autoscaler->stop();
-  impl_->runtime->stop(grace);
+  impl_->engine->runtime->stop(grace);
   if (impl_->server) impl_->server->stop();
   if (impl_->embedded) impl_->embedded->stop();
   impl_->platform->shutdown(impl_->options.detachOnExit ? platform::local::ShutdownMode::Detach
@@ -317,13 +281,13 @@ void LocalController::stop(Duration grace) {
 
 platform::local::LocalPlatform& LocalController::platform() { return *impl_->platform; }
 platform::local::LocalAutoscaler& LocalController::autoscaler() { return *impl_->autoscaler; }
-runtime::Runtime& LocalController::runtime() { return *impl_->runtime; }
+runtime::Runtime& LocalController::runtime() { return *impl_->engine->runtime; }
 std::string LocalController::statusUrl() const { return impl_->server ? impl_->server->url() : ""; }
 std::string LocalController::metricsUrl() const { return impl_->metricsUrl; }
 
 std::map<std::string, double> LocalController::lastValues(const std::string& ns, const std::string& name) const {
   std::map<std::string, double> out;
-  for (const auto& [metric, v] : impl_->values->of(ns, name)) out[metric] = v.value;
+  for (const auto& [metric, v] : impl_->engine->values->of(ns, name)) out[metric] = v.value;
   return out;
 }
 
