@@ -47,6 +47,13 @@ std::string renderHistory(const json& history, const std::string& name, const st
     out += fmt::format("\n#{}  {}  revision {}\n", i + 1, str(r, "verdict"), str(r, "revision"));
     out += fmt::format("  Started:  {}\n  Ended:    {}\n  Reason:   {}\n", str(r, "start"), str(r, "end"),
                        str(r, "reason"));
+    std::string resumed;
+    for (const auto& t : r.value("resumed", json::array())) {
+      if (t.is_string()) resumed += (resumed.empty() ? "" : ", ") + t.get<std::string>();
+    }
+    if (!resumed.empty()) {
+      out += "  Resumed:  " + resumed + " (the controller restarted: ticks after the checkpoint before are not recorded)\n";
+    }
     std::vector<std::vector<std::string>> steps{{"TIME", "PHASE", "WEIGHT", "ITERATIONS", "FAILED CHECKS"}};
     for (const auto& s : r.value("steps", json::array())) {
       steps.push_back({str(s, "time"), str(s, "phase"), std::to_string(s.value("canaryWeight", 0)),

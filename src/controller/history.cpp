@@ -55,9 +55,11 @@ json toJson(const RolloutRecord& r) {
     hooks.push_back(j);
   }
   for (const auto& e : r.events) events.push_back({{"time", e.time}, {"type", e.type}, {"message", e.message}});
-  return json{{"revision", r.revision}, {"start", r.start},   {"end", r.end},
-              {"verdict", r.verdict},   {"reason", r.reason}, {"steps", steps},
-              {"metrics", metrics},     {"webhooks", hooks},  {"events", events}};
+  json out{{"revision", r.revision}, {"start", r.start},   {"end", r.end},
+           {"verdict", r.verdict},   {"reason", r.reason}, {"steps", steps},
+           {"metrics", metrics},     {"webhooks", hooks},  {"events", events}};
+  if (!r.resumed.empty()) out["resumed"] = r.resumed;  // only when a restart happened
+  return out;
 }
 
 RolloutRecord recordFromJson(const json& j) {
@@ -91,6 +93,9 @@ RolloutRecord recordFromJson(const json& j) {
         {str(w, "time"), str(w, "name"), str(w, "type"), str(w, "phase"), boolean(w, "ok"), str(w, "error")});
   }
   for (const auto& e : arr("events")) r.events.push_back({str(e, "time"), str(e, "type"), str(e, "message")});
+  for (const auto& t : arr("resumed")) {
+    if (t.is_string()) r.resumed.push_back(t.get<std::string>());
+  }
   return r;
 }
 

@@ -7,6 +7,7 @@
 // through an AnalysisTap; a HistoryStore keeps the last kHistoryLimit per canary (the local
 // platform's state directory, a ConfigMap NAME-aviary-history on Kubernetes).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,11 @@ struct EventRecord {
 struct RolloutRecord {
   std::string revision;  // status.lastAppliedSpec when the analysis started
   std::string start, end;
-  std::string verdict;  // "Succeeded" (promoted) | "Failed" (rolled back) | "Stopped"
+  std::string verdict;  // "Succeeded" (promoted) | "Failed" (rolled back) | "Stopped"; "" while open
   std::string reason;
+  // When a restarted controller took the open record up again from its checkpoint (RFC3339):
+  // what happened between the last checkpoint and that time is not in the record.
+  std::vector<std::string> resumed;
   std::vector<StepRecord> steps;
   std::vector<MetricRecord> metrics;
   std::vector<WebhookRecord> webhooks;
@@ -75,12 +79,18 @@ class AnalysisTap {
                          const Status& result) = 0;
 };
 
-// Where finished records are kept. Thread-safe.
+// Where finished records are kept, and the checkpoint of the one being built. Thread-safe.
 class HistoryStore {
  public:
   virtual ~HistoryStore() = default;
-  // Appends `record` to the canary's history, dropping the oldest beyond kHistoryLimit.
+  // Appends `record` to the canary's history, dropping the oldest beyond kHistoryLimit, and
+  // drops the canary's checkpoint.
   virtual Status append(const api::Canary& canary, const RolloutRecord& record) = 0;
+  // Replaces the canary's checkpoint: the record of the analysis running now, so that a
+  // controller restarted mid-analysis goes on with it instead of starting a partial one.
+  virtual Status checkpoint(const api::Canary& canary, const RolloutRecord& open) = 0;
+  // The canary's checkpoint; nullopt when there is none.
+  virtual Result<std::optional<RolloutRecord>> checkpointOf(const std::string& ns, const std::string& name) const = 0;
   // Oldest first; empty when none.
   virtual Result<std::vector<RolloutRecord>> list(const std::string& ns, const std::string& name) const = 0;
 };

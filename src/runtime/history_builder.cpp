@@ -110,21 +110,27 @@ void HistoryBuilder::onWebhook(const api::Canary& canary, const api::CanaryWebho
   stateOf(canary).tick.webhooks.push_back(std::move(w));
 }
 
+// A store's failure (or bug) is logged, never passed on: the history must not cost the canary its
+// ticks.
+template <typename F>
+void HistoryBuilder::guarded(const api::Canary& canary, const char* what, F&& write) {
+  if (!store_) return;
+  Status st = okStatus();
+  try {
+    st = write();
+  } catch (const std::exception& e) {
+    st = makeError(ErrorCode::Internal, e.what());
+  }
+  if (!st)
+    spdlog::warn("{}.{}: rollout history {}: {}", canary.metadata.name, canary.metadata.namespace_, what,
+                 st.error().message);
+}
+
 void HistoryBuilder::close(const api::Canary& canary, State& s, const std::string& verdict, const std::string& reason) {
   s.record.end = now();
   s.record.verdict = verdict;
   s.record.reason = reason;
-  if (store_) {
-    Status st = okStatus();
-    try {
-      st = store_->append(canary, s.record);
-    } catch (const std::exception& e) {  // a store's bug must not cost the canary its ticks
-      st = makeError(ErrorCode::Internal, e.what());
-    }
-    if (!st)
-      spdlog::warn("{}.{}: rollout history not kept: {}", canary.metadata.name, canary.metadata.namespace_,
-                   st.error().message);
-  }
+  guarded(canary, "not kept", [&] { return store_->append(canary, s.record); });
   s.open = false;
   s.record = {};
 }
@@ -147,7 +153,23 @@ void HistoryBuilder::afterTick(const api::Canary& canary, const api::CanaryStatu
     s.open = true;
     s.record.revision = after.lastAppliedSpec;
     s.record.start = now();
+    // The first analysis tick this process runs for the canary: a checkpoint of the same
+    // revision means the controller restarted mid-analysis, and the record goes on from it.
+    if (!s.seen && store_) {
+      std::optional<controller::RolloutRecord> saved;
+      guarded(canary, "checkpoint not read", [&]() -> Status {
+        auto r = store_->checkpointOf(canary.metadata.namespace_, canary.metadata.name);
+        if (!r) return r.error();
+        saved = std::move(*r);
+        return okStatus();
+      });
+      if (saved && saved->revision == after.lastAppliedSpec && !saved->start.empty()) {
+        s.record = std::move(*saved);
+        s.record.resumed.push_back(now());
+      }
+    }
   }
+  s.seen = true;
   if (!s.open) {
     s.tick = {};
     return;
@@ -163,6 +185,9 @@ void HistoryBuilder::afterTick(const api::Canary& canary, const api::CanaryStatu
       s.record.steps.back().failedChecks != after.failedChecks) {
     if (s.record.steps.size() >= kMaxEntries) s.record.steps.erase(s.record.steps.begin());
     s.record.steps.push_back({now(), phase, after.canaryWeight, after.iterations, after.failedChecks});
+    // Checkpointed at each new step (not each tick: a held analysis writes nothing), unless
+    // this tick closes the record.
+    if (inAnalysis(after.phase)) guarded(canary, "checkpoint not written", [&] { return store_->checkpoint(canary, s.record); });
   }
   if (after.phase == Phase::Succeeded) close(canary, s, "Succeeded", successReason(s.record));
   if (after.phase == Phase::Failed) close(canary, s, "Failed", failureReason(s.record));

@@ -10,6 +10,11 @@
 // canary and kept only when the tick belongs to an open record. Steps are the distinct
 // (phase, weight, iterations, failed checks) states the ticks left.
 //
+// The open record is checkpointed in the store at each new step; the first analysis tick after a
+// restart of the controller takes a checkpoint of the same revision up again (RolloutRecord::resumed
+// says when), so that a restart mid-analysis keeps the rollout's record whole but for the ticks
+// between the last checkpoint and the restart.
+//
 // Thread-safe: ticks of different canaries run concurrently; one canary's ticks never overlap.
 #include <map>
 #include <mutex>
@@ -41,12 +46,15 @@ class HistoryBuilder final : public controller::AnalysisTap, public controller::
  private:
   struct State {
     bool open = false;
+    bool seen = false;  // a tick of this canary has run in this process
     controller::RolloutRecord record;
     controller::RolloutRecord tick;  // this tick's events, metrics and webhooks
   };
   State& stateOf(const api::Canary& c);  // under mu_
   void close(const api::Canary& canary, State& s, const std::string& verdict, const std::string& reason);
   std::string now() const;
+  template <typename F>
+  void guarded(const api::Canary& canary, const char* what, F&& write);  // under mu_
 
   const Clock& clock_;
   controller::EventSink& events_;

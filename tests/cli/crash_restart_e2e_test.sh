@@ -22,6 +22,18 @@ init_run
 python3 "$(dirname "$0")/e2e_monitor.py" "http://127.0.0.1:$port" "$work/state/mesh.json" "$work/seen" &
 bg_pids+=($!)
 replicas_running() { tagged_pids | grep -c " podinfo " || true; }
+# history_is COUNT VERDICT: the history holds COUNT records, the last one VERDICT, begun at the
+# analysis's first step (weight 0) and taken up again after at least one restart — one record per
+# rollout, not a partial one per restart (docs/operations.md).
+history_is() {
+  "$AVIARY" history podinfo -n test -o json --server "http://127.0.0.1:$port" 2>/dev/null | python3 -c '
+import json, sys
+items = json.load(sys.stdin)["items"]
+r = items[-1] if items else {}
+ok = len(items) == int(sys.argv[1]) and r.get("verdict") == sys.argv[2] and r["steps"][0]["canaryWeight"] == 0 \
+    and len(r.get("resumed", [])) >= 1
+sys.exit(0 if ok else 1)' "$1" "$2"
+}
 # crash_loop N: N SIGKILLs at random moments 0.2–2.5 s after the previous (re)start, each followed by
 # a restart on the same state directory.
 crash_loop() {
@@ -54,6 +66,7 @@ echo "$ev" | grep -q "Promotion completed! Scaling down podinfo.test" || fail "n
 echo "$ev" | grep -q "Canary failed" && fail "the healthy release failed: $ev"
 only_version 3.1.1 http://podinfo-primary.test:9898/ 10
 only_version 3.1.1 http://podinfo.test:9898/ 10
+wait_for 10 history_is 1 Succeeded || fail "history: $("$AVIARY" history podinfo -n test -o json --server "http://127.0.0.1:$port")"
 note "a failing release (threshold 8), killed 5 times"
 canary "    interval: 10s
     threshold: 8
@@ -70,6 +83,7 @@ only_version 3.1.1 http://podinfo-primary.test:9898/ 10
 only_version 3.1.1 http://podinfo.test:9898/ 10
 n=$(grep -c "Promotion completed" "$work/state/events/test_podinfo.jsonl")
 [ "$n" = 1 ] || fail "promoted $n times (the failing release must not be): $(cat "$work/state/events/test_podinfo.jsonl")"
+wait_for 10 history_is 2 Failed || fail "history: $("$AVIARY" history podinfo -n test -o json --server "http://127.0.0.1:$port")"
 grep "^BAD" "$work/seen" && fail "inconsistent weights seen (above)"
 note "seen: $(grep -c phase= "$work/seen") states, $(grep -c phase=down "$work/seen") while down"
 stop_run

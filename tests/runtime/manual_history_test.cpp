@@ -6,6 +6,7 @@
 #include "common/http_client.h"
 #include "controller/manual.h"
 #include "runtime/status_server.h"
+#include "memory_history.h"
 #include "runtime_fixture.h"
 
 namespace aviary::runtime {
@@ -14,31 +15,6 @@ namespace {
 using api::Phase;
 using controller::ManualAction;
 using controller::ManualVerb;
-
-class MemoryHistory final : public controller::HistoryStore {
- public:
-  Status append(const api::Canary& c, const controller::RolloutRecord& r) override {
-    std::lock_guard lock(mu_);
-    auto& v = records_[c.metadata.namespace_ + "/" + c.metadata.name];
-    v.push_back(r);
-    while (v.size() > controller::kHistoryLimit) v.erase(v.begin());
-    return okStatus();
-  }
-  Result<std::vector<controller::RolloutRecord>> list(const std::string& ns, const std::string& name) const override {
-    std::lock_guard lock(mu_);
-    auto it = records_.find(ns + "/" + name);
-    return it == records_.end() ? std::vector<controller::RolloutRecord>{} : it->second;
-  }
-  size_t size(const std::string& key) const {
-    std::lock_guard lock(mu_);
-    auto it = records_.find(key);
-    return it == records_.end() ? 0 : it->second.size();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::vector<controller::RolloutRecord>> records_;
-};
 
 ManualAction act(ManualVerb v, const std::string& user = "alice") {
   ManualAction a;

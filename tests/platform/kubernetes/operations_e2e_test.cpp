@@ -88,6 +88,15 @@ TEST_F(OperationsE2eTest, ManualActionsStatusAndHistoryThroughTheApi) {
   ASSERT_TRUE(waitUntil([&] { return get("canary/podinfo", ".status.conditions[1].type") == "Paused"; }));
   EXPECT_FALSE(getJson("canary/podinfo")["metadata"].value("annotations", json::object()).contains("aviary.dev/action"));
   const std::string iterations = get("canary/podinfo", ".status.iterations");
+  // The open analysis is checkpointed in the history ConfigMap (a restarted controller goes on
+  // with its record).
+  ASSERT_TRUE(waitUntil([&] {
+    auto cm = getJson("configmap/podinfo-aviary-history");
+    return cm.is_object() && cm.value("data", json::object()).contains("checkpoint.json");
+  }));
+  EXPECT_EQ(json::parse(getJson("configmap/podinfo-aviary-history")["data"]["checkpoint.json"].get<std::string>())
+                .value("revision", ""),
+            get("canary/podinfo", ".status.lastAppliedSpec"));
   // Held for at least two intervals (1.2 s each).
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (std::chrono::steady_clock::now() < until) {
@@ -125,9 +134,14 @@ TEST_F(OperationsE2eTest, ManualActionsStatusAndHistoryThroughTheApi) {
   EXPECT_EQ(ev["Manual promotion of podinfo.test (requested by bob)"], 1);
 
   // --- the history: two records, in a ConfigMap owned by the Canary.
-  ASSERT_TRUE(waitUntil(
-      [&] { return get("configmap/podinfo-aviary-history", ".metadata.ownerReferences[0].name") == "podinfo"; }));
+  ASSERT_TRUE(waitUntil([&] {
+    auto cm = getJson("configmap/podinfo-aviary-history");
+    if (!cm.is_object() || !cm.value("data", json::object()).contains("history.json")) return false;
+    return json::parse(cm["data"]["history.json"].get<std::string>(), nullptr, false).size() == 2;
+  }));
+  EXPECT_EQ(get("configmap/podinfo-aviary-history", ".metadata.ownerReferences[0].name"), "podinfo");
   EXPECT_EQ(get("configmap/podinfo-aviary-history", ".metadata.ownerReferences[0].kind"), "Canary");
+  EXPECT_FALSE(getJson("configmap/podinfo-aviary-history")["data"].contains("checkpoint.json"));  // dropped with the append
   auto history = aviary({"history", "podinfo", "-n", "test"});
   ASSERT_EQ(history.exitCode, 0) << history.describe();
   // The header lines of each rollout (steps and checks depend on tick timing: checked below).
