@@ -69,6 +69,19 @@ std::string endpointText(const proxy::Endpoint& e) {
   return (e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
 }
 
+// Istio retries a request whose route sets no `retries` (its DefaultPolicy: 2 retries on another
+// endpoint when the connection fails or is refused), so a replica that has just stopped — its
+// endpoint still listed until the next sync — costs no request. Istio's default also retries 503
+// responses; the local mesh does not, so that a workload's own 503s reach the analysis as they are
+// (docs/local-platform.md). `retries: {attempts: 0}` turns retrying off, as in Istio.
+json withDefaultRetries(json routes) {
+  for (json& r : routes) {
+    if (r.is_object() && !r.contains("retries"))
+      r["retries"] = {{"attempts", 2}, {"retryOn", "connect-failure,refused-stream"}};
+  }
+  return routes;
+}
+
 }  // namespace
 
 std::string Mesh::clusterName(const std::string& ns, const std::string& service) { return service + "." + ns; }
@@ -169,6 +182,7 @@ Result<proxy::ProxyConfig> Mesh::render() const {
                             {"workload", {{"name", svc.set}, {"namespace", ns}, {"app", svc.set},
                                           {"service", name}, {"serviceNamespace", ns}}}});
       }
+      routes = withDefaultRetries(std::move(routes));
       for (const json& r : withAuthority(routes, hostRegex(ns, name, svc.port), name + "." + ns)) meshRoutes.push_back(r);
       listeners.push_back({{"name", listenerName(ns, name)},
                            {"address", options_.address},

@@ -91,6 +91,33 @@ TEST(MeshTest, AServiceWithoutReadyEndpointsAnswers503UH) {
   EXPECT_EQ(statusOf(viaMesh(c, "http://podinfo-canary.test:9898/")), 200);
 }
 
+// A replica that has stopped while its endpoint is still listed (until the next sync): Istio's
+// default retry policy sends the request to another endpoint, so no request fails; a route with
+// `retries: {attempts: 0}` opts out, as in Istio.
+TEST(MeshTest, ARequestToAStoppedEndpointIsRetriedOnAnotherAsIstioDoes) {
+  Scene s;
+  uint16_t gone = 0;
+  {
+    Backend stopped{"stopped"};
+    gone = stopped.port();
+  }
+  ASSERT_TRUE(s.mesh->setEndpoints("test", "podinfo", {{"127.0.0.1", gone}, endpointOf(s.canary)}).ok());
+  RawClient c(s.mesh->meshPort());
+  for (int i = 0; i < 10; ++i) {
+    const std::string r = viaMesh(c, "http://podinfo-canary.test:9898/");
+    EXPECT_EQ(statusOf(r), 200) << r;
+    EXPECT_EQ(bodyOf(r), "canary");
+  }
+  ASSERT_TRUE(s.mesh
+                  ->setApexRoutes("test", "podinfo",
+                                  nlohmann::json::parse(R"([{"name": "podinfo", "retries": {"attempts": 0},
+                                    "route": [{"cluster": "podinfo-canary.test", "weight": 100}]}])"))
+                  .ok());
+  int failed = 0;
+  for (int i = 0; i < 10; ++i) failed += statusOf(viaMesh(c, "http://podinfo.test:9898/")) == 503;
+  EXPECT_GE(failed, 3) << "round robin over a live and a stopped endpoint, no retries";
+}
+
 // Runs argv (no shell) and returns its exit status and standard output.
 std::pair<int, std::string> run(std::vector<std::string> args) {
   std::vector<char*> argv;
