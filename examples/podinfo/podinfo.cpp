@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -93,6 +94,8 @@ class PodinfoServer final : public Server {
 
   http::ServerResponse handle(const http::ServerRequest& r) {
     if (r.path == "/healthz" || r.path == "/readyz") return json(200, {{"status", "OK"}});
+    const auto& skip = options_.faultSkipPaths;
+    if (std::find(skip.begin(), skip.end(), r.path) != skip.end()) return route(r);
     if (options_.faultLatency.count() > 0) std::this_thread::sleep_for(options_.faultLatency);
     if (int fault = drawFault(); fault != 0)
       return json(fault, {{"code", fault}, {"message", fault == 404 ? "not found (injected fault)"
@@ -175,6 +178,22 @@ Status applyEnvironment(Options& options, const std::function<const char*(const 
       problems.push_back(std::string(kEnvFaultLatency) + ": expected a duration such as 500ms, found \"" + v + "\"");
     else
       o.faultLatency = d.value();
+  }
+  if (const char* v = getenv(kEnvFaultSkipPaths); v && *v) {
+    o.faultSkipPaths.clear();
+    std::string list = v;
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string path = list.substr(start, comma - start);
+      path.erase(0, path.find_first_not_of(" \t"));
+      path.erase(path.find_last_not_of(" \t") + 1);
+      if (!path.empty() && path[0] != '/')
+        problems.push_back(std::string(kEnvFaultSkipPaths) + ": expected paths starting with /, found \"" + path + "\"");
+      else if (!path.empty())
+        o.faultSkipPaths.push_back(path);
+      start = comma + 1;
+    }
   }
   if (const char* v = getenv(kEnvSeed); v && *v) {
     uint64_t seed = 0;

@@ -9,12 +9,13 @@
 // GET /healthz, GET /readyz, POST /token ({"token": ..., "expires_at": ...}), ANY /status/{code},
 // ANY /delay/{seconds} (at most Options::maxDelay). Faults apply to every endpoint except the
 // probes (/healthz, /readyz), so that a faulty release still becomes ready, as a release whose bug
-// is in its request path does.
+// is in its request path does, and except the paths of Options::faultSkipPaths.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/duration.h"
@@ -31,6 +32,9 @@ struct Options {
   double fault5xxRatio = 0;       // share of answers replaced by a 500, in [0, 1]
   double fault404Ratio = 0;       // share of answers replaced by a 404, in [0, 1]
   Duration faultLatency{0};       // added before every answer
+  // Paths (exact) never faulted, besides the probes: e.g. /token, so that a pre-rollout check
+  // that calls it passes and the metric checks are what catch the faulty release.
+  std::vector<std::string> faultSkipPaths;
   std::optional<uint64_t> seed;   // fault draws and tokens are deterministic when set
   Duration maxDelay{std::chrono::seconds(30)};  // /delay/{seconds} above this is a 400
 };
@@ -42,6 +46,7 @@ inline constexpr const char* kEnvMessage = "PODINFO_UI_MESSAGE";
 inline constexpr const char* kEnvFault5xx = "PODINFO_FAULT_5XX_RATIO";
 inline constexpr const char* kEnvFault404 = "PODINFO_FAULT_404_RATIO";
 inline constexpr const char* kEnvFaultLatency = "PODINFO_FAULT_LATENCY";
+inline constexpr const char* kEnvFaultSkipPaths = "PODINFO_FAULT_SKIP_PATHS";  // comma-separated
 inline constexpr const char* kEnvSeed = "PODINFO_SEED";
 
 // Reads the PODINFO_* variables through `getenv` (nullptr = unset) into `options`. Every bad

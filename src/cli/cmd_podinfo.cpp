@@ -42,6 +42,13 @@ int runPodinfo(PodinfoArgs args, const CLI::App& cmd) {
     o.faultLatency = d.value();
   }
   if (given("--seed")) o.seed = args.seed;
+  if (given("--fault-skip-path")) o.faultSkipPaths = args.options.faultSkipPaths;
+  for (const auto& p : o.faultSkipPaths) {
+    if (p.empty() || p[0] != '/') {
+      std::cerr << "aviary podinfo: --fault-skip-path: expected a path starting with /, found \"" << p << "\"\n";
+      return 2;
+    }
+  }
 
   // Block the stop signals before any thread starts, so that every thread inherits the mask and
   // sigwait below is the one place they arrive.
@@ -78,6 +85,9 @@ void addPodinfoCommand(CLI::App& app, Runner& run) {
                   "Share of answers replaced by a 404, 0..1 (env PODINFO_FAULT_404_RATIO)");
   cmd->add_option("--fault-latency", args->faultLatency,
                   "Latency added to every answer, a Go duration (env PODINFO_FAULT_LATENCY)");
+  cmd->add_option("--fault-skip-path", args->options.faultSkipPaths,
+                  "A path never faulted (besides /healthz, /readyz), repeatable (env PODINFO_FAULT_SKIP_PATHS, "
+                  "comma-separated)");
   cmd->add_option("--seed", args->seed, "Seed for fault draws and tokens: deterministic runs (env PODINFO_SEED)");
   cmd->callback([args, cmd, &run] { run = [args, cmd] { return runPodinfo(*args, *cmd); }; });
 }

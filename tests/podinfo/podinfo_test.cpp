@@ -96,6 +96,13 @@ TEST_F(PodinfoTest, SeededFaultsAreDeterministicAndSpareTheProbes) {
   EXPECT_EQ(call(*broken, "/token", "POST").status, 500);
   EXPECT_EQ(call(*broken, "/readyz").status, 200) << "a faulty release still becomes ready";
   EXPECT_EQ(call(*broken, "/healthz").status, 200);
+
+  o.faultSkipPaths = {"/token"};
+  auto spared = serve(o);
+  ASSERT_TRUE(spared);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call(*spared, "/token", "POST").status, 200) << "a skipped path";
+  EXPECT_EQ(call(*spared, "/").status, 500);
+  EXPECT_EQ(call(*spared, "/token/").status, 500) << "paths match exactly";
 }
 
 TEST_F(PodinfoTest, ServesConcurrentClients) {
@@ -128,7 +135,7 @@ TEST(PodinfoOptions, EnvironmentSetsEverythingAndReportsAllBadValues) {
   std::map<std::string, std::string> env{{kEnvVersion, "2.0.0"},     {kEnvColor, "#fff"},
                                          {kEnvMessage, "hi"},        {kEnvFault5xx, "0.25"},
                                          {kEnvFault404, "0.5"},      {kEnvFaultLatency, "250ms"},
-                                         {kEnvSeed, "7"}};
+                                         {kEnvSeed, "7"},           {kEnvFaultSkipPaths, "/token, /version"}};
   auto getenv = [&](const char* n) -> const char* {
     auto it = env.find(n);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -142,8 +149,10 @@ TEST(PodinfoOptions, EnvironmentSetsEverythingAndReportsAllBadValues) {
   EXPECT_DOUBLE_EQ(o.fault404Ratio, 0.5);
   EXPECT_EQ(o.faultLatency, std::chrono::milliseconds(250));
   EXPECT_EQ(o.seed, 7u);
+  EXPECT_EQ(o.faultSkipPaths, (std::vector<std::string>{"/token", "/version"}));
 
-  env = {{kEnvVersion, "9.9.9"}, {kEnvFault5xx, "1.5"}, {kEnvFaultLatency, "soon"}, {kEnvSeed, "-1"}};
+  env = {{kEnvVersion, "9.9.9"}, {kEnvFault5xx, "1.5"}, {kEnvFaultLatency, "soon"}, {kEnvSeed, "-1"},
+         {kEnvFaultSkipPaths, "token"}};
   Options unchanged;
   auto s = applyEnvironment(unchanged, getenv);
   ASSERT_FALSE(s.ok());
@@ -152,6 +161,8 @@ TEST(PodinfoOptions, EnvironmentSetsEverythingAndReportsAllBadValues) {
       << s.error().message;
   EXPECT_NE(s.error().message.find("PODINFO_FAULT_LATENCY"), std::string::npos);
   EXPECT_NE(s.error().message.find("PODINFO_SEED"), std::string::npos);
+  EXPECT_NE(s.error().message.find("PODINFO_FAULT_SKIP_PATHS: expected paths starting with /, found \"token\""),
+            std::string::npos);
   EXPECT_EQ(unchanged.version, "3.1.0") << "nothing half-applied";
 }
 
