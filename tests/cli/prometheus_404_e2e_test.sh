@@ -2,10 +2,10 @@
 # The seed's 404 scenario with a real Prometheus (Debian `prometheus`): the seed's second Canary
 # (examples/local-404, its webhooks through the load tester) and its not-found-percentage
 # MetricTemplate, `aviary run --metrics-server` pointing at a Prometheus that scrapes the mesh's
-# /stats/prometheus every second. Release 3.1.1 answers 404 to a quarter of the requests (not
-# more: the seed's acceptance test, a POST /token, must pass now and then for the analysis to
-# read its metrics): the
-# "404s percentage" check fails 5 times and the canary is rolled back; the primary keeps 3.1.0.
+# /stats/prometheus every second. Release 3.1.1 answers 404 to a quarter of the requests but not
+# to the seed's acceptance test (a POST /token, spared with PODINFO_FAULT_SKIP_PATHS, so that the
+# pre-rollout check passes and the analysis reads its metrics): the "404s percentage" check fails
+# 5 times and the canary is rolled back; the primary keeps 3.1.0.
 source "$(dirname "$0")/e2e_lib.sh"
 cp "$SRC"/examples/local/{loadtester,metrics-404}.yaml "$SRC"/examples/local-404/canary.yaml "$work/dir/"
 podinfo_workload 3.1.0
@@ -15,7 +15,8 @@ start_prometheus "aviary-mesh /stats/prometheus 127.0.0.1:$(admin_port)"
 up() { curl -sf "http://127.0.0.1:$prom_port/api/v1/query?query=up" | grep -q '"value":\[[0-9.]*,"1"\]'; }
 wait_for 30 up || fail "Prometheus did not scrape the mesh within 30 s: $(tail -5 "$work/prom/log")"
 note "Prometheus on $prom_port scrapes the mesh"
-release 3.1.1 "  - {name: PODINFO_FAULT_404_RATIO, value: \"0.25\"}"
+release 3.1.1 "  - {name: PODINFO_FAULT_404_RATIO, value: \"0.25\"}
+  - {name: PODINFO_FAULT_SKIP_PATHS, value: /token}"
 wait_phase podinfo Failed 90
 ev=$(events podinfo)
 echo "$ev" | grep -q "Pre-rollout check acceptance-test passed" || fail "acceptance test did not pass: $ev"
