@@ -16,9 +16,9 @@ Status WorkloadTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
   const std::string& ns = c.metadata.namespace_;
   if (ref.kind == "ScaledObject") return reconcilePrimaryScaledObject(c, init);
   if (ref.kind != "HorizontalPodAutoscaler") {
-    return makeError(ErrorCode::Invalid,
-                     fmt::format("autoscalerRef kind {} is not supported (HorizontalPodAutoscaler or ScaledObject)",
-                                 ref.kind));
+    return makeError(
+        ErrorCode::Invalid,
+        fmt::format("autoscalerRef kind {} is not supported (HorizontalPodAutoscaler or ScaledObject)", ref.kind));
   }
   auto src = ctx_.hpas->get(ns, ref.name);
   if (!src) {

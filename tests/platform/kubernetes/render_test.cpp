@@ -328,8 +328,9 @@ TEST(RenderKeda, PrimaryScaledObjectAfterThePrimaryDeployment) {
   ErrorList errors;
   EXPECT_TRUE(renderCanary(in.canaries.at(0), inputs, {}, errors).empty());
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].format(), keda + ":18:11: spec.autoscalerRef.name: expected the ScaledObject test/podinfo-so "
-                                       "among the inputs (-f), found none");
+  EXPECT_EQ(errors[0].format(), keda +
+                                    ":18:11: spec.autoscalerRef.name: expected the ScaledObject test/podinfo-so "
+                                    "among the inputs (-f), found none");
 }
 
 TEST(RenderErrors, MissingTargetAndUnsupportedProvider) {
