@@ -1,6 +1,7 @@
 // `aviary render` on inputs of any shape: the input is YAML (one or more documents) read as the
-// objects a Canary refers to — its target Deployment, DaemonSet or Service, HPA, ConfigMaps and
-// Secrets — for a plain, an A/B, a session-affinity and a Service-target Canary. Looks for crashes
+// objects a Canary refers to — its target Deployment, DaemonSet or Service, HPA or KEDA
+// ScaledObject, ConfigMaps and Secrets — for a plain, a KEDA, an A/B, a session-affinity and a
+// Service-target Canary. Looks for crashes
 // and exceptions escaping renderCanary (nlohmann type errors): each must be an Error.
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,12 @@ spec:
            "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n  autoscalerRef: {apiVersion: "
            "autoscaling/v2, kind: HorizontalPodAutoscaler, name: podinfo}\n  service: {port: 9898, portDiscovery: "
            "true}\n  analysis: {interval: 1m}\n",
+           "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n  autoscalerRef: {apiVersion: "
+           "keda.sh/v1alpha1, kind: ScaledObject, name: podinfo}\n  service: {port: 9898}\n  analysis: {interval: "
+           "1m}\n",
+           "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n  autoscalerRef: {apiVersion: "
+           "keda.sh/v1alpha1, kind: ScaledObject, name: podinfo, primaryScalerQueries: {rps: q}}\n  service: {port: "
+           "9898}\n  analysis: {interval: 1m}\n",
            "  targetRef: {apiVersion: apps/v1, kind: DaemonSet, name: podinfo}\n  service: {port: 9898}\n  analysis: "
            "{iterations: 2, match: [{headers: {x: {exact: y}}}]}\n",
            "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n  service: {port: 9898}\n  analysis: "

@@ -225,5 +225,78 @@ TEST(EngineTest, NoAnalysisBlockMeansSkip) {
   EXPECT_TRUE(f.sink.contains("Promotion completed! Canary analysis was skipped for podinfo.test"));
 }
 
+// Where the engine calls the scaler hooks (flagger-integration.md §1.14, Appendix B): the
+// primary scaler at every tick's initialisation step (init) and at promotion / skip (not init);
+// the source paused after the primary scaler while initialising, before the scale-to-zero in
+// Finalising, on the skip path and on rollback; resumed before the scale-up of a new revision.
+// A platform with KEDA turns these into the paused-replicas annotation (keda_scaler.cpp).
+api::Canary kedaCanary() {
+  auto c = basicCanary();
+  c.spec.autoscalerRef = api::AutoscalerRef{"keda.sh/v1alpha1", "ScaledObject", "podinfo-so", {}, {}};
+  return c;
+}
+
+std::vector<std::string> takeLog(EngineFixture& f, size_t& seen) {
+  const auto log = f.target.scalingLog();
+  std::vector<std::string> out(log.begin() + static_cast<std::ptrdiff_t>(seen), log.end());
+  seen = log.size();
+  return out;
+}
+
+using Calls = std::vector<std::string>;
+
+TEST(EngineTest, ScalerPausedOnInitAndRollbackResumedOnNewRevision) {
+  EngineFixture f(kedaCanary());
+  size_t seen = 0;
+  f.tick();
+  ASSERT_EQ(f.phase(), Phase::Initialized);
+  EXPECT_EQ(takeLog(f, seen), Calls({"reconcilePrimaryScaler(init)", "pauseTargetScaler", "scaleToZero"}));
+  f.tick();
+  EXPECT_EQ(takeLog(f, seen), Calls({"reconcilePrimaryScaler(init)"})) << "a steady tick does not pause again";
+  f.target.setRevision({{"image", "podinfo:2"}});
+  f.tick();
+  ASSERT_EQ(f.phase(), Phase::Progressing);
+  EXPECT_EQ(takeLog(f, seen), Calls({"reconcilePrimaryScaler(init)", "resumeTargetScaler", "scaleFromZero"}));
+  f.checker.set("request-success-rate", ScriptedMetric::ofValue(10));
+  for (int i = 0; i < 5 && f.phase() != Phase::Failed; ++i) f.tick();
+  ASSERT_EQ(f.phase(), Phase::Failed);
+  const auto log = takeLog(f, seen);
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(Calls(log.end() - 2, log.end()), Calls({"pauseTargetScaler", "scaleToZero"}));
+}
+
+TEST(EngineTest, ScalerRefreshedOnPromotionAndPausedBeforeFinalisingScalesToZero) {
+  EngineFixture f(kedaCanary());
+  size_t seen = 0;
+  f.tick();
+  f.target.setRevision({{"image", "podinfo:2"}});
+  f.tick(3);
+  (void)takeLog(f, seen);
+  f.tick();
+  ASSERT_EQ(f.phase(), Phase::Promoting);
+  (void)takeLog(f, seen);
+  f.tick();  // the Promoting tick: the primary's template and its scaler refreshed
+  ASSERT_EQ(f.phase(), Phase::Finalising);
+  EXPECT_EQ(takeLog(f, seen), Calls({"reconcilePrimaryScaler(init)", "reconcilePrimaryScaler"}));
+  f.tick();
+  ASSERT_EQ(f.phase(), Phase::Succeeded);
+  EXPECT_EQ(takeLog(f, seen), Calls({"reconcilePrimaryScaler(init)", "pauseTargetScaler", "scaleToZero"}));
+}
+
+TEST(EngineTest, ScalerPausedOnTheSkipPath) {
+  auto c = kedaCanary();
+  c.spec.skipAnalysis = true;
+  EngineFixture f(c);
+  size_t seen = 0;
+  f.tick();
+  (void)takeLog(f, seen);
+  f.target.setRevision({{"image", "podinfo:2"}});
+  f.tick(2);
+  ASSERT_EQ(f.phase(), Phase::Succeeded);
+  const auto log = takeLog(f, seen);
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_EQ(Calls(log.end() - 3, log.end()), Calls({"reconcilePrimaryScaler", "pauseTargetScaler", "scaleToZero"}));
+}
+
 }  // namespace
 }  // namespace aviary::controller

@@ -1,6 +1,6 @@
 // WorkloadTarget::reconcilePrimaryScaler: the primary HorizontalPodAutoscaler
 // (flagger-integration.md §1.13). autoscaling/v2 only; a v2beta2 autoscalerRef is read through
-// v2 (the same object). KEDA ScaledObjects are not handled by this build (an error says so).
+// v2 (the same object). A ScaledObject autoscalerRef is handled in keda_scaler.cpp (§1.14).
 #include <fmt/format.h>
 
 #include "platform/kubernetes/primary_spec.h"
@@ -14,10 +14,11 @@ using kube::Json;
 Status WorkloadTarget::reconcilePrimaryScaler(const api::Canary& c, bool init) {
   const auto& ref = *c.spec.autoscalerRef;
   const std::string& ns = c.metadata.namespace_;
+  if (ref.kind == "ScaledObject") return reconcilePrimaryScaledObject(c, init);
   if (ref.kind != "HorizontalPodAutoscaler") {
     return makeError(
         ErrorCode::Invalid,
-        fmt::format("autoscalerRef kind {} is not supported by this build (HorizontalPodAutoscaler only)", ref.kind));
+        fmt::format("autoscalerRef kind {} is not supported (HorizontalPodAutoscaler or ScaledObject)", ref.kind));
   }
   auto src = ctx_.hpas->get(ns, ref.name);
   if (!src) {

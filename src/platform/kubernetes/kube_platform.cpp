@@ -150,7 +150,18 @@ void KubePlatform::forget(const api::Canary& c) {
   };
   drop(c.spec.targetRef.kind == "DaemonSet" ? daemonSets_ : deployments_, c.spec.targetRef.name + "-primary");
   for (const auto& s : {c.serviceName(), c.serviceName() + "-primary", c.serviceName() + "-canary"}) drop(services_, s);
-  if (c.spec.autoscalerRef) drop(hpas_, c.spec.autoscalerRef->name + "-primary");
+  if (c.spec.autoscalerRef && c.spec.autoscalerRef->kind == "ScaledObject") {
+    // No cache for ScaledObjects (keda_scaler.cpp): read, then delete if ours.
+    const std::string name = c.spec.autoscalerRef->name + "-primary";
+    auto o = client_.get(kScaledObjects, ns, name);
+    if (o && ownedByCanary(*o, c.metadata.name, c.metadata.uid)) {
+      auto r = client_.remove(kScaledObjects, ns, name);
+      if (!r && r.error().code != ErrorCode::NotFound)
+        spdlog::warn("deleting scaledobjects {}.{} of canary {}: {}", name, ns, c.key(), r.error().message);
+    }
+  } else if (c.spec.autoscalerRef) {
+    drop(hpas_, c.spec.autoscalerRef->name + "-primary");
+  }
   for (auto* cache : {&configMaps_, &secretsCache_}) {
     for (const auto& o : cache->list()) {
       const auto& m = (*o)["metadata"];

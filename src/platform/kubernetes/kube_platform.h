@@ -4,8 +4,9 @@
 // Secrets for metric/alert credentials (kube_secrets.h), Deployment targets
 // (workload_target.h) and, per canary, the Kubernetes router (apex Service) in front of the
 // mesh router (kubernetes_router.h). Every object a tick reads comes from watch-backed caches
-// of Deployments, DaemonSets, Services, HPAs, ConfigMaps and Secrets (all namespaces, or -namespace), so a
-// steady-state tick sends no request.
+// of Deployments, DaemonSets, Services, HPAs, ConfigMaps and Secrets (all namespaces, or
+// -namespace), so a steady-state tick sends no request — except for a Canary whose autoscalerRef
+// is a KEDA ScaledObject: those are read by GET (keda_scaler.cpp; KEDA's CRD is optional).
 //
 // Garbage collection: everything created for a canary carries a controller owner reference to
 // it, as Flagger's objects do, so a cluster's garbage collector removes them with the Canary.

@@ -273,4 +273,75 @@ Json primaryHpa(const api::Canary& c, const Json& source) {
       {"spec", spec}};
 }
 
+std::string scaledObjectQuery(const std::string& query, const std::string& targetName) {
+  if (targetName.empty()) return query;
+  const std::string canaryName = targetName + "-canary";
+  const std::string primaryName = targetName + "-primary";
+  // Flagger replaces `-canary` names by a placeholder, then the bare name, then the placeholder:
+  // the same as splitting on the `-canary` matches and rewriting the bare name between them.
+  auto renameBare = [&](const std::string& part) {
+    std::string out;
+    size_t from = 0;
+    for (size_t at; (at = part.find(targetName, from)) != std::string::npos; from = at + targetName.size())
+      out += part.substr(from, at - from) + primaryName;
+    return out + part.substr(from);
+  };
+  std::string out;
+  size_t from = 0;
+  for (size_t at; (at = query.find(canaryName, from)) != std::string::npos; from = at + canaryName.size())
+    out += renameBare(query.substr(from, at - from)) + primaryName;
+  return out + renameBare(query.substr(from));
+}
+
+Json primaryScaledObject(const api::Canary& c, const Json& source) {
+  const auto& ref = *c.spec.autoscalerRef;
+  const Json& s = source.value("spec", Json::object());
+  const std::string& targetName = c.spec.targetRef.name;
+  Json spec = Json::object();
+  Json target = {{"name", targetName + "-primary"}};
+  const Json& st = s.value("scaleTargetRef", Json::object());
+  for (const char* f : {"kind", "apiVersion", "envSourceContainerName"})
+    if (st.is_object() && st.contains(f)) target[f] = st[f];
+  spec["scaleTargetRef"] = std::move(target);
+  for (const char* f : {"pollingInterval", "cooldownPeriod", "minReplicaCount", "maxReplicaCount", "advanced",
+                        "triggers", "fallback", "idleReplicaCount"})
+    if (s.contains(f)) spec[f] = s[f];
+
+  if (spec.contains("triggers") && spec["triggers"].is_array()) {
+    for (auto& t : spec["triggers"]) {
+      if (!t.is_object()) continue;
+      if (!ref.primaryScalerQueries.empty()) {
+        auto q = ref.primaryScalerQueries.find(t.value("name", ""));
+        if (q == ref.primaryScalerQueries.end()) continue;
+        if (!t.contains("metadata") || !t["metadata"].is_object()) t["metadata"] = Json::object();
+        t["metadata"]["query"] = q->second;
+      } else if (t.contains("metadata") && t["metadata"].is_object() && t["metadata"].contains("query") &&
+                 t["metadata"]["query"].is_string()) {
+        t["metadata"]["query"] = scaledObjectQuery(t["metadata"]["query"].get<std::string>(), targetName);
+      }
+    }
+  }
+  if (!spec.contains("advanced") || !spec["advanced"].is_object()) spec["advanced"] = Json::object();
+  Json& advanced = spec["advanced"];
+  if (!advanced.contains("horizontalPodAutoscalerConfig") || !advanced["horizontalPodAutoscalerConfig"].is_object())
+    advanced["horizontalPodAutoscalerConfig"] = Json::object();
+  Json& hpaConfig = advanced["horizontalPodAutoscalerConfig"];
+  if (hpaConfig.contains("name") && hpaConfig["name"].is_string() && !hpaConfig["name"].get<std::string>().empty())
+    hpaConfig["name"] = hpaConfig["name"].get<std::string>() + "-primary";
+  if (ref.primaryScalerReplicas) {
+    if (ref.primaryScalerReplicas->minReplicas) spec["minReplicaCount"] = *ref.primaryScalerReplicas->minReplicas;
+    if (ref.primaryScalerReplicas->maxReplicas) spec["maxReplicaCount"] = *ref.primaryScalerReplicas->maxReplicas;
+  }
+
+  const Json& sm = source.value("metadata", Json::object());
+  auto annotations = filterWorkloadMetadata(stringMap(sm.value("annotations", Json())));
+  annotations.erase(kKedaPausedReplicas);
+  Json metadata = {{"name", ref.name + "-primary"},
+                   {"namespace", c.metadata.namespace_},
+                   {"labels", filterWorkloadMetadata(stringMap(sm.value("labels", Json())))}};
+  if (!annotations.empty()) metadata["annotations"] = annotations;
+  metadata["ownerReferences"] = ownerReferenceTo(c);
+  return {{"apiVersion", "keda.sh/v1alpha1"}, {"kind", "ScaledObject"}, {"metadata", metadata}, {"spec", spec}};
+}
+
 }  // namespace aviary::platform::kubernetes

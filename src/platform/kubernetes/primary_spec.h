@@ -1,8 +1,8 @@
 #pragma once
 // The pure parts of Flagger's Deployment controller (flagger-integration.md §0.1, §1.2–1.5):
 // selector-label discovery, the primary Deployment built from the target, the pod-spec rewrites
-// (tracked config names, anti-affinity and topology selectors), the primary HPA. No I/O:
-// unit-tested directly; WorkloadTarget writes these objects and `aviary render` prints them.
+// (tracked config names, anti-affinity and topology selectors), the primary HPA and the primary
+// KEDA ScaledObject. No I/O: unit-tested directly; WorkloadTarget writes these objects and `aviary render` prints them.
 #include <map>
 #include <set>
 #include <string>
@@ -66,5 +66,32 @@ void promoteInto(kube::Json& primary, const api::Canary& canary, const kube::Jso
 // minReplicas/maxReplicas (overridden by primaryScalerReplicas), metrics and behavior copied.
 // Precondition: canary.spec.autoscalerRef is set.
 kube::Json primaryHpa(const api::Canary& canary, const kube::Json& source);
+
+// KEDA's pause annotation: "0" on the source ScaledObject while the primary carries the load
+// (PauseTargetScaler / ResumeTargetScaler, §1.14).
+inline constexpr const char* kKedaPausedReplicas = "autoscaling.keda.sh/paused-replicas";
+
+// The primary ScaledObject `<autoscalerRef.name>-primary` (§1.14), keda.sh/v1alpha1, cloned
+// from `source` (the ScaledObject autoscalerRef names):
+//   - scaleTargetRef `{name: <target>-primary}` plus kind, apiVersion and envSourceContainerName
+//     when the source has them;
+//   - pollingInterval, cooldownPeriod, min/maxReplicaCount, advanced, triggers, fallback and
+//     idleReplicaCount copied (Flagger's list; other spec fields are not);
+//   - each trigger's metadata.query: with primaryScalerQueries non-empty, the query mapped to
+//     the trigger's name (unnamed or unmapped triggers keep theirs); otherwise every
+//     `<target>-canary` and `<target>` in it becomes `<target>-primary` (scaledObjectQuery);
+//   - advanced.horizontalPodAutoscalerConfig always present, its non-empty name suffixed
+//     `-primary` (KEDA names the HPA it creates after it: two ScaledObjects must not share one);
+//   - primaryScalerReplicas overrides minReplicaCount / maxReplicaCount;
+//   - labels and annotations of the source through the workload filter, without
+//     kKedaPausedReplicas (Flagger copies it, [Q] §1.14 step 5: a primary created while the
+//     source is paused would never scale); the owner reference to the Canary.
+// Precondition: canary.spec.autoscalerRef is set.
+kube::Json primaryScaledObject(const api::Canary& canary, const kube::Json& source);
+
+// Flagger's query rewrite for the primary: `<target>-canary` and `<target>` both become
+// `<target>-primary`, each occurrence once (a `-canary` match is found first, left to right, as
+// Flagger's placeholder pass does; no placeholder is drawn, so no random text can collide).
+std::string scaledObjectQuery(const std::string& query, const std::string& targetName);
 
 }  // namespace aviary::platform::kubernetes

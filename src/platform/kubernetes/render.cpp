@@ -270,17 +270,15 @@ std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api:
     if (tracked) configs = std::move(*tracked);
   }
 
-  // The primary HPA (§1.13).
-  const api::OtherObject* hpa = nullptr;
+  // The primary autoscaler: an HPA (§1.13) or a KEDA ScaledObject (§1.14).
+  const api::OtherObject* scaler = nullptr;
   if (c.spec.autoscalerRef && !serviceKind) {
     const auto& ref = *c.spec.autoscalerRef;
-    if (ref.kind != "HorizontalPodAutoscaler") {
-      problems.canary(
-          "spec.autoscalerRef.kind",
-          fmt::format("expected HorizontalPodAutoscaler (aviary controller does not handle {}), found \"{}\"", ref.kind,
-                      ref.kind));
+    if (ref.kind != "HorizontalPodAutoscaler" && ref.kind != "ScaledObject") {
+      problems.canary("spec.autoscalerRef.kind",
+                      fmt::format("expected HorizontalPodAutoscaler or ScaledObject, found \"{}\"", ref.kind));
     } else if (const size_t before = problems.count();
-               !(hpa = findInput(inputs, ref.kind, ns, ref.name, problems)) && problems.count() == before) {
+               !(scaler = findInput(inputs, ref.kind, ns, ref.name, problems)) && problems.count() == before) {
       problems.canary("spec.autoscalerRef.name", fmt::format("expected the {} among the inputs (-f), found none",
                                                              describeKind(ref.kind, ns, ref.name)));
     }
@@ -290,7 +288,7 @@ std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api:
   if (istio) {
     if (auto st = router::istio::checkCanary(c); !st) problems.canary("spec.service", st.error().message);
   }
-  if (hpa) checkShape(*hpa, false, problems);
+  if (scaler) checkShape(*scaler, false, problems);
   if (problems.any()) return {};
 
   std::vector<Json> out;
@@ -309,7 +307,10 @@ std::vector<Json> renderChecked(const api::Canary& input, const std::vector<api:
     Json primary = newPrimaryDeployment(c, targetObj, meta, names, po, targetRandom);
     if (promotedPhase(o.phase)) promoteInto(primary, c, targetObj, meta, names, po, targetRandom);
     out.push_back(std::move(primary));
-    if (hpa) out.push_back(primaryHpa(c, asStored(*hpa, ns)));
+    if (scaler) {
+      const Json source = asStored(*scaler, ns);
+      out.push_back(scaler->kind == "ScaledObject" ? primaryScaledObject(c, source) : primaryHpa(c, source));
+    }
     for (auto role : {ServiceRole::Apex, ServiceRole::Primary, ServiceRole::Canary})
       out.push_back(Services::desired(c, role, meta));
   }

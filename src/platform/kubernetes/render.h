@@ -1,15 +1,16 @@
 #pragma once
 // `aviary render`'s model: every object `aviary controller` would create or update for a Canary
-// and the Kubernetes objects it refers to (target Deployment/DaemonSet, HPA, ConfigMaps,
-// Secrets), at a given phase and canary weight, without a cluster. Built by the same pure
-// functions the controller's targets and routers write with — newPrimaryDeployment/promoteInto
-// and primaryHpa (primary_spec.h), Services::desired (services.h), trackConfigs and
-// primaryConfigCopy (config_tracker.h), and for provider istio the Istio router's
-// destinationRule/virtualServiceAt (router/istio/istio_objects.h) — so the two cannot drift.
+// and the Kubernetes objects it refers to (target Deployment/DaemonSet, HPA or KEDA
+// ScaledObject, ConfigMaps, Secrets), at a given phase and canary weight, without a cluster.
+// Built by the same pure functions the controller's targets and routers write with —
+// newPrimaryDeployment/promoteInto, primaryHpa and primaryScaledObject (primary_spec.h),
+// Services::desired (services.h), trackConfigs and primaryConfigCopy (config_tracker.h), and for
+// provider istio the Istio router's destinationRule/virtualServiceAt (router/istio/istio_objects.h)
+// — so the two cannot drift.
 //
 // Order of the result: ConfigMap/Secret `-primary` copies, the primary Deployment (DaemonSet),
-// the primary HPA, the apex, `-primary` and `-canary` Services, then (istio) the `-canary` and
-// `-primary` DestinationRules and the VirtualService. For a Service target (service_target.h):
+// the primary HPA or ScaledObject, the apex, `-primary` and `-canary` Services, then (istio) the
+// `-canary` and `-primary` DestinationRules and the VirtualService. For a Service target (service_target.h):
 // the `-canary` and `-primary` copies of the user's Service, then the Istio objects.
 //
 // Every problem is reported at once, each with the file position of the value it is about
@@ -56,8 +57,10 @@ struct RenderOptions {
 // be in the Canary's (a Canary without one is in "default"); those the Canary does not refer to
 // are ignored. Problems are appended to `errors`; when there are any, the result is empty.
 // The objects of a load that render reads (targets, HPAs, ConfigMaps, Secrets, Services…), in
-// input order: the documents of kinds that are not Flagger's plus the HorizontalPodAutoscalers,
-// which the decoder reads as their own kind (api/hpa.h) and which render clones as written.
+// input order: the documents of kinds that are not Flagger's (KEDA ScaledObjects among them) plus
+// the HorizontalPodAutoscalers, which the decoder reads as their own kind (api/hpa.h) and which
+// render clones as written. The source ScaledObject's pause annotation (an update of the user's
+// object) is not rendered.
 std::vector<api::OtherObject> renderInputs(const api::LoadResult& loaded);
 
 std::vector<kube::Json> renderCanary(const api::Canary& canary, const std::vector<api::OtherObject>& inputs,

@@ -18,6 +18,9 @@ inline const kube::Resource kServices{"", "v1", "services", true};
 // autoscaling/v2 only, as Flagger since "hpa: remove v2beta2 support": an autoscalerRef naming
 // autoscaling/v2beta2 is read through v2 (the API server serves the same object under both).
 inline const kube::Resource kHpas{"autoscaling", "v2", "horizontalpodautoscalers", true};
+// KEDA's ScaledObject (a CRD; only read and written for a Canary whose autoscalerRef names one,
+// by direct requests: no cache, so a cluster without KEDA's CRD runs every other Canary).
+inline const kube::Resource kScaledObjects{"keda.sh", "v1alpha1", "scaledobjects", true};
 inline const kube::Resource kConfigMaps{"", "v1", "configmaps", true};
 inline const kube::Resource kSecrets{"", "v1", "secrets", true};
 inline const kube::Resource kEvents{"", "v1", "events", true};

@@ -284,6 +284,8 @@ Status WorkloadTarget::scaleFromZero(const api::Canary& c) {
       if (auto h = ctx_.hpas->get(ns, c.spec.autoscalerRef->name)) {
         if (int32_t m = intAt((*h)["spec"], "minReplicas"); m > 1) n = m;
       }
+    } else if (c.spec.autoscalerRef->kind == "ScaledObject") {
+      if (int32_t m = scaledObjectMinReplicas(c); m > 1) n = m;
     }
   }
   return scaleTo(c, n);

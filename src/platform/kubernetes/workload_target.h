@@ -9,7 +9,8 @@
 //     progress deadline from the Available condition);
 //   - promote copies the pod template (with a new flagger-id) to the primary; scaling by JSON
 //     merge patch of spec.replicas; revert gives the target the primary's replicas;
-//   - the primary HPA `<hpa>-primary` cloned from autoscalerRef (autoscaling/v2).
+//   - the primary HPA `<hpa>-primary` cloned from autoscalerRef (autoscaling/v2), or the primary
+//     KEDA ScaledObject `<so>-primary` and the source's pause annotation (keda_scaler.cpp, §1.14).
 // A DaemonSet (§1.8) must have the RollingUpdate strategy; it is scaled to zero by the node
 // selector `flagger.app/scale-to-zero: "true"` on the target's pods (a PUT), back by removing it;
 // its readiness counts scheduled/available pods and its deadline runs from the Canary's
@@ -42,9 +43,11 @@ class WorkloadTarget final : public controller::Target {
   Status scaleToZero(const api::Canary& canary) override;
   Status scaleFromZero(const api::Canary& canary) override;
   Status reconcilePrimaryScaler(const api::Canary& canary, bool init) override;
-  // HPA: Kubernetes stops autoscaling a workload at zero replicas (Flagger's no-ops).
-  Status pauseTargetScaler(const api::Canary&) override { return okStatus(); }
-  Status resumeTargetScaler(const api::Canary&) override { return okStatus(); }
+  // A ScaledObject source gets / loses `autoscaling.keda.sh/paused-replicas: "0"` (a write only
+  // when it changes). HPA: no-ops, as Flagger's (Kubernetes stops autoscaling a workload at zero
+  // replicas).
+  Status pauseTargetScaler(const api::Canary& canary) override { return setTargetScalerPaused(canary, true); }
+  Status resumeTargetScaler(const api::Canary& canary) override { return setTargetScalerPaused(canary, false); }
   Status revert(const api::Canary& canary) override;
 
   // Selector label and discovered ports of the target (for the router and finalization).
@@ -55,6 +58,11 @@ class WorkloadTarget final : public controller::Target {
   controller::Readiness readiness(const api::Canary& canary, bool primary) const;
   Status scaleTo(const api::Canary& canary, int32_t replicas);
   Status setScaledToZero(const api::Canary& canary, bool zero);  // DaemonSet
+  // keda_scaler.cpp (§1.14): the primary ScaledObject, the source's pause annotation, and the
+  // source's minReplicaCount for scale-from-zero (0 when unreadable).
+  Status reconcilePrimaryScaledObject(const api::Canary& canary, bool init);
+  Status setTargetScalerPaused(const api::Canary& canary, bool paused);
+  int32_t scaledObjectMinReplicas(const api::Canary& canary) const;
   ObjectCache& cache() const { return kind_ == WorkloadKind::DaemonSet ? *ctx_.daemonSets : *ctx_.deployments; }
   const kube::Resource& resource() const;
   const char* kindWord() const { return kind_ == WorkloadKind::DaemonSet ? "daemonset" : "deployment"; }

@@ -89,6 +89,7 @@ Status MemoryTarget::scaleToZero(const api::Canary& canary) {
   std::lock_guard lock(mu_);
   if (failure_) return *failure_;
   canaryScaledDown_ = true;
+  scalingLog_.push_back("scaleToZero");
   return okStatus();
 }
 
@@ -97,6 +98,7 @@ Status MemoryTarget::scaleFromZero(const api::Canary& canary) {
   if (failure_) return *failure_;
   canaryScaledDown_ = false;
   restartRollout(canary_);
+  scalingLog_.push_back("scaleFromZero");
   return okStatus();
 }
 

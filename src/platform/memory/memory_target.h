@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -74,13 +75,22 @@ class MemoryTarget final : public Target {
   Status promote(const api::Canary& canary) override;
   Status scaleToZero(const api::Canary& canary) override;
   Status scaleFromZero(const api::Canary& canary) override;
-  Status reconcilePrimaryScaler(const api::Canary&, bool) override { return okStatus(); }
-  Status pauseTargetScaler(const api::Canary&) override { return okStatus(); }
-  Status resumeTargetScaler(const api::Canary&) override { return okStatus(); }
+  // No autoscaler here: the scaler hooks only record that the engine called them.
+  Status reconcilePrimaryScaler(const api::Canary&, bool init) override {
+    return logScaling(init ? "reconcilePrimaryScaler(init)" : "reconcilePrimaryScaler");
+  }
+  Status pauseTargetScaler(const api::Canary&) override { return logScaling("pauseTargetScaler"); }
+  Status resumeTargetScaler(const api::Canary&) override { return logScaling("resumeTargetScaler"); }
   Status revert(const api::Canary& canary) override;
   bool reverted() const {
     std::lock_guard lock(mu_);
     return reverted_;
+  }
+  // The scaling calls in order: the scaler hooks above, "scaleToZero", "scaleFromZero" (lets
+  // engine tests check where the engine pauses and resumes a KEDA ScaledObject, §1.14).
+  std::vector<std::string> scalingLog() const {
+    std::lock_guard lock(mu_);
+    return scalingLog_;
   }
 
  private:
@@ -91,6 +101,11 @@ class MemoryTarget final : public Target {
   };
   Readiness check(const api::Canary& canary, const SideState& s, Side side) const;
   void restartRollout(SideState& s);
+  Status logScaling(std::string call) {
+    std::lock_guard lock(mu_);
+    scalingLog_.push_back(std::move(call));
+    return okStatus();
+  }
 
   mutable std::mutex mu_;
   const Clock* clock_;
@@ -104,6 +119,7 @@ class MemoryTarget final : public Target {
   int promotions_ = 0;
   bool reverted_ = false;
   std::optional<Error> failure_;
+  std::vector<std::string> scalingLog_;
 };
 
 }  // namespace aviary::controller

@@ -1,5 +1,9 @@
 // The pure parts of the Deployment target: selector discovery, the primary Deployment, pod-spec
-// rewrites, config checksums and readiness (flagger-integration.md §1.2–1.7, §1.12).
+// rewrites, config checksums and readiness (flagger-integration.md §1.2–1.7, §1.12); the primary
+// KEDA ScaledObject (§1.14).
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "api/decode.h"
@@ -194,6 +198,80 @@ TEST(PrimarySpecTest, ResourceVersionsCompareAsIntegersElseTheNewestWriteWins) {
   EXPECT_FALSE(olderResourceVersion("10", "10"));
   EXPECT_FALSE(olderResourceVersion("a9", "10"));
   EXPECT_FALSE(olderResourceVersion("9", ""));
+}
+
+// flagger-integration.md §1.14 steps 2–5: the primary ScaledObject cloned from the source — the
+// queries rewritten (`podinfo-canary` and `podinfo` to `podinfo-primary`; the already-primary
+// name is rewritten again, as Flagger's string replace does), the HPA config name suffixed,
+// Flagger's field list copied (initialCooldownPeriod is not in it), flux keys and the pause
+// annotation dropped (the pause one is our difference from Flagger's [Q]). The golden is
+// written by hand from §1.14, not by this code.
+TEST(PrimarySpecTest, PrimaryScaledObjectMatchesItsGolden) {
+  Json source = Json::parse(R"({"apiVersion":"keda.sh/v1alpha1","kind":"ScaledObject",
+    "metadata":{"name":"podinfo-so","namespace":"test","resourceVersion":"7","uid":"so-1",
+      "labels":{"app":"podinfo","team":"a","kustomize.toolkit.fluxcd.io/name":"apps"},
+      "annotations":{"autoscaling.keda.sh/paused-replicas":"0","note":"kept","x.toolkit.fluxcd.io/y":"z"}},
+    "spec":{"scaleTargetRef":{"name":"podinfo","kind":"Deployment","apiVersion":"apps/v1","envSourceContainerName":"podinfod"},
+      "pollingInterval":15,"cooldownPeriod":120,"initialCooldownPeriod":30,"minReplicaCount":2,"maxReplicaCount":6,
+      "idleReplicaCount":0,"fallback":{"failureThreshold":3,"replicas":2},
+      "advanced":{"restoreToOriginalReplicaCount":true,
+        "horizontalPodAutoscalerConfig":{"name":"keda-hpa-podinfo","behavior":{"scaleDown":{"stabilizationWindowSeconds":60}}}},
+      "triggers":[
+        {"type":"prometheus","name":"rps","metadata":{"serverAddress":"http://prometheus:9090","threshold":"10",
+          "query":"sum(rate(http_requests_total{app=\"podinfo-canary\",svc=\"podinfo\"}[1m])) + podinfo-primary"}},
+        {"type":"cpu","metricType":"Utilization","metadata":{"value":"80"}}]},
+    "status":{"hpaName":"keda-hpa-podinfo"}})");
+  auto c = canary("  autoscalerRef: {apiVersion: keda.sh/v1alpha1, kind: ScaledObject, name: podinfo-so}\n");
+  std::ifstream in(std::string(AVIARY_GOLDEN) + "/primary-scaledobject.json");
+  ASSERT_TRUE(in) << "golden missing";
+  std::stringstream golden;
+  golden << in.rdbuf();
+  const Json want = Json::parse(golden.str());
+  const Json got = primaryScaledObject(c, source);
+  EXPECT_EQ(got, want) << "got:\n" << got.dump(2) << "\ndiff:\n" << Json::diff(want, got).dump(2);
+}
+
+// §1.14 step 2 (primaryScalerQueries by trigger name, others untouched), step 3 (the
+// horizontalPodAutoscalerConfig object ensured, an empty name left empty), step 4
+// (primaryScalerReplicas over min/maxReplicaCount), and a source without annotations.
+TEST(PrimarySpecTest, PrimaryScaledObjectTakesPrimaryScalerQueriesAndReplicas) {
+  Json source = Json::parse(R"({"metadata":{"name":"so"},"spec":{
+      "scaleTargetRef":{"name":"podinfo"},"minReplicaCount":1,"maxReplicaCount":3,
+      "triggers":[{"type":"prometheus","name":"a","metadata":{"query":"up{app=\"podinfo\"}"}},
+                  {"type":"prometheus","name":"b","metadata":{"query":"podinfo"}},
+                  {"type":"prometheus","metadata":{"query":"podinfo-canary"}}]}})");
+  auto c = canary(R"(  autoscalerRef:
+    apiVersion: keda.sh/v1alpha1
+    kind: ScaledObject
+    name: so
+    primaryScalerQueries: {a: 'sum(up{app="podinfo-primary"})', missing: q}
+    primaryScalerReplicas: {minReplicas: 2, maxReplicas: 9}
+)");
+  const Json got = primaryScaledObject(c, source);
+  EXPECT_EQ(got["metadata"]["name"], "so-primary");
+  EXPECT_FALSE(got["metadata"].contains("annotations"));
+  EXPECT_EQ(got["spec"]["scaleTargetRef"], Json({{"name", "podinfo-primary"}}));
+  EXPECT_EQ(got["spec"]["triggers"][0]["metadata"]["query"], "sum(up{app=\"podinfo-primary\"})");
+  EXPECT_EQ(got["spec"]["triggers"][1]["metadata"]["query"], "podinfo") << "not in the map: kept as written";
+  EXPECT_EQ(got["spec"]["triggers"][2]["metadata"]["query"], "podinfo-canary") << "unnamed: kept";
+  EXPECT_EQ(got["spec"]["advanced"], Json({{"horizontalPodAutoscalerConfig", Json::object()}}));
+  EXPECT_EQ(got["spec"]["minReplicaCount"], 2);
+  EXPECT_EQ(got["spec"]["maxReplicaCount"], 9);
+
+  source["spec"]["advanced"] = {{"horizontalPodAutoscalerConfig", {{"name", ""}}}};
+  EXPECT_EQ(primaryScaledObject(c, source)["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"], "");
+}
+
+// §1.14 step 2's three passes, including the overlaps a left-to-right scan would get wrong.
+TEST(PrimarySpecTest, ScaledObjectQueryRewritesLikeFlaggersPlaceholderPasses) {
+  EXPECT_EQ(scaledObjectQuery("podinfo podinfo-canary podinfo", "podinfo"),
+            "podinfo-primary podinfo-primary podinfo-primary");
+  EXPECT_EQ(scaledObjectQuery("no match", "podinfo"), "no match");
+  EXPECT_EQ(scaledObjectQuery("", "podinfo"), "");
+  // Flagger: "aaa-canary" → "a" + P (the -canary match at 1) → "a" + "aa-primary".
+  EXPECT_EQ(scaledObjectQuery("aaa-canary", "aa"), "aaa-primary");
+  EXPECT_EQ(scaledObjectQuery("aaaa", "aa"), "aa-primaryaa-primary");
+  EXPECT_EQ(scaledObjectQuery("x", ""), "x");
 }
 
 }  // namespace

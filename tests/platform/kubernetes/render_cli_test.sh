@@ -5,7 +5,8 @@
 #   kubectl  on `aviary sandbox` with Istio's CRDs (kubectl needs a server's discovery even for a
 #            client dry run): `kubectl apply --dry-run=client --validate=false -f -` accepts `-o json`
 #            of every case and `-o yaml`; then a real apply creates every object and the
-#            VirtualService read back is the rendered one
+#            VirtualService read back is the rendered one; with KEDA's CRD, the primary
+#            ScaledObject of testdata/keda-canary.yaml is applied and read back the same
 #   errors   bad input: exit 1, every problem on stderr as FILE:LINE:COL, nothing on stdout
 # Usage: render_cli_test.sh AVIARY_BINARY MODE. Exit 77 (CTest: skipped) with the reason printed
 # when a tool the mode needs is absent.
@@ -110,6 +111,22 @@ PY
            destinationrule/podinfo-primary; do
     kubectl -n test get "$o" -o name
   done
+  # A KEDA ScaledObject autoscalerRef: with KEDA's CRD (a reduced copy) the sandbox stores the
+  # rendered primary ScaledObject as rendered.
+  kubectl apply -f "$root/tests/platform/kubernetes/testdata/keda-crds.yaml" >/dev/null
+  "$aviary" render -f "$root/tests/platform/kubernetes/testdata/keda-canary.yaml" \
+    -f "$root/tests/platform/kubernetes/testdata/podinfo.yaml" "${uid[@]}" -o json >"$tmp/keda.json"
+  out="$(kubectl apply --validate=false -f "$tmp/keda.json")"
+  grep -q '^scaledobject.keda.sh/podinfo-so-primary created' <<<"$out" || { echo "kubectl said:"; echo "$out"; exit 1; } >&2
+  kubectl -n test get scaledobject podinfo-so-primary -o json >"$tmp/so.json"
+  python3 - "$tmp/keda.json" "$tmp/so.json" <<'PY'
+import json, sys
+rendered = next(o for o in json.load(open(sys.argv[1]))["items"] if o["kind"] == "ScaledObject")
+stored = json.load(open(sys.argv[2]))
+assert stored["spec"] == rendered["spec"], (stored["spec"], rendered["spec"])
+assert stored["spec"]["scaleTargetRef"]["name"] == "podinfo-primary", stored["spec"]
+print("the sandbox stored the rendered primary ScaledObject")
+PY
   ;;
 errors)
   bad="$tmp/bad.yaml"

@@ -297,6 +297,42 @@ TEST(RenderErrors, EveryProblemAtOnceWithPositions) {
       << ::testing::PrintToString(lines);
 }
 
+// A ScaledObject autoscalerRef (§1.14): the primary ScaledObject comes where the HPA would,
+// right after the primary Deployment, its query naming the primary, in every phase; without the
+// ScaledObject among the inputs the error names it.
+TEST(RenderKeda, PrimaryScaledObjectAfterThePrimaryDeployment) {
+  const std::string keda = kRoot + "/tests/platform/kubernetes/testdata/keda-canary.yaml";
+  for (auto phase : {RenderPhase::Initialized, RenderPhase::Succeeded}) {
+    const auto objects = render({keda, kPodinfo}, seedOptions(phase, 0));
+    ASSERT_EQ(objects.size(), 6u);  // ConfigMap, Deployment, ScaledObject, three Services
+    EXPECT_EQ(objects[1]["kind"], "Deployment");
+    const Json& so = objects[2];
+    EXPECT_EQ(so["apiVersion"], "keda.sh/v1alpha1");
+    EXPECT_EQ(so["kind"], "ScaledObject");
+    EXPECT_EQ(so["metadata"]["name"], "podinfo-so-primary");
+    EXPECT_EQ(so["metadata"]["ownerReferences"][0]["uid"], kSeedUid);
+    EXPECT_EQ(so["spec"]["scaleTargetRef"],
+              Json({{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "podinfo-primary"}}));
+    EXPECT_EQ(so["spec"]["triggers"][0]["metadata"]["query"],
+              "sum(rate(http_requests_total{app=\"podinfo-primary\"}[1m])) or "
+              "sum(rate(http_requests_total{app=\"podinfo-primary\"}[1m]))");
+    EXPECT_EQ(so["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"], "keda-hpa-podinfo-primary");
+    EXPECT_EQ(so["spec"]["minReplicaCount"], 2);
+    EXPECT_EQ(so["spec"]["maxReplicaCount"], 6);
+  }
+  // The Canary alone (its ScaledObject left out): one problem at autoscalerRef.name.
+  auto in = loadAll({keda, kPodinfo});
+  std::vector<api::OtherObject> inputs;
+  for (auto& o : renderInputs(in))
+    if (o.kind != "ScaledObject") inputs.push_back(o);
+  ErrorList errors;
+  EXPECT_TRUE(renderCanary(in.canaries.at(0), inputs, {}, errors).empty());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].format(), keda +
+                                    ":18:11: spec.autoscalerRef.name: expected the ScaledObject test/podinfo-so "
+                                    "among the inputs (-f), found none");
+}
+
 TEST(RenderErrors, MissingTargetAndUnsupportedProvider) {
   auto in = loadAll({kSeedCanary});
   in.canaries.at(0).spec.provider = "linkerd";

@@ -193,6 +193,19 @@ TEST_F(LocalAutoscalerTest, ThePrimaryGetsAClonedHpaAndTheCanaryStartsAtItsMinim
   EXPECT_TRUE(platform_->autoscaler("test", "podinfo-total").has_value());
 }
 
+// KEDA ScaledObjects run on the Kubernetes platform only (docs/kubernetes.md): the local one
+// refuses them with an error naming the kind, and creates nothing.
+TEST_F(LocalAutoscalerTest, AScaledObjectRefIsRefusedWithAClearError) {
+  auto canary = loaded_.canaries[0];
+  canary.spec.autoscalerRef = api::AutoscalerRef{"keda.sh/v1alpha1", "ScaledObject", "podinfo-so", {}, {}};
+  LocalTarget target(*platform_, "test", "podinfo");
+  auto st = target.reconcilePrimaryScaler(canary, true);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message,
+            "autoscalerRef kind ScaledObject is not run by the local platform (HorizontalPodAutoscaler only)");
+  EXPECT_FALSE(platform_->autoscaler("test", "podinfo-so-primary").has_value());
+}
+
 TEST(LocalAutoscalerQueries, ObjectMetricsMapToServicesAndWorkloads) {
   api::HpaMetric m;
   m.source = autoscaling::MetricSourceType::Object;
