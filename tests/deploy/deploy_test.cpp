@@ -166,7 +166,11 @@ TEST_F(DeployTest, RbacGrantsExactlyTheDocumentedVerbs) {
   granted.insert(operatorRole.begin(), operatorRole.end());
   for (const auto& g : granted) EXPECT_TRUE(documented.count(g)) << "granted but not documented: " << g;
   for (const auto& d : documented) EXPECT_TRUE(granted.count(d)) << "documented but not granted: " << d;
-  EXPECT_EQ(granted.count("ClusterRole aviary|apps|deployments|delete"), 0u);
+  // KubePlatform::forget deletes the -primary workload (and the other objects a Canary owns) when
+  // the Canary goes; nothing of the user's — the Canary itself, Istio objects — is deletable.
+  EXPECT_EQ(granted.count("ClusterRole aviary|apps|deployments|delete"), 1u);
+  EXPECT_EQ(granted.count("ClusterRole aviary|flagger.app|canaries|delete"), 0u);
+  EXPECT_EQ(granted.count("ClusterRole aviary|networking.istio.io|virtualservices|delete"), 0u);
 
   auto binding = getJson({"get", "clusterrolebinding", "aviary"});
   EXPECT_EQ(binding["subjects"][0]["name"], "aviary");

@@ -121,7 +121,7 @@ Result<std::unique_ptr<router::Router>> KubePlatform::makeRouter(const api::Cana
   }
   // A Service target's copies are made by the target; Flagger's Kubernetes router is a no-op
   // for it (§2.6): the mesh router routes between `<apex>-primary` and `<apex>-canary` alone.
-  if (canary.spec.targetRef.kind == "Service") return std::move(mesh);
+  if (canary.spec.targetRef.kind == "Service") return mesh;
   const KubeContext* ctx = &ctx_;
   auto metadata = [ctx](const api::Canary& c) -> Result<TargetMetadata> {
     const bool ds = c.spec.targetRef.kind == "DaemonSet";
