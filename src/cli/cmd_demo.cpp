@@ -241,9 +241,10 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
   // the canary at 30 %; with the seed's load test (20 req/s to podinfo-canary) that is 38 req/s,
   // which the HPA's 10 req/s per replica turns into 4 replicas.
   Traffic traffic(proxy, d.autoscaling ? 60 : 20, canaryWeight);
-  // With autoscaling the load starts once the Canary has taken podinfo over, so that the HPA
-  // scales the canary and the primary only (not the plain workload before its initialization).
-  if (!d.autoscaling) traffic.start();
+  // The load starts once podinfo 3.1.0 answers (users come to a running service: before its
+  // first replica is ready the mesh could only answer 503) and, with autoscaling, once the Canary
+  // has taken podinfo over, so that the HPA scales the canary and the primary only (not the plain
+  // workload before its initialization).
   const auto begin = Clock_::now();
   const Duration tick = d.realTime ? Duration(60000) : Duration(5000);
   bool interrupted = false;
@@ -304,6 +305,10 @@ int runDemo(const DemoOptions& d, LocalControllerOptions o) {
     steps.push_back({what, std::chrono::duration<double>(Clock_::now() - t0).count()});
   };
   step("podinfo 3.1.0 initialized", [&] {
+    if (!d.autoscaling) {
+      if (!waitUntil([&] { return !serving(proxy).empty(); }, Duration(60000))) return false;
+      traffic.start();
+    }
     return waitUntil([&] { return phase().phase == api::Phase::Initialized; }, tick * 12 + Duration(60000));
   });
   size_t mark = 0;
