@@ -32,8 +32,8 @@ struct EngineWiringOptions {
   double timeScale = 1.0;
   Duration minInterval{10 * 1000};
   Duration controlLoopInterval{10 * 1000};
-  std::string metricsServer;           // -metrics-server (the checker's default address)
-  bool metricsServerOverrides = false; // every query to metricsServer, whatever the canary says
+  std::string metricsServer;            // -metrics-server (the checker's default address)
+  bool metricsServerOverrides = false;  // every query to metricsServer, whatever the canary says
   // Where a webhook's request goes (a proxy URL, "" = direct); none = always direct.
   webhooks::HttpWebhookCaller::ProxyResolver webhookProxy;
 };

@@ -187,7 +187,8 @@ void HistoryBuilder::afterTick(const api::Canary& canary, const api::CanaryStatu
     s.record.steps.push_back({now(), phase, after.canaryWeight, after.iterations, after.failedChecks});
     // Checkpointed at each new step (not each tick: a held analysis writes nothing), unless
     // this tick closes the record.
-    if (inAnalysis(after.phase)) guarded(canary, "checkpoint not written", [&] { return store_->checkpoint(canary, s.record); });
+    if (inAnalysis(after.phase))
+      guarded(canary, "checkpoint not written", [&] { return store_->checkpoint(canary, s.record); });
   }
   if (after.phase == Phase::Succeeded) close(canary, s, "Succeeded", successReason(s.record));
   if (after.phase == Phase::Failed) close(canary, s, "Failed", failureReason(s.record));

@@ -31,8 +31,8 @@ Result<std::optional<controller::RolloutRecord>> checkpointFromConfigMap(const J
   const Json data = cm.value("data", Json::object());
   if (!data.is_object() || !data.contains(kCheckpointKey)) return std::optional<controller::RolloutRecord>{};
   const std::string name = cm.value("metadata", Json::object()).value("name", "");
-  auto j = data[kCheckpointKey].is_string() ? Json::parse(data[kCheckpointKey].get<std::string>(), nullptr, false)
-                                            : Json();
+  auto j =
+      data[kCheckpointKey].is_string() ? Json::parse(data[kCheckpointKey].get<std::string>(), nullptr, false) : Json();
   if (j.is_discarded() || !j.is_object()) {
     return makeError(ErrorCode::Invalid,
                      "configmap " + name + ": data." + kCheckpointKey + ": expected a JSON rollout record");
@@ -40,32 +40,37 @@ Result<std::optional<controller::RolloutRecord>> checkpointFromConfigMap(const J
   return std::optional<controller::RolloutRecord>(controller::recordFromJson(j));
 }
 
-Result<std::vector<controller::RolloutRecord>> KubeHistoryStore::list(const std::string& ns,
-                                                                      const std::string& name) const {
+Result<std::optional<Json>> KubeHistoryStore::configMapOf(const std::string& ns, const std::string& name) const {
   auto cm = client_.get(kConfigMaps, ns, historyConfigMapName(name));
   if (!cm) {
-    if (cm.error().code == ErrorCode::NotFound) return std::vector<controller::RolloutRecord>{};
+    if (cm.error().code == ErrorCode::NotFound) return std::optional<Json>{};
     return cm.error();
   }
-  return historyFromConfigMap(*cm);
+  return std::optional<Json>(std::move(*cm));
+}
+
+Result<std::vector<controller::RolloutRecord>> KubeHistoryStore::list(const std::string& ns,
+                                                                      const std::string& name) const {
+  auto cm = configMapOf(ns, name);
+  if (!cm) return cm.error();
+  if (!*cm) return std::vector<controller::RolloutRecord>{};
+  return historyFromConfigMap(**cm);
 }
 
 Result<std::optional<controller::RolloutRecord>> KubeHistoryStore::checkpointOf(const std::string& ns,
                                                                                 const std::string& name) const {
-  auto cm = client_.get(kConfigMaps, ns, historyConfigMapName(name));
-  if (!cm) {
-    if (cm.error().code == ErrorCode::NotFound) return std::optional<controller::RolloutRecord>{};
-    return cm.error();
-  }
-  return checkpointFromConfigMap(*cm);
+  auto cm = configMapOf(ns, name);
+  if (!cm) return cm.error();
+  if (!*cm) return std::optional<controller::RolloutRecord>{};
+  return checkpointFromConfigMap(**cm);
 }
 
 Status KubeHistoryStore::append(const api::Canary& canary, const controller::RolloutRecord& record) {
-  return modify(canary, [&](std::vector<controller::RolloutRecord>& records,
-                            std::optional<controller::RolloutRecord>& open) {
-    records.push_back(record);
-    open.reset();
-  });
+  return modify(canary,
+                [&](std::vector<controller::RolloutRecord>& records, std::optional<controller::RolloutRecord>& open) {
+                  records.push_back(record);
+                  open.reset();
+                });
 }
 
 Status KubeHistoryStore::checkpoint(const api::Canary& canary, const controller::RolloutRecord& record) {

@@ -40,6 +40,8 @@ class KubeHistoryStore final : public controller::HistoryStore {
   // and the checkpoint (nullopt = none); conflicts are retried on a fresh read.
   using Edit = std::function<void(std::vector<controller::RolloutRecord>&, std::optional<controller::RolloutRecord>&)>;
   Status modify(const api::Canary& canary, const Edit& edit);
+  // The canary's history ConfigMap; nullopt when there is none.
+  Result<std::optional<kube::Json>> configMapOf(const std::string& ns, const std::string& name) const;
   kube::Client& client_;
 };
 

@@ -10,6 +10,25 @@ namespace aviary::platform::local {
 
 using nlohmann::json;
 
+namespace {
+
+// The JSON of `path` when `shape` accepts it; nullopt when the file does not exist (nothing kept
+// yet); Invalid, naming the file and `expected`, when it is not such JSON.
+Result<std::optional<json>> readJsonFile(const std::string& path, bool (json::*shape)() const noexcept,
+                                         const std::string& expected) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<json>{};
+  auto text = readWholeFile(path);
+  if (!text) return text.error();
+  auto j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !(j.*shape)()) {
+    return makeError(ErrorCode::Invalid, path + ": expected " + expected + ", found something else");
+  }
+  return std::optional<json>(std::move(j));
+}
+
+}  // namespace
+
 std::string FileHistoryStore::pathOf(const std::string& ns, const std::string& name) const {
   return dir_ + "/" + ns + "/" + name + ".json";
 }
@@ -18,20 +37,22 @@ std::string FileHistoryStore::checkpointPathOf(const std::string& ns, const std:
   return dir_ + "/" + ns + "/" + name + ".open.json";
 }
 
+Status FileHistoryStore::write(const std::string& ns, const std::string& path, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_ + "/" + ns, ec);
+  if (ec) return makeError(ErrorCode::Io, dir_ + "/" + ns + ": " + ec.message());
+  return writeFileAtomically(path, text);
+}
+
 Result<std::vector<controller::RolloutRecord>> FileHistoryStore::list(const std::string& ns,
                                                                       const std::string& name) const {
   std::lock_guard lock(mu_);
-  const auto path = pathOf(ns, name);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::vector<controller::RolloutRecord>{};
-  auto text = readWholeFile(path);
-  if (!text) return text.error();
-  auto j = json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_array()) {
-    return makeError(ErrorCode::Invalid, path + ": expected a JSON array of rollout records, found something else");
-  }
+  auto j = readJsonFile(pathOf(ns, name), &json::is_array, "a JSON array of rollout records");
+  if (!j) return j.error();
   std::vector<controller::RolloutRecord> out;
-  for (const auto& r : j) out.push_back(controller::recordFromJson(r));
+  if (*j) {
+    for (const auto& r : **j) out.push_back(controller::recordFromJson(r));
+  }
   return out;
 }
 
@@ -45,11 +66,9 @@ Status FileHistoryStore::append(const api::Canary& canary, const controller::Rol
   json arr = json::array();
   for (const auto& r : records) arr.push_back(controller::toJson(r));
   std::lock_guard lock(mu_);
-  std::error_code ec;
-  std::filesystem::create_directories(dir_ + "/" + ns, ec);
-  if (ec) return makeError(ErrorCode::Io, dir_ + "/" + ns + ": " + ec.message());
-  auto st = writeFileAtomically(pathOf(ns, name), arr.dump(1) + "\n");
+  auto st = write(ns, pathOf(ns, name), arr.dump(1) + "\n");
   if (!st) return st;
+  std::error_code ec;
   std::filesystem::remove(checkpointPathOf(ns, name), ec);  // absent is fine
   return okStatus();
 }
@@ -57,25 +76,16 @@ Status FileHistoryStore::append(const api::Canary& canary, const controller::Rol
 Status FileHistoryStore::checkpoint(const api::Canary& canary, const controller::RolloutRecord& open) {
   const auto& ns = canary.metadata.namespace_;
   std::lock_guard lock(mu_);
-  std::error_code ec;
-  std::filesystem::create_directories(dir_ + "/" + ns, ec);
-  if (ec) return makeError(ErrorCode::Io, dir_ + "/" + ns + ": " + ec.message());
-  return writeFileAtomically(checkpointPathOf(ns, canary.metadata.name), controller::toJson(open).dump() + "\n");
+  return write(ns, checkpointPathOf(ns, canary.metadata.name), controller::toJson(open).dump() + "\n");
 }
 
 Result<std::optional<controller::RolloutRecord>> FileHistoryStore::checkpointOf(const std::string& ns,
                                                                                 const std::string& name) const {
   std::lock_guard lock(mu_);
-  const auto path = checkpointPathOf(ns, name);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::optional<controller::RolloutRecord>{};
-  auto text = readWholeFile(path);
-  if (!text) return text.error();
-  auto j = json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return makeError(ErrorCode::Invalid, path + ": expected a JSON rollout record, found something else");
-  }
-  return std::optional<controller::RolloutRecord>(controller::recordFromJson(j));
+  auto j = readJsonFile(checkpointPathOf(ns, name), &json::is_object, "a JSON rollout record");
+  if (!j) return j.error();
+  if (!*j) return std::optional<controller::RolloutRecord>{};
+  return std::optional<controller::RolloutRecord>(controller::recordFromJson(**j));
 }
 
 }  // namespace aviary::platform::local

@@ -24,6 +24,8 @@ class FileHistoryStore final : public controller::HistoryStore {
  private:
   std::string pathOf(const std::string& ns, const std::string& name) const;
   std::string checkpointPathOf(const std::string& ns, const std::string& name) const;
+  // Writes `text` to `path` atomically, creating the namespace's directory (under mu_).
+  Status write(const std::string& ns, const std::string& path, const std::string& text);
   std::string dir_;
   mutable std::mutex mu_;
 };
