@@ -209,8 +209,11 @@ TEST(RuntimeTest, DeletionWithoutFinalizerForgetsTheCanary) {
   ASSERT_TRUE(f.platform.memoryStore().deleteCanary("test", "c0").ok());
   ASSERT_TRUE(waitFor([&] { return f.platform.forgotten() == 1; }));
   EXPECT_TRUE(waitFor([&] { return f.runtime->canaries() == 0; }));
-  const std::string m = f.metrics.serialize();
-  EXPECT_NE(m.find(R"(flagger_canary_total{namespace="test"})"), std::string::npos) << m;
+  // The control loop refreshes flagger_canary_total every 50 ms: waited for, not assumed (a
+  // loaded machine may run it later than the deletion).
+  EXPECT_TRUE(waitFor([&] {
+    return f.metrics.serialize().find(R"(flagger_canary_total{namespace="test"})") != std::string::npos;
+  })) << f.metrics.serialize();
 }
 
 TEST(RuntimeTest, StopWaitsForARunningTickAndItsStatusWrite) {
